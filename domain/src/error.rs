@@ -1,0 +1,131 @@
+//! The core's one error type. Each dialect turns it into its own wire shape.
+
+use std::fmt;
+
+/// Result of a core operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a value failed to parse, without naming the field it came from.
+///
+/// The reason reads as the end of a sentence whose subject is the field, so a
+/// dialect can say `domain must be from 1 to 200 characters in length`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidValue(pub String);
+
+impl InvalidValue {
+    /// Names the field this value was given for.
+    pub fn for_field(self, field: &'static str) -> FieldError {
+        FieldError {
+            field,
+            reason: self.0,
+        }
+    }
+}
+
+/// A rejected input field, with an English reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field} {reason}")]
+pub struct FieldError {
+    /// The field's name as the caller sent it (`domain`, `selector`, `key.bits`).
+    pub field: &'static str,
+    /// Reads as the end of a sentence: `must be a valid private key`.
+    pub reason: String,
+}
+
+/// What kind of thing was not found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    /// A DKIM key.
+    Key,
+    /// A sending domain.
+    Domain,
+    /// A tenant.
+    Tenant,
+    /// An API key.
+    ApiKey,
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Key => "DKIM key",
+            Self::Domain => "domain",
+            Self::Tenant => "tenant",
+            Self::ApiKey => "API key",
+        })
+    }
+}
+
+/// A request that is well-formed but breaks a rule of the model.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleViolation {
+    /// Deleting this key would leave its authority with no active key.
+    #[error("must have at least one active domain key")]
+    LastActiveKey,
+    /// Activation needs the key's DNS record to be published and matching.
+    #[error("{}", dns_not_valid_message(.name, .found))]
+    DnsNotValid {
+        /// The record name that was looked up.
+        name: String,
+        /// The TXT values found there.
+        found: Vec<String>,
+    },
+    /// `self=false` needs a root domain registered by the same tenant.
+    #[error("no root domain of {0} is registered to take DKIM authority")]
+    NoRootDomain(String),
+}
+
+fn dns_not_valid_message(name: &str, found: &[String]) -> String {
+    if found.is_empty() {
+        format!("DNS record {name} is not valid: no TXT record found")
+    } else {
+        format!(
+            "DNS record {name} is not valid: found {}",
+            found
+                .iter()
+                .map(|v| format!("\"{v}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// What can go wrong in a use case.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// One or more input fields are invalid.
+    #[error("invalid input: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Validation(Vec<FieldError>),
+    /// The thing asked for does not exist for this tenant.
+    #[error("{0} not found")]
+    NotFound(Entity),
+    /// A uniqueness rule would be broken (duplicate selector, domain or tenant name).
+    #[error("{0} already exists")]
+    Conflict(Entity),
+    /// The request breaks a rule of the model.
+    #[error(transparent)]
+    Rule(#[from] RuleViolation),
+    /// A backing service (database, DNS) cannot be reached right now.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure; the detail is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// A validation error for one field.
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError {
+            field,
+            reason: reason.into(),
+        }])
+    }
+}
+
+impl From<FieldError> for Error {
+    fn from(e: FieldError) -> Self {
+        Self::Validation(vec![e])
+    }
+}

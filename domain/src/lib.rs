@@ -1,0 +1,26 @@
+//! Signet's core: DKIM keys, sending domains and tenants, the use cases over
+//! them, and the ports their adapters implement. Names no framework.
+
+pub mod crypto;
+pub mod dns;
+pub mod error;
+pub mod key;
+pub mod key_size;
+pub mod names;
+pub mod ports;
+pub mod sending_domain;
+pub mod tenant;
+pub mod usecases;
+
+pub use crypto::{PrivateKey, PublicKey};
+pub use dns::{DnsCheck, DnsStatus, TxtAnswer};
+pub use error::{Entity, Error, FieldError, InvalidValue, Result, RuleViolation};
+pub use key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyQuery, PageStart};
+pub use key_size::KeySize;
+pub use names::{DomainName, Selector};
+pub use sending_domain::SendingDomain;
+pub use tenant::{ApiKeyId, Authentication, Tenant, TenantId, TenantName, TenantSettings};
+pub use usecases::{
+    AuthorityChange, CoreSettings, CreateKey, DefaultFlag, DeleteRule, DomainView, KeyMaterial,
+    KeyUpdate, Ports, RegisterDomain, Signet,
+};

@@ -1,0 +1,176 @@
+//! What the core needs from the outside world, as small role traits.
+//!
+//! Every method that touches a tenant's data takes the tenant explicitly; only
+//! [`TenantStore::tenant_by_api_key`] finds one, for the auth layer.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::crypto::PrivateKey;
+use crate::dns::{DnsCheck, TxtAnswer};
+use crate::error::Result;
+use crate::key::{DkimKey, KeyFilter, KeyId, KeyQuery};
+use crate::key_size::KeySize;
+use crate::names::{DomainName, Selector};
+use crate::sending_domain::SendingDomain;
+use crate::tenant::{
+    ApiKeyHash, ApiKeyId, ApiKeyInfo, Tenant, TenantId, TenantName, TenantSettings,
+};
+
+/// A key to store.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    /// Signing domain.
+    pub signing_domain: DomainName,
+    /// Selector.
+    pub selector: Selector,
+    /// The private key; the store seals it.
+    pub private_key: PrivateKey,
+    /// May sign mail.
+    pub active: bool,
+    /// Becomes its domain's default, clearing the others in the same transaction.
+    pub default_for_domain: bool,
+    /// Creation time.
+    pub now: DateTime<Utc>,
+}
+
+/// A change to a stored key; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct KeyChange {
+    /// New signing domain.
+    pub signing_domain: Option<DomainName>,
+    /// New selector.
+    pub selector: Option<Selector>,
+    /// Set or clear the default flag; setting clears the domain's other keys.
+    pub default_for_domain: Option<bool>,
+    /// New private key (bits and public key follow from it).
+    pub private_key: Option<PrivateKey>,
+    /// Activate or deactivate.
+    pub active: Option<bool>,
+    /// New DNS status (reset to unknown when the record's name or value moves).
+    pub dns: Option<DnsCheck>,
+}
+
+/// DKIM keys, with private keys sealed at rest.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Stores a key under the next id of the tenant.
+    /// `Conflict(Key)` if the (signing domain, selector) pair exists already.
+    async fn insert_key(&self, tenant: TenantId, key: NewKey) -> Result<DkimKey>;
+    /// A key by id.
+    async fn get_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<DkimKey>>;
+    /// A key by signing domain and selector (case-insensitive).
+    async fn find_key(
+        &self,
+        tenant: TenantId,
+        domain: &DomainName,
+        selector: &Selector,
+    ) -> Result<Option<DkimKey>>;
+    /// One page of keys, in ascending id order.
+    async fn list_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<Vec<DkimKey>>;
+    /// How many keys match.
+    async fn count_keys(&self, tenant: TenantId, filter: &KeyFilter) -> Result<u64>;
+    /// Applies a change in one transaction. `NotFound(Key)` if absent,
+    /// `Conflict(Key)` if the new name is taken.
+    async fn update_key(&self, tenant: TenantId, id: KeyId, change: KeyChange) -> Result<DkimKey>;
+    /// Deletes a key; false if there was none.
+    async fn delete_key(&self, tenant: TenantId, id: KeyId) -> Result<bool>;
+    /// Deletes every key of a signing domain; returns how many.
+    async fn delete_domain_keys(&self, tenant: TenantId, domain: &DomainName) -> Result<u64>;
+    /// Unseals a key's private half.
+    async fn private_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<PrivateKey>>;
+}
+
+/// Sending domains.
+#[async_trait]
+pub trait DomainStore: Send + Sync {
+    /// Registers a domain; `Conflict(Domain)` if the tenant has it already.
+    async fn insert_domain(&self, tenant: TenantId, domain: &SendingDomain) -> Result<()>;
+    /// A domain by name.
+    async fn get_domain(
+        &self,
+        tenant: TenantId,
+        name: &DomainName,
+    ) -> Result<Option<SendingDomain>>;
+    /// Domains in name order, after `after`, at most `limit`.
+    async fn list_domains(
+        &self,
+        tenant: TenantId,
+        after: Option<&DomainName>,
+        limit: u64,
+    ) -> Result<Vec<SendingDomain>>;
+    /// Sets a domain's DKIM authority.
+    async fn set_authority(
+        &self,
+        tenant: TenantId,
+        name: &DomainName,
+        authority: &DomainName,
+    ) -> Result<()>;
+    /// Makes every domain delegating to `authority` its own authority again.
+    async fn reset_delegations(&self, tenant: TenantId, authority: &DomainName) -> Result<()>;
+    /// Removes a domain; false if there was none.
+    async fn delete_domain(&self, tenant: TenantId, name: &DomainName) -> Result<bool>;
+}
+
+/// Tenants and their API keys.
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    /// Creates a tenant; `Conflict(Tenant)` if the name is taken.
+    async fn create_tenant(&self, name: &TenantName, now: DateTime<Utc>) -> Result<Tenant>;
+    /// A tenant by name.
+    async fn find_tenant(&self, name: &TenantName) -> Result<Option<Tenant>>;
+    /// All tenants, by name.
+    async fn list_tenants(&self) -> Result<Vec<Tenant>>;
+    /// Replaces a tenant's settings.
+    async fn update_settings(&self, tenant: TenantId, settings: TenantSettings) -> Result<Tenant>;
+    /// Stores the hash of a new API key.
+    async fn add_api_key(
+        &self,
+        tenant: TenantId,
+        hash: &ApiKeyHash,
+        now: DateTime<Utc>,
+    ) -> Result<ApiKeyId>;
+    /// A tenant's API keys.
+    async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKeyInfo>>;
+    /// Revokes an API key; false if the tenant has no such live key.
+    async fn revoke_api_key(
+        &self,
+        tenant: TenantId,
+        id: ApiKeyId,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// The tenant owning a live (unrevoked) API key with this hash.
+    async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<Tenant>>;
+    /// Whether the backing store answers (for readiness).
+    async fn ping(&self) -> Result<()>;
+}
+
+/// Makes RSA keys without stalling other work.
+#[async_trait]
+pub trait KeyGenerator: Send + Sync {
+    /// Generates a key of this size.
+    async fn generate(&self, size: KeySize) -> Result<PrivateKey>;
+}
+
+/// Looks up TXT records.
+#[async_trait]
+pub trait DnsLookup: Send + Sync {
+    /// The TXT records at `name`, each record's strings joined.
+    async fn txt(&self, name: &str) -> TxtAnswer;
+}
+
+/// The current time.
+pub trait Clock: Send + Sync {
+    /// Now.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}

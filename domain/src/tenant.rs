@@ -1,0 +1,175 @@
+//! Tenants, their settings, and the API keys that authenticate them.
+
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use rand::RngCore as _;
+use sha2::{Digest as _, Sha256};
+use zeroize::Zeroizing;
+
+use crate::error::InvalidValue;
+
+/// A tenant's database identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TenantId(pub i64);
+
+impl fmt::Display for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A tenant's unique name: 1 to 64 lower-case letters, digits, `-` or `_`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TenantName(String);
+
+impl TenantName {
+    /// Parses a tenant name.
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        let ok = (1..=64).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(InvalidValue(
+                "must be 1 to 64 lower-case letters, digits, dashes or underscores".into(),
+            ))
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TenantName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Per-tenant policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TenantSettings {
+    /// Whether private keys may leave Signet at all (GreenArrow's `key.private`).
+    pub private_key_export: bool,
+}
+
+/// An authenticated tenant. Holding one is the capability to act on its data:
+/// only the auth layer and the tenant store hand them out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    /// Identifier, the owner of every row.
+    pub id: TenantId,
+    /// Unique name.
+    pub name: TenantName,
+    /// Policy.
+    pub settings: TenantSettings,
+}
+
+/// What the auth layer concluded about a request. The HTTP layer puts one in
+/// every request's extensions; each dialect answers `Rejected` with its own 401.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authentication {
+    /// Valid credentials of this tenant.
+    Authenticated(Tenant),
+    /// Missing, malformed, unknown or revoked credentials.
+    Rejected,
+    /// The credentials could not be checked (the store is down).
+    Unavailable,
+}
+
+/// An API key's identifier, used to revoke it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ApiKeyId(pub i64);
+
+impl fmt::Display for ApiKeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The SHA-256 of an API key, hex-encoded: all the store ever keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ApiKeyHash(pub String);
+
+impl ApiKeyHash {
+    /// Hashes a presented key.
+    pub fn of(presented: &str) -> Self {
+        let digest = Sha256::digest(presented.as_bytes());
+        Self(digest.iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+/// A freshly made API key: 32 random bytes, shown once to its owner.
+pub struct ApiKeySecret(Zeroizing<String>);
+
+impl ApiKeySecret {
+    /// Prefix that makes Signet keys recognisable to secret scanners.
+    pub const PREFIX: &'static str = "sgn_";
+
+    /// Draws a new key from the operating system's random source.
+    pub fn generate() -> Self {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(bytes.as_mut());
+        Self(Zeroizing::new(format!(
+            "{}{}",
+            Self::PREFIX,
+            URL_SAFE_NO_PAD.encode(bytes.as_ref())
+        )))
+    }
+
+    /// The key, to show its owner once.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The hash to store.
+    pub fn hash(&self) -> ApiKeyHash {
+        ApiKeyHash::of(&self.0)
+    }
+}
+
+impl fmt::Debug for ApiKeySecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKeySecret(<redacted>)")
+    }
+}
+
+/// A stored API key, without its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyInfo {
+    /// Identifier.
+    pub id: ApiKeyId,
+    /// When it was made.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_keys_are_long_random_and_hash_to_what_is_presented() {
+        let a = ApiKeySecret::generate();
+        let b = ApiKeySecret::generate();
+        assert_ne!(a.expose(), b.expose());
+        assert!(a.expose().len() >= ApiKeySecret::PREFIX.len() + 43);
+        assert_eq!(a.hash(), ApiKeyHash::of(a.expose()));
+        assert_eq!(a.hash().0.len(), 64);
+        assert!(!format!("{a:?}").contains(&a.expose()[4..]));
+    }
+
+    #[test]
+    fn tenant_names_are_simple_slugs() {
+        assert!(TenantName::parse("acme-corp_1").is_ok());
+        assert!(TenantName::parse("").is_err());
+        assert!(TenantName::parse("Acme").is_err());
+        assert!(TenantName::parse(&"a".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,285 @@
+//! Sending-domain use cases: register, view, list, delete, delegate DKIM
+//! authority, change the selector, verify.
+
+use crate::error::{Entity, Error, Result, RuleViolation};
+use crate::key::{DkimKey, KeyFilter};
+use crate::key_size::KeySize;
+use crate::names::{DomainName, Selector};
+use crate::ports::KeyChange;
+use crate::sending_domain::SendingDomain;
+use crate::tenant::Tenant;
+
+use super::{CreateKey, DefaultFlag, KeyMaterial, Signet};
+
+/// A request to register a sending domain.
+#[derive(Debug, Clone)]
+pub struct RegisterDomain {
+    /// The domain.
+    pub name: DomainName,
+    /// Selector of its first key.
+    pub selector: Selector,
+    /// Size of its first key.
+    pub key_size: KeySize,
+    /// Be its own authority even when a parent domain is registered.
+    pub force_own_authority: bool,
+}
+
+/// A domain with the key it signs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainView {
+    /// The domain.
+    pub domain: SendingDomain,
+    /// Its authority's default key, if the authority has one.
+    pub signing_key: Option<DkimKey>,
+}
+
+/// The outcome of a change of DKIM authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorityChange {
+    /// The domain after the change.
+    pub view: DomainView,
+    /// Whether the authority changed.
+    pub changed: bool,
+}
+
+impl Signet {
+    /// Registers a domain. Unless forced to be its own authority, a parent
+    /// domain the tenant registered becomes its authority; otherwise it gets a
+    /// key of its own, which signs its mail (the domain's default key).
+    pub async fn register_domain(
+        &self,
+        tenant: &Tenant,
+        req: RegisterDomain,
+    ) -> Result<DomainView> {
+        if self
+            .ports
+            .domains
+            .get_domain(tenant.id, &req.name)
+            .await?
+            .is_some()
+        {
+            return Err(Error::Conflict(Entity::Domain));
+        }
+        let root = if req.force_own_authority {
+            None
+        } else {
+            self.registered_root(tenant, &req.name).await?
+        };
+        let domain = SendingDomain {
+            authority: root.unwrap_or_else(|| req.name.clone()),
+            name: req.name.clone(),
+            created_at: self.ports.clock.now(),
+        };
+        if domain.is_own_authority() {
+            self.ensure_signing_key(tenant, &req.name, &req.selector, req.key_size)
+                .await?;
+        }
+        self.ports.domains.insert_domain(tenant.id, &domain).await?;
+        self.view(tenant, domain).await
+    }
+
+    /// A domain and its signing key.
+    pub async fn get_domain(&self, tenant: &Tenant, name: &DomainName) -> Result<DomainView> {
+        let domain = self.domain(tenant, name).await?;
+        self.view(tenant, domain).await
+    }
+
+    /// Domains in name order, after `after`, at most `limit`.
+    pub async fn list_domains(
+        &self,
+        tenant: &Tenant,
+        after: Option<&DomainName>,
+        limit: u64,
+    ) -> Result<Vec<DomainView>> {
+        let domains = self
+            .ports
+            .domains
+            .list_domains(tenant.id, after, limit)
+            .await?;
+        let mut views = Vec::with_capacity(domains.len());
+        for domain in domains {
+            views.push(self.view(tenant, domain).await?);
+        }
+        Ok(views)
+    }
+
+    /// Removes a domain and its own keys; domains that delegated to it become
+    /// their own authority again.
+    pub async fn delete_domain(&self, tenant: &Tenant, name: &DomainName) -> Result<()> {
+        self.domain(tenant, name).await?;
+        self.ports
+            .domains
+            .reset_delegations(tenant.id, name)
+            .await?;
+        self.ports.keys.delete_domain_keys(tenant.id, name).await?;
+        if self.ports.domains.delete_domain(tenant.id, name).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound(Entity::Domain))
+        }
+    }
+
+    /// Makes a domain its own DKIM authority (`own`), or delegates it to the
+    /// nearest parent domain the tenant registered.
+    pub async fn set_authority(
+        &self,
+        tenant: &Tenant,
+        name: &DomainName,
+        own: bool,
+    ) -> Result<AuthorityChange> {
+        let domain = self.domain(tenant, name).await?;
+        let authority = if own {
+            name.clone()
+        } else {
+            self.registered_root(tenant, name)
+                .await?
+                .ok_or_else(|| RuleViolation::NoRootDomain(name.to_string()))?
+        };
+        let changed = authority != domain.authority;
+        if changed {
+            if own && self.default_key(tenant, name).await?.is_none() {
+                // Sign with a key of its own, under the selector it used so far.
+                let selector = match self.default_key(tenant, &domain.authority).await? {
+                    Some(key) => key.selector,
+                    None => Selector::parse("mx").expect("a valid literal selector"),
+                };
+                self.ensure_signing_key(tenant, name, &selector, KeySize::DEFAULT)
+                    .await?;
+            }
+            self.ports
+                .domains
+                .set_authority(tenant.id, name, &authority)
+                .await?;
+        }
+        let view = self.get_domain(tenant, name).await?;
+        Ok(AuthorityChange { view, changed })
+    }
+
+    /// Renames the selector of the key the domain signs with.
+    pub async fn change_selector(
+        &self,
+        tenant: &Tenant,
+        name: &DomainName,
+        selector: Selector,
+    ) -> Result<DomainView> {
+        let domain = self.domain(tenant, name).await?;
+        let key = self
+            .default_key(tenant, &domain.authority)
+            .await?
+            .ok_or(Error::NotFound(Entity::Key))?;
+        if key.selector.as_str() != selector.as_str() {
+            let update = super::KeyUpdate {
+                selector: Some(selector),
+                ..Default::default()
+            };
+            self.update_key(tenant, key.id, update).await?;
+        }
+        self.view(tenant, domain).await
+    }
+
+    /// Re-checks the DNS records of the domain's own keys and its signing key.
+    pub async fn verify_domain(&self, tenant: &Tenant, name: &DomainName) -> Result<DomainView> {
+        let domain = self.domain(tenant, name).await?;
+        let filter = KeyFilter {
+            signing_domain: Some(name.clone()),
+            selector: None,
+        };
+        let mut keys = self.all_keys(tenant, filter).await?;
+        if let Some(signing) = self.default_key(tenant, &domain.authority).await? {
+            if !keys.iter().any(|k| k.id == signing.id) {
+                keys.push(signing);
+            }
+        }
+        for key in keys {
+            let check = self.check_dns(&key).await;
+            let change = KeyChange {
+                dns: Some(check),
+                ..KeyChange::default()
+            };
+            self.ports
+                .keys
+                .update_key(tenant.id, key.id, change)
+                .await?;
+        }
+        self.view(tenant, domain).await
+    }
+
+    async fn domain(&self, tenant: &Tenant, name: &DomainName) -> Result<SendingDomain> {
+        self.ports
+            .domains
+            .get_domain(tenant.id, name)
+            .await?
+            .ok_or(Error::NotFound(Entity::Domain))
+    }
+
+    async fn view(&self, tenant: &Tenant, domain: SendingDomain) -> Result<DomainView> {
+        let signing_key = self.default_key(tenant, &domain.authority).await?;
+        Ok(DomainView {
+            domain,
+            signing_key,
+        })
+    }
+
+    /// The nearest parent domain the tenant registered.
+    async fn registered_root(
+        &self,
+        tenant: &Tenant,
+        name: &DomainName,
+    ) -> Result<Option<DomainName>> {
+        for parent in name.parents() {
+            if self
+                .ports
+                .domains
+                .get_domain(tenant.id, &parent)
+                .await?
+                .is_some()
+            {
+                return Ok(Some(parent));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn default_key(&self, tenant: &Tenant, domain: &DomainName) -> Result<Option<DkimKey>> {
+        let filter = KeyFilter {
+            signing_domain: Some(domain.clone()),
+            selector: None,
+        };
+        let keys = self.all_keys(tenant, filter).await?;
+        Ok(keys.into_iter().find(|k| k.default_for_domain))
+    }
+
+    /// Makes the key (domain, selector) the domain's default, creating it if needed.
+    async fn ensure_signing_key(
+        &self,
+        tenant: &Tenant,
+        domain: &DomainName,
+        selector: &Selector,
+        size: KeySize,
+    ) -> Result<DkimKey> {
+        match self
+            .ports
+            .keys
+            .find_key(tenant.id, domain, selector)
+            .await?
+        {
+            Some(key) => {
+                let change = KeyChange {
+                    default_for_domain: Some(true),
+                    ..KeyChange::default()
+                };
+                self.ports.keys.update_key(tenant.id, key.id, change).await
+            }
+            None => {
+                let req = CreateKey {
+                    signing_domain: domain.clone(),
+                    selector: selector.clone(),
+                    material: KeyMaterial::Generate(size),
+                    active: false,
+                    default_for_domain: DefaultFlag::Yes,
+                };
+                self.create_key(tenant, req).await
+            }
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! Key use cases: create, list, get, update, delete, activate, verify.
+
+use crate::crypto::PrivateKey;
+use crate::dns::{DnsCheck, DnsStatus};
+use crate::error::{Entity, Error, Result, RuleViolation};
+use crate::key::{DkimKey, KeyFilter, KeyId, KeyQuery};
+use crate::key_size::KeySize;
+use crate::names::{DomainName, Selector};
+use crate::ports::{KeyChange, NewKey};
+use crate::tenant::Tenant;
+
+use super::Signet;
+
+/// Where a new key's private half comes from.
+#[derive(Debug, Clone)]
+pub enum KeyMaterial {
+    /// Generate a key of this size.
+    Generate(KeySize),
+    /// Use this imported key.
+    Import(PrivateKey),
+}
+
+/// Whether a new key becomes its signing domain's default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultFlag {
+    /// Yes, clearing the flag on the domain's other keys.
+    Yes,
+    /// No.
+    No,
+    /// Only if it is the domain's first key (Mailgun's behaviour).
+    IfFirst,
+}
+
+/// A request to create a key.
+#[derive(Debug, Clone)]
+pub struct CreateKey {
+    /// Signing domain.
+    pub signing_domain: DomainName,
+    /// Selector, unique (case-insensitive) within the signing domain.
+    pub selector: Selector,
+    /// Generated or imported.
+    pub material: KeyMaterial,
+    /// Starts active (GreenArrow) or inactive (Mailgun).
+    pub active: bool,
+    /// Default flag.
+    pub default_for_domain: DefaultFlag,
+}
+
+/// A partial update of a key; `None` keeps a field. Bits are read-only.
+#[derive(Debug, Clone, Default)]
+pub struct KeyUpdate {
+    /// Move the key to another signing domain.
+    pub signing_domain: Option<DomainName>,
+    /// Rename its selector.
+    pub selector: Option<Selector>,
+    /// Set or clear the default flag.
+    pub default_for_domain: Option<bool>,
+    /// Replace its private key.
+    pub private_key: Option<PrivateKey>,
+}
+
+/// What a delete must respect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteRule {
+    /// Any key may go.
+    Any,
+    /// Refuse to delete the last active key of a signing domain (Mailgun).
+    KeepOneActive,
+}
+
+impl Signet {
+    /// Creates a key, generating it on a bounded pool if asked to.
+    pub async fn create_key(&self, tenant: &Tenant, req: CreateKey) -> Result<DkimKey> {
+        let keys = &self.ports.keys;
+        // Cheap early answer; the store's unique index settles races.
+        if keys
+            .find_key(tenant.id, &req.signing_domain, &req.selector)
+            .await?
+            .is_some()
+        {
+            return Err(Error::Conflict(Entity::Key));
+        }
+        let private_key = match req.material {
+            KeyMaterial::Generate(size) => self.ports.generator.generate(size).await?,
+            KeyMaterial::Import(key) => key,
+        };
+        let default_for_domain = match req.default_for_domain {
+            DefaultFlag::Yes => true,
+            DefaultFlag::No => false,
+            DefaultFlag::IfFirst => {
+                let filter = KeyFilter {
+                    signing_domain: Some(req.signing_domain.clone()),
+                    selector: None,
+                };
+                keys.count_keys(tenant.id, &filter).await? == 0
+            }
+        };
+        let new = NewKey {
+            signing_domain: req.signing_domain,
+            selector: req.selector,
+            private_key,
+            active: req.active,
+            default_for_domain,
+            now: self.ports.clock.now(),
+        };
+        keys.insert_key(tenant.id, new).await
+    }
+
+    /// One page of the tenant's keys, ascending by id.
+    pub async fn list_keys(&self, tenant: &Tenant, query: &KeyQuery) -> Result<Vec<DkimKey>> {
+        self.ports.keys.list_keys(tenant.id, query).await
+    }
+
+    /// How many of the tenant's keys match.
+    pub async fn count_keys(&self, tenant: &Tenant, filter: &KeyFilter) -> Result<u64> {
+        self.ports.keys.count_keys(tenant.id, filter).await
+    }
+
+    /// A key by id.
+    pub async fn get_key(&self, tenant: &Tenant, id: KeyId) -> Result<DkimKey> {
+        self.ports
+            .keys
+            .get_key(tenant.id, id)
+            .await?
+            .ok_or(Error::NotFound(Entity::Key))
+    }
+
+    /// A key by signing domain and selector.
+    pub async fn find_key(
+        &self,
+        tenant: &Tenant,
+        domain: &DomainName,
+        selector: &Selector,
+    ) -> Result<DkimKey> {
+        self.ports
+            .keys
+            .find_key(tenant.id, domain, selector)
+            .await?
+            .ok_or(Error::NotFound(Entity::Key))
+    }
+
+    /// A key's private half, only if the tenant's policy lets it leave Signet.
+    pub async fn exportable_private_key(
+        &self,
+        tenant: &Tenant,
+        id: KeyId,
+    ) -> Result<Option<PrivateKey>> {
+        if !tenant.settings.private_key_export {
+            return Ok(None);
+        }
+        self.ports.keys.private_key(tenant.id, id).await
+    }
+
+    /// Changes a key. Moving its record (new name or new key) resets its DNS
+    /// status to unknown, so it must be verified again before it signs.
+    pub async fn update_key(
+        &self,
+        tenant: &Tenant,
+        id: KeyId,
+        update: KeyUpdate,
+    ) -> Result<DkimKey> {
+        let current = self.get_key(tenant, id).await?;
+        let moves_record = update
+            .signing_domain
+            .as_ref()
+            .is_some_and(|d| *d != current.signing_domain)
+            || update
+                .selector
+                .as_ref()
+                .is_some_and(|s| s.as_str() != current.selector.as_str())
+            || update.private_key.is_some();
+        let change = KeyChange {
+            signing_domain: update.signing_domain,
+            selector: update.selector,
+            default_for_domain: update.default_for_domain,
+            private_key: update.private_key,
+            active: None,
+            dns: moves_record.then(DnsCheck::default),
+        };
+        self.ports.keys.update_key(tenant.id, id, change).await
+    }
+
+    /// Deletes a key by id.
+    pub async fn delete_key(&self, tenant: &Tenant, id: KeyId, rule: DeleteRule) -> Result<()> {
+        let key = self.get_key(tenant, id).await?;
+        self.delete(tenant, key, rule).await
+    }
+
+    /// Deletes a key by signing domain and selector.
+    pub async fn delete_key_named(
+        &self,
+        tenant: &Tenant,
+        domain: &DomainName,
+        selector: &Selector,
+        rule: DeleteRule,
+    ) -> Result<()> {
+        let key = self.find_key(tenant, domain, selector).await?;
+        self.delete(tenant, key, rule).await
+    }
+
+    async fn delete(&self, tenant: &Tenant, key: DkimKey, rule: DeleteRule) -> Result<()> {
+        if rule == DeleteRule::KeepOneActive && key.active {
+            let filter = KeyFilter {
+                signing_domain: Some(key.signing_domain.clone()),
+                selector: None,
+            };
+            let siblings = self.all_keys(tenant, filter).await?;
+            if !siblings.iter().any(|k| k.active && k.id != key.id) {
+                return Err(RuleViolation::LastActiveKey.into());
+            }
+        }
+        if self.ports.keys.delete_key(tenant.id, key.id).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound(Entity::Key))
+        }
+    }
+
+    /// Activates or deactivates a key. Activation needs its DNS record to be
+    /// valid; a result older than the freshness window is looked up again.
+    pub async fn set_active(
+        &self,
+        tenant: &Tenant,
+        domain: &DomainName,
+        selector: &Selector,
+        active: bool,
+    ) -> Result<DkimKey> {
+        let mut key = self.find_key(tenant, domain, selector).await?;
+        if active {
+            let fresh = key.dns.status == DnsStatus::Valid
+                && key
+                    .dns
+                    .checked_at
+                    .is_some_and(|t| self.ports.clock.now() - t < self.settings.dns_fresh_for);
+            if !fresh {
+                key = self.verify_key(tenant, key.id).await?;
+            }
+            if key.dns.status != DnsStatus::Valid {
+                return Err(RuleViolation::DnsNotValid {
+                    name: key.dns_record().name,
+                    found: key.dns.seen,
+                }
+                .into());
+            }
+        }
+        let change = KeyChange {
+            active: Some(active),
+            ..KeyChange::default()
+        };
+        self.ports.keys.update_key(tenant.id, key.id, change).await
+    }
+
+    /// Looks the key's record up now and stores the result.
+    pub async fn verify_key(&self, tenant: &Tenant, id: KeyId) -> Result<DkimKey> {
+        let key = self.get_key(tenant, id).await?;
+        let check = self.check_dns(&key).await;
+        let change = KeyChange {
+            dns: Some(check),
+            ..KeyChange::default()
+        };
+        self.ports.keys.update_key(tenant.id, id, change).await
+    }
+
+    /// Looks a key's record up, without storing the result.
+    pub async fn check_dns(&self, key: &DkimKey) -> DnsCheck {
+        let answer = self.ports.dns.txt(&key.dns_record().name).await;
+        answer.check(&key.public_key, self.ports.clock.now())
+    }
+
+    /// Every key matching a filter, across pages.
+    pub(crate) async fn all_keys(
+        &self,
+        tenant: &Tenant,
+        filter: KeyFilter,
+    ) -> Result<Vec<DkimKey>> {
+        const PAGE: u64 = 500;
+        let mut all = Vec::new();
+        let mut start = crate::key::PageStart::First;
+        loop {
+            let query = KeyQuery {
+                filter: filter.clone(),
+                start,
+                limit: PAGE,
+            };
+            let page = self.ports.keys.list_keys(tenant.id, &query).await?;
+            let done = (page.len() as u64) < PAGE;
+            if let Some(last) = page.last() {
+                start = crate::key::PageStart::After(last.id);
+            }
+            all.extend(page);
+            if done {
+                return Ok(all);
+            }
+        }
+    }
+}

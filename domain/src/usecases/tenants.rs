@@ -1,0 +1,94 @@
+//! Tenant administration (the CLI's) and authentication (the HTTP layer's).
+
+use crate::error::{Entity, Error, Result};
+use crate::tenant::{
+    ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeySecret, Tenant, TenantName, TenantSettings,
+};
+
+use super::Signet;
+
+/// A new API key: its id and the secret, to show once.
+#[derive(Debug)]
+pub struct IssuedApiKey {
+    /// Identifier, to revoke it later.
+    pub id: ApiKeyId,
+    /// The key itself; only its hash is stored.
+    pub secret: ApiKeySecret,
+}
+
+impl Signet {
+    /// Creates a tenant with its first API key.
+    pub async fn create_tenant(&self, name: &TenantName) -> Result<(Tenant, IssuedApiKey)> {
+        let tenant = self
+            .ports
+            .tenants
+            .create_tenant(name, self.ports.clock.now())
+            .await?;
+        let key = self.issue_api_key(&tenant).await?;
+        Ok((tenant, key))
+    }
+
+    /// A tenant by name.
+    pub async fn tenant(&self, name: &TenantName) -> Result<Tenant> {
+        self.ports
+            .tenants
+            .find_tenant(name)
+            .await?
+            .ok_or(Error::NotFound(Entity::Tenant))
+    }
+
+    /// Every tenant.
+    pub async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+        self.ports.tenants.list_tenants().await
+    }
+
+    /// Replaces a tenant's settings.
+    pub async fn update_tenant_settings(
+        &self,
+        tenant: &Tenant,
+        settings: TenantSettings,
+    ) -> Result<Tenant> {
+        self.ports
+            .tenants
+            .update_settings(tenant.id, settings)
+            .await
+    }
+
+    /// Issues another API key to a tenant.
+    pub async fn issue_api_key(&self, tenant: &Tenant) -> Result<IssuedApiKey> {
+        let secret = ApiKeySecret::generate();
+        let id = self
+            .ports
+            .tenants
+            .add_api_key(tenant.id, &secret.hash(), self.ports.clock.now())
+            .await?;
+        Ok(IssuedApiKey { id, secret })
+    }
+
+    /// A tenant's API keys, without secrets.
+    pub async fn list_api_keys(&self, tenant: &Tenant) -> Result<Vec<ApiKeyInfo>> {
+        self.ports.tenants.list_api_keys(tenant.id).await
+    }
+
+    /// Revokes an API key; it stops working at once.
+    pub async fn revoke_api_key(&self, tenant: &Tenant, id: ApiKeyId) -> Result<()> {
+        if self
+            .ports
+            .tenants
+            .revoke_api_key(tenant.id, id, self.ports.clock.now())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::NotFound(Entity::ApiKey))
+        }
+    }
+
+    /// The tenant a presented API key belongs to, if it is live.
+    pub async fn authenticate(&self, presented: &str) -> Result<Option<Tenant>> {
+        self.ports
+            .tenants
+            .tenant_by_api_key(&ApiKeyHash::of(presented))
+            .await
+    }
+}

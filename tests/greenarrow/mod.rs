@@ -1,0 +1,1 @@
+//! greenarrow tests.

@@ -1,0 +1,7 @@
+//! Black-box tests: each starts the real server on port 0 and talks HTTP.
+
+mod cross_dialect;
+mod dns;
+mod foundation;
+mod greenarrow;
+mod mailgun;
