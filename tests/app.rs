@@ -1,0 +1,1 @@
+//! spawn_app and TestApp (placeholder: the api helper replaces this file).
