@@ -48,7 +48,7 @@ pub struct DnsCheck {
 }
 
 /// What a resolver answered for a TXT query.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TxtAnswer {
     /// TXT records, each already joined from its character-strings.
     Records(Vec<String>),

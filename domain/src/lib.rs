@@ -3,12 +3,14 @@
 
 pub mod crypto;
 pub mod dns;
+pub mod dns_cache;
 pub mod error;
 pub mod key;
 pub mod key_size;
 pub mod names;
 pub mod ports;
 pub mod sending_domain;
+pub mod shared_state;
 pub mod tenant;
 pub mod usecases;
 

@@ -1,0 +1,43 @@
+//! Ports for state shared by every node: a TTL cache, rate limits and
+//! cluster-wide leases. Redis implements them when configured; in-process
+//! equivalents keep a single node running alone.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+/// Short-lived shared values, such as DNS answers.
+#[async_trait]
+pub trait Cache: Send + Sync {
+    /// The value under `key`, if present and not expired.
+    async fn get(&self, key: &str) -> Option<String>;
+    /// Stores `value` under `key` for `ttl`.
+    async fn put(&self, key: &str, value: &str, ttl: Duration);
+}
+
+/// The outcome of asking a rate limiter for one request's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateDecision {
+    /// Whether the request may go ahead.
+    pub allowed: bool,
+    /// The bucket's capacity.
+    pub limit: u32,
+    /// Tokens left after this request.
+    pub remaining: u32,
+    /// When refused: how long until a token is available.
+    pub retry_after: Duration,
+}
+
+/// Token buckets, one per caller (API key), shared by every node.
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Takes one token from `bucket`.
+    async fn take(&self, bucket: &str) -> RateDecision;
+}
+
+/// Cluster-wide leases, so one node does each periodic job.
+#[async_trait]
+pub trait Leases: Send + Sync {
+    /// Takes the lease `name` for `ttl` unless another holder has it.
+    async fn try_acquire(&self, name: &str, ttl: Duration) -> bool;
+}
