@@ -1,1 +1,13 @@
-//! greenarrow tests.
+//! The GreenArrow Engine dialect over HTTP: the page's examples, every
+//! validation rule, the envelope on every rejection, private-key policy,
+//! tenant isolation and pagination on both databases.
+
+mod envelope;
+mod examples;
+pub(crate) mod fixtures;
+mod keys;
+mod openapi;
+mod pagination;
+mod privacy;
+pub(crate) mod support;
+mod validation;

@@ -1,0 +1,106 @@
+//! Extractors whose every rejection is a [`GaError`], so even a malformed
+//! request is answered in the envelope.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::de::DeserializeOwned;
+use signet_domain::{Authentication, KeyId, Tenant};
+
+use crate::error::{ErrorCode, GaError};
+
+/// The tenant the api's auth layer authenticated.
+#[derive(Debug, Clone)]
+pub struct GaTenant(pub Tenant);
+
+impl<S: Send + Sync> FromRequestParts<S> for GaTenant {
+    type Rejection = GaError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Extension::<Authentication>::from_request_parts(parts, state)
+            .await
+            .map(|Extension(auth)| auth)
+            .unwrap_or(Authentication::Rejected);
+        match auth {
+            Authentication::Authenticated(tenant) => Ok(Self(tenant)),
+            Authentication::Rejected => Err(GaError::unauthorized()),
+            Authentication::Unavailable => Err(GaError::unavailable()),
+        }
+    }
+}
+
+/// A JSON body. Syntax errors, wrong types, unknown fields and a missing body
+/// are `invalid_request` (400); a wrong content type keeps its 415.
+#[derive(Debug)]
+pub struct GaJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for GaJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = GaError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_error(&rejection)),
+        }
+    }
+}
+
+fn json_error(rejection: &JsonRejection) -> GaError {
+    let message = match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            "the request body must be JSON, sent with Content-Type: application/json".to_owned()
+        }
+        other => other.body_text(),
+    };
+    let status = match rejection.status() {
+        StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+        other => other,
+    };
+    match status {
+        StatusCode::BAD_REQUEST => GaError::invalid_request(message),
+        other => GaError::new(other, ErrorCode::InvalidRequest, vec![message]),
+    }
+}
+
+/// A query string; anything it cannot hold is `invalid_request`.
+#[derive(Debug)]
+pub struct GaQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for GaQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = GaError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| Self(value))
+            .map_err(|rejection| GaError::invalid_request(rejection.body_text()))
+    }
+}
+
+/// The `{id}` of a key's path. An id that is not an integer names no key, so
+/// it is `not_found` like any unknown id.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyIdPath(pub KeyId);
+
+impl<S: Send + Sync> FromRequestParts<S> for KeyIdPath {
+    type Rejection = GaError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| GaError::key_not_found())?;
+        raw.parse::<i64>()
+            .map(|id| Self(KeyId(id)))
+            .map_err(|_| GaError::key_not_found())
+    }
+}

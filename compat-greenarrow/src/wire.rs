@@ -1,0 +1,253 @@
+//! The JSON shapes of the DKIM Keys API, as GreenArrow's page defines them.
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer, Serialize};
+use signet_domain::{DkimKey, PrivateKey};
+use utoipa::ToSchema;
+
+/// Whether a field was sent at all, whatever its value (read-only fields).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Present(pub bool);
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(d)?;
+        Ok(Self(true))
+    }
+}
+
+/// The body of a create or update: `{"dkim_key": {...}}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyPayload {
+    /// The attributes to set.
+    pub dkim_key: KeyInput,
+}
+
+/// The writable attributes of a DKIM Key. On create, `domain`, `selector` and
+/// one of `key.bits` or `key.private` are required; on update every field is
+/// optional and only those given change. Read-only fields (`id`, `key.public`,
+/// `dns`) and unknown fields are refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyInput {
+    /// Read-only: refused with `validation_failed`.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub id: Present,
+    /// 1 to 200 characters: dot-separated strings of letters, numbers and
+    /// dashes, no dot next to a dash or another dot. Stored lower-case.
+    #[schema(example = "my-domain.com")]
+    pub domain: Option<String>,
+    /// 1 to 200 characters, unique (case-insensitive) among the keys of the
+    /// same (case-insensitive) domain.
+    #[schema(example = "default")]
+    pub selector: Option<String>,
+    /// Makes this the domain's default key, clearing the flag on the domain's
+    /// other keys. Defaults to `false` on create.
+    pub default_for_domain: Option<bool>,
+    /// The key material.
+    pub key: Option<KeyMaterialInput>,
+    /// Read-only: refused with `validation_failed`.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub dns: Present,
+}
+
+/// Either `bits` (a key is generated) or `private` (a key is imported).
+/// Its `Debug` never shows the private key.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyMaterialInput {
+    /// Size of a key to generate, 512 to 8192. With `private`, it must equal
+    /// the imported key's size. May not change on an existing key.
+    #[schema(example = 1024)]
+    pub bits: Option<i64>,
+    /// A PEM private key, PKCS#1 (`BEGIN RSA PRIVATE KEY`) or PKCS#8
+    /// (`BEGIN PRIVATE KEY`), 512 to 8192 bits.
+    pub private: Option<String>,
+    /// Read-only: refused with `validation_failed`.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub public: Present,
+}
+
+impl std::fmt::Debug for KeyMaterialInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyMaterialInput")
+            .field("bits", &self.bits)
+            .field("private", &self.private.as_ref().map(|_| "<redacted>"))
+            .field("public", &self.public)
+            .finish()
+    }
+}
+
+/// `data` of a single-key answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyData {
+    /// The full record.
+    pub dkim_key: KeyRecord,
+}
+
+/// A full DKIM Key record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyRecord {
+    /// Identifier, numbered per tenant and shared with the Mailgun dialect.
+    pub id: i64,
+    /// The signing domain, lower-case.
+    pub domain: String,
+    /// The selector, in the case it was given.
+    pub selector: String,
+    /// Whether this is the domain's default key.
+    pub default_for_domain: bool,
+    /// The key material.
+    pub key: KeyMaterialOutput,
+    /// The record to publish.
+    pub dns: DnsOutput,
+}
+
+/// `key` of a record. Its `Debug` never shows the private key.
+#[derive(Serialize, ToSchema)]
+pub struct KeyMaterialOutput {
+    /// Modulus size.
+    pub bits: u32,
+    /// The PKCS#1 PEM private key. Present only when the tenant's
+    /// `private_key_export` setting is on; otherwise the field is omitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private: Option<String>,
+    /// Base64 DER SubjectPublicKeyInfo, as published in DNS.
+    pub public: String,
+}
+
+impl std::fmt::Debug for KeyMaterialOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyMaterialOutput")
+            .field("bits", &self.bits)
+            .field("private", &self.private.as_ref().map(|_| "<redacted>"))
+            .field("public", &self.public)
+            .finish()
+    }
+}
+
+/// `dns` of a record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DnsOutput {
+    /// The TXT record receivers look up.
+    pub public_key: DnsRecordOutput,
+}
+
+/// A DNS record to publish.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DnsRecordOutput {
+    /// `{selector}._domainkey.{domain}`.
+    #[schema(example = "default._domainkey.my-domain.com")]
+    pub name: String,
+    /// Always `TXT`.
+    #[serde(rename = "type")]
+    #[schema(example = "TXT")]
+    pub record_type: String,
+    /// `k=rsa; p={public}`.
+    pub value: String,
+}
+
+impl KeyRecord {
+    /// The wire record of a key, with its private half if it may be shown.
+    pub fn new(key: &DkimKey, private: Option<&PrivateKey>) -> Self {
+        let dns = key.dns_record();
+        Self {
+            id: key.id.0,
+            domain: key.signing_domain.to_string(),
+            selector: key.selector.to_string(),
+            default_for_domain: key.default_for_domain,
+            key: KeyMaterialOutput {
+                bits: key.bits.bits(),
+                private: private.map(|p| p.to_pkcs1_pem().to_string()),
+                public: key.public_key.to_string(),
+            },
+            dns: DnsOutput {
+                public_key: DnsRecordOutput {
+                    name: dns.name,
+                    record_type: dns.record_type.to_owned(),
+                    value: dns.value,
+                },
+            },
+        }
+    }
+}
+
+/// `data` of a list answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListData {
+    /// One page of keys, ascending by id.
+    pub dkim_keys: Vec<KeySummary>,
+    /// Where this page is.
+    pub pagination: Pagination,
+}
+
+/// A key as the list shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeySummary {
+    /// Identifier.
+    pub id: i64,
+    /// The signing domain.
+    pub domain: String,
+    /// The selector.
+    pub selector: String,
+    /// Whether this is the domain's default key.
+    pub default_for_domain: bool,
+    /// Modulus size.
+    pub key_bits: u32,
+}
+
+impl From<&DkimKey> for KeySummary {
+    fn from(key: &DkimKey) -> Self {
+        Self {
+            id: key.id.0,
+            domain: key.signing_domain.to_string(),
+            selector: key.selector.to_string(),
+            default_for_domain: key.default_for_domain,
+            key_bits: key.bits.bits(),
+        }
+    }
+}
+
+/// Where a page sits in the result set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Pagination {
+    /// This page's number, from 0.
+    pub page: u64,
+    /// Records a page.
+    pub per_page: u64,
+    /// Pages in the result set.
+    pub num_pages: u64,
+    /// Records in the result set.
+    pub num_records: u64,
+    /// Fetches the next page; `null` on the last page. Stays valid while keys
+    /// are added or removed: following tokens never skips or repeats a key.
+    pub next_page_token: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_private_key() {
+        let input: KeyMaterialInput =
+            serde_json::from_value(serde_json::json!({ "private": "-----BEGIN SECRET" })).unwrap();
+        assert!(!format!("{input:?}").contains("SECRET"));
+        let output = KeyMaterialOutput {
+            bits: 1024,
+            private: Some("-----BEGIN SECRET".into()),
+            public: "MIG".into(),
+        };
+        assert!(!format!("{output:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn a_read_only_field_counts_as_sent_even_when_null() {
+        let input: KeyInput = serde_json::from_value(serde_json::json!({ "id": null })).unwrap();
+        assert!(input.id.0);
+        assert!(!input.dns.0);
+    }
+}

@@ -1,0 +1,158 @@
+//! Every request example of GreenArrow's DKIM Keys page, replayed in order.
+//! The page's toy keys are below 512 bits, so those imports must fail; each
+//! is then replayed with a valid key and must answer in the page's shape.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use signet_tests::{spawn_app, spawn_app_with, AppOptions, TestApp};
+
+use super::fixtures::{keys, TOY_KEY_1, TOY_KEY_2};
+use super::support::{assert_record_shape, keys_of, send, Ga, KEYS};
+
+#[tokio::test]
+async fn the_pages_examples_replay_with_private_keys_exported() {
+    let app = spawn_app_with(AppOptions {
+        private_key_export: true,
+        ..AppOptions::default()
+    })
+    .await;
+    replay(&app, true).await;
+}
+
+#[tokio::test]
+async fn the_pages_examples_replay_without_private_keys() {
+    let app = spawn_app().await;
+    replay(&app, false).await;
+}
+
+/// The page's keys, in its list example's order: (domain, selector, default).
+const LISTED: [(&str, &str, bool); 3] = [
+    ("my-domain.com", "default", false),
+    ("domain.com", "default", false),
+    ("domain-3.com", "default", true),
+];
+
+async fn replay(app: &TestApp, private: bool) {
+    let ga = Ga::new(app);
+    let pems = keys().await;
+
+    // The keys behind "Get a List": first as the toy keys, which must fail.
+    for (domain, selector, default) in LISTED {
+        let toy = json!({
+            "domain": domain, "selector": selector, "default_for_domain": default,
+            "key": { "private": TOY_KEY_1 }
+        });
+        let messages = ga.create(toy).await.validation_failed();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].starts_with("key.private must be a valid private key"),
+            "{messages:?}"
+        );
+    }
+    assert_eq!(
+        ga.ids("").await,
+        Vec::<i64>::new(),
+        "a failed import wrote nothing"
+    );
+    for ((domain, selector, default), pem) in LISTED.into_iter().zip(pems) {
+        ga.create_ok(json!({
+            "domain": domain, "selector": selector, "default_for_domain": default,
+            "key": { "private": pem.pkcs1 }
+        }))
+        .await;
+    }
+
+    // GET /ga/api/v3/eng/dkim_keys
+    let list = send(ga.request(Method::GET, KEYS)).await.ok();
+    assert_eq!(keys_of(&list), ["dkim_keys", "pagination"]);
+    let expected: Vec<Value> = LISTED
+        .iter()
+        .enumerate()
+        .map(|(i, (domain, selector, default))| {
+            json!({
+                "id": i + 1, "domain": domain, "selector": selector,
+                "default_for_domain": default, "key_bits": 1024
+            })
+        })
+        .collect();
+    assert_eq!(list["dkim_keys"], Value::Array(expected));
+    assert_eq!(
+        list["pagination"],
+        json!({ "page": 0, "per_page": 100, "num_pages": 1, "num_records": 3, "next_page_token": null })
+    );
+
+    // GET /ga/api/v3/eng/dkim_keys/1
+    let one = ga.get(1).await.ok();
+    assert_eq!(keys_of(&one), ["dkim_key"]);
+    let record = &one["dkim_key"];
+    assert_record_shape(record, private);
+    assert_eq!(record["id"], 1);
+    assert_eq!(record["domain"], "my-domain.com");
+    assert_eq!(record["selector"], "default");
+    assert_eq!(record["default_for_domain"], false);
+    assert_eq!(record["key"]["bits"], 1024);
+    assert_eq!(record["key"]["public"], pems[0].public);
+    assert_eq!(
+        record["dns"]["public_key"]["name"],
+        "default._domainkey.my-domain.com"
+    );
+    if private {
+        assert_eq!(record["key"]["private"], pems[0].pkcs1);
+    }
+
+    // POST /ga/api/v3/eng/dkim_keys, verbatim: the toy key is refused.
+    let example = json!({
+        "domain": "my-domain.com",
+        "selector": "second",
+        "default_for_domain": false,
+        "key": { "private": TOY_KEY_2 }
+    });
+    let messages = ga.create(example.clone()).await.validation_failed();
+    assert!(
+        messages[0].starts_with("key.private must be a valid private key"),
+        "{messages:?}"
+    );
+    // ... and accepted with a valid key.
+    let mut valid = example;
+    valid["key"]["private"] = json!(pems[1].pkcs1);
+    let created = ga.create(valid).await.ok();
+    assert_eq!(keys_of(&created), ["dkim_key"]);
+    let record = &created["dkim_key"];
+    assert_record_shape(record, private);
+    assert_eq!(record["id"], 4);
+    assert_eq!(record["domain"], "my-domain.com");
+    assert_eq!(record["selector"], "second");
+    assert_eq!(record["default_for_domain"], false);
+    assert_eq!(record["key"]["bits"], 1024);
+    assert_eq!(record["key"]["public"], pems[1].public);
+    assert_eq!(
+        record["dns"]["public_key"]["name"],
+        "second._domainkey.my-domain.com"
+    );
+
+    // PUT /ga/api/v3/eng/dkim_keys/1
+    let updated = ga
+        .update(1, json!({ "domain": "new-domain.com" }))
+        .await
+        .ok();
+    let record = &updated["dkim_key"];
+    assert_record_shape(record, private);
+    assert_eq!(record["id"], 1);
+    assert_eq!(record["domain"], "new-domain.com");
+    assert_eq!(record["selector"], "default");
+    assert_eq!(record["default_for_domain"], false);
+    assert_eq!(
+        record["key"]["public"], pems[0].public,
+        "the key material is kept"
+    );
+    assert_eq!(
+        record["dns"]["public_key"]["name"],
+        "default._domainkey.new-domain.com"
+    );
+
+    // DELETE /ga/api/v3/eng/dkim_keys/2
+    let deleted = ga.delete(2).await.ok();
+    assert_eq!(deleted, json!({}));
+    ga.get(2).await.error(404, "not_found");
+    assert_eq!(ga.ids("").await, [1, 3, 4]);
+}
