@@ -1,1 +1,26 @@
-//! placeholder
+//! Signet's database schema: the only place it changes. The same migrations
+//! run on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::MigratorTrait;
+
+use sea_orm_migration::{async_trait, MigrationTrait};
+
+mod m20261122_000001_create_tenants;
+mod m20261122_000002_create_api_keys;
+mod m20261122_000003_create_dkim_keys;
+mod m20261122_000004_create_sending_domains;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_tenants::Migration),
+            Box::new(m20261122_000002_create_api_keys::Migration),
+            Box::new(m20261122_000003_create_dkim_keys::Migration),
+            Box::new(m20261122_000004_create_sending_domains::Migration),
+        ]
+    }
+}

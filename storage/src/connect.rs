@@ -1,0 +1,217 @@
+//! Opening the database, migrating it, and the write transactions every
+//! adapter uses.
+
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait as _, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, TransactionTrait as _,
+};
+use signet_migrations::{Migrator, MigratorTrait as _};
+use tokio::sync::{Mutex, MutexGuard};
+
+use crate::errors::{DbResultExt as _, StorageError};
+use crate::sealing::Keyring;
+
+/// How long a statement waits for a locked SQLite file (another process
+/// writing) before failing.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections in a SQLite pool: readers run in parallel under WAL.
+const SQLITE_POOL_SIZE: u32 = 8;
+/// Connections in a PostgreSQL pool.
+const POSTGRES_POOL_SIZE: u32 = 10;
+/// How long a request waits for a pooled connection before the database
+/// counts as unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Arbitrary constant naming the PostgreSQL advisory lock that keeps two
+/// nodes from migrating at once.
+const MIGRATION_LOCK: i64 = 0x5167_6e65_7401;
+
+/// Signet's database: SQLite or PostgreSQL, with private keys sealed under a
+/// keyring. Implements the core's `KeyStore`, `DomainStore` and `TenantStore`.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct Storage {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: DatabaseConnection,
+    keyring: Keyring,
+    /// SQLite allows one writer at a time; writers of this process queue here
+    /// instead of failing with "database is locked". `None` on PostgreSQL.
+    sqlite_writer: Option<Mutex<()>>,
+}
+
+/// How busy the connection pool is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Open connections.
+    pub size: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+}
+
+impl Storage {
+    /// Opens a database: `sqlite://path/to/file.db?mode=rwc` (a relative
+    /// path), `sqlite:///abs/path.db?mode=rwc`, or `postgres://...`. A SQLite
+    /// file is created when missing unless the URL sets a `mode`.
+    pub async fn connect(url: &str, keyring: Keyring) -> Result<Storage, StorageError> {
+        let mut options = ConnectOptions::new(url);
+        options
+            .sqlx_logging(false)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_timeout(ACQUIRE_TIMEOUT);
+        let sqlite = if url.starts_with("sqlite:") {
+            let create = !url.contains("mode=");
+            options
+                .max_connections(SQLITE_POOL_SIZE)
+                .map_sqlx_sqlite_opts(move |o| {
+                    let o = o
+                        .journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                        .foreign_keys(true);
+                    if create {
+                        o.create_if_missing(true)
+                    } else {
+                        o
+                    }
+                });
+            true
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            options.max_connections(POSTGRES_POOL_SIZE);
+            false
+        } else {
+            return Err(StorageError::UnsupportedUrl);
+        };
+        let db = Database::connect(options)
+            .await
+            .map_err(StorageError::Connect)?;
+        Ok(Storage {
+            inner: Arc::new(Inner {
+                db,
+                keyring,
+                sqlite_writer: sqlite.then(|| Mutex::new(())),
+            }),
+        })
+    }
+
+    /// Runs the pending migrations. On PostgreSQL an advisory lock keeps
+    /// nodes starting together from migrating at the same time.
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        let db = self.db();
+        match db.get_database_backend() {
+            DbBackend::Postgres => {
+                let txn = db.begin().await.map_err(StorageError::Migrate)?;
+                txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                    .await
+                    .map_err(StorageError::Migrate)?;
+                Migrator::up(&txn, None)
+                    .await
+                    .map_err(StorageError::Migrate)?;
+                txn.commit().await.map_err(StorageError::Migrate)
+            }
+            _ => {
+                let _writer = self.writer_lock().await;
+                Migrator::up(db, None).await.map_err(StorageError::Migrate)
+            }
+        }
+    }
+
+    /// Open and idle connections, for metrics.
+    pub fn pool_status(&self) -> PoolStatus {
+        let db = self.db();
+        let (size, idle) = match db.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = db.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => {
+                let pool = db.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+        };
+        PoolStatus {
+            size,
+            idle: u32::try_from(idle).unwrap_or(u32::MAX),
+        }
+    }
+
+    pub(crate) fn db(&self) -> &DatabaseConnection {
+        &self.inner.db
+    }
+
+    pub(crate) fn keyring(&self) -> &Keyring {
+        &self.inner.keyring
+    }
+
+    /// Starts a transaction that may write. On SQLite it first waits for this
+    /// process's other writers to finish.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTxn<'_>, DbErr> {
+        let writer = self.writer_lock().await;
+        let txn = self.db().begin().await?;
+        Ok(WriteTxn {
+            txn,
+            _writer: writer,
+        })
+    }
+
+    async fn writer_lock(&self) -> Option<MutexGuard<'_, ()>> {
+        match &self.inner.sqlite_writer {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        }
+    }
+}
+
+impl fmt::Debug for Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Storage")
+            .field("backend", &self.db().get_database_backend())
+            .field("keyring", &self.inner.keyring)
+            .finish()
+    }
+}
+
+/// A transaction holding this process's SQLite write turn until it ends.
+/// Dropped without [`WriteTxn::finish`], it rolls back.
+pub(crate) struct WriteTxn<'a> {
+    // Declared first so it rolls back before the turn is released.
+    txn: DatabaseTransaction,
+    _writer: Option<MutexGuard<'a, ()>>,
+}
+
+impl WriteTxn<'_> {
+    /// Commits if the work succeeded, rolls back if it failed, then releases
+    /// the write turn.
+    pub(crate) async fn finish<T>(
+        self,
+        work: signet_domain::Result<T>,
+    ) -> signet_domain::Result<T> {
+        match work {
+            Ok(value) => {
+                self.txn.commit().await.or_internal()?;
+                Ok(value)
+            }
+            Err(e) => {
+                if let Err(rollback) = self.txn.rollback().await {
+                    tracing::debug!(error = %rollback, "rollback failed");
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Deref for WriteTxn<'_> {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}

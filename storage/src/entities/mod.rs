@@ -1,0 +1,6 @@
+//! sea-orm entities, one per table; the schema itself lives in `signet-migrations`.
+
+pub mod api_key;
+pub mod dkim_key;
+pub mod sending_domain;
+pub mod tenant;

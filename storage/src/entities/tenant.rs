@@ -1,0 +1,33 @@
+//! The `tenants` table.
+
+use sea_orm::entity::prelude::*;
+
+/// A tenant row.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tenants")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub name: String,
+    pub private_key_export: bool,
+    /// The id the tenant's next DKIM key gets.
+    pub next_key_id: i64,
+    pub created_at: DateTimeUtc,
+}
+
+/// Relations of a tenant.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    /// Its API keys.
+    #[sea_orm(has_many = "super::api_key::Entity")]
+    ApiKey,
+}
+
+impl Related<super::api_key::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ApiKey.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,139 @@
+//! The core's `KeyStore` over the `dkim_keys` table.
+
+mod rows;
+
+pub(crate) use rows::stored_time;
+mod write;
+
+use async_trait::async_trait;
+use sea_orm::{
+    ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _,
+    QuerySelect as _, Select,
+};
+use signet_domain::ports::{KeyChange, KeyStore, NewKey};
+use signet_domain::{
+    DkimKey, DomainName, KeyFilter, KeyId, KeyQuery, PageStart, PrivateKey, Result, Selector,
+    TenantId,
+};
+
+use crate::connect::Storage;
+use crate::entities::dkim_key::{self, Column};
+use crate::errors::DbResultExt as _;
+
+#[async_trait]
+impl KeyStore for Storage {
+    async fn insert_key(&self, tenant: TenantId, key: NewKey) -> Result<DkimKey> {
+        let txn = self.begin_write().await.or_internal()?;
+        let work = write::insert(&txn, self.keyring(), tenant, key).await;
+        txn.finish(work).await
+    }
+
+    async fn get_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<DkimKey>> {
+        let row = dkim_key::Entity::find_by_id((tenant.0, id.0))
+            .one(self.db())
+            .await
+            .or_internal()?;
+        row.map(rows::to_key).transpose()
+    }
+
+    async fn find_key(
+        &self,
+        tenant: TenantId,
+        domain: &DomainName,
+        selector: &Selector,
+    ) -> Result<Option<DkimKey>> {
+        let row = dkim_key::Entity::find()
+            .filter(Column::TenantId.eq(tenant.0))
+            .filter(Column::SigningDomain.eq(domain.as_str()))
+            .filter(Column::SelectorFolded.eq(selector.folded()))
+            .one(self.db())
+            .await
+            .or_internal()?;
+        row.map(rows::to_key).transpose()
+    }
+
+    async fn list_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<Vec<DkimKey>> {
+        let select = filtered(tenant, &query.filter);
+        // Pages that end at a bound are read backwards, then put in id order.
+        let (select, backwards) = match query.start {
+            PageStart::First => (select.order_by_asc(Column::Id), false),
+            PageStart::Last => (select.order_by_desc(Column::Id), true),
+            PageStart::After(id) => (
+                select.filter(Column::Id.gt(id.0)).order_by_asc(Column::Id),
+                false,
+            ),
+            PageStart::Before(id) => (
+                select.filter(Column::Id.lt(id.0)).order_by_desc(Column::Id),
+                true,
+            ),
+            PageStart::Offset(n) => (select.order_by_asc(Column::Id).offset(bounded(n)), false),
+        };
+        let mut found = select
+            .limit(bounded(query.limit))
+            .all(self.db())
+            .await
+            .or_internal()?;
+        if backwards {
+            found.reverse();
+        }
+        found.into_iter().map(rows::to_key).collect()
+    }
+
+    async fn count_keys(&self, tenant: TenantId, filter: &KeyFilter) -> Result<u64> {
+        filtered(tenant, filter)
+            .count(self.db())
+            .await
+            .or_internal()
+    }
+
+    async fn update_key(&self, tenant: TenantId, id: KeyId, change: KeyChange) -> Result<DkimKey> {
+        let txn = self.begin_write().await.or_internal()?;
+        let work = write::update(&txn, self.keyring(), tenant, id, change).await;
+        txn.finish(work).await
+    }
+
+    async fn delete_key(&self, tenant: TenantId, id: KeyId) -> Result<bool> {
+        let txn = self.begin_write().await.or_internal()?;
+        let work = dkim_key::Entity::delete_by_id((tenant.0, id.0))
+            .exec(&*txn)
+            .await
+            .or_internal();
+        Ok(txn.finish(work).await?.rows_affected > 0)
+    }
+
+    async fn delete_domain_keys(&self, tenant: TenantId, domain: &DomainName) -> Result<u64> {
+        let txn = self.begin_write().await.or_internal()?;
+        let work = dkim_key::Entity::delete_many()
+            .filter(Column::TenantId.eq(tenant.0))
+            .filter(Column::SigningDomain.eq(domain.as_str()))
+            .exec(&*txn)
+            .await
+            .or_internal();
+        Ok(txn.finish(work).await?.rows_affected)
+    }
+
+    async fn private_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<PrivateKey>> {
+        let row = dkim_key::Entity::find_by_id((tenant.0, id.0))
+            .one(self.db())
+            .await
+            .or_internal()?;
+        row.map(|row| rows::open(self.keyring(), &row)).transpose()
+    }
+}
+
+/// The tenant's keys that pass the filter.
+fn filtered(tenant: TenantId, filter: &KeyFilter) -> Select<dkim_key::Entity> {
+    let mut select = dkim_key::Entity::find().filter(Column::TenantId.eq(tenant.0));
+    if let Some(domain) = &filter.signing_domain {
+        select = select.filter(Column::SigningDomain.eq(domain.as_str()));
+    }
+    if let Some(selector) = &filter.selector {
+        select = select.filter(Column::SelectorFolded.eq(selector.folded()));
+    }
+    select
+}
+
+/// A count the database drivers can bind (PostgreSQL has no unsigned 64-bit).
+fn bounded(n: u64) -> u64 {
+    n.min(i64::MAX as u64)
+}

@@ -1,0 +1,77 @@
+//! Between `dkim_keys` rows and the core's keys: parsing, sealing, opening.
+
+use chrono::{DateTime, SubsecRound as _, Utc};
+use signet_domain::{
+    DkimKey, DnsCheck, DnsStatus, DomainName, KeyId, KeySize, PrivateKey, PublicKey, Result,
+    Selector, TenantId,
+};
+
+use crate::entities::dkim_key;
+use crate::errors::corrupt;
+use crate::sealing::{Keyring, Sealed};
+
+/// A stored key as the core sees it.
+pub(crate) fn to_key(row: dkim_key::Model) -> Result<DkimKey> {
+    let what = || format!("DKIM key {}", row.id);
+    Ok(DkimKey {
+        id: KeyId(row.id),
+        signing_domain: DomainName::parse(&row.signing_domain).map_err(|e| corrupt(&what(), e))?,
+        selector: Selector::parse(&row.selector).map_err(|e| corrupt(&what(), e))?,
+        bits: KeySize::try_from(i64::from(row.bits)).map_err(|e| corrupt(&what(), e))?,
+        public_key: PublicKey(row.public_key),
+        active: row.active,
+        default_for_domain: row.default_for_domain,
+        dns: DnsCheck {
+            status: DnsStatus::parse(&row.dns_status),
+            seen: serde_json::from_str(&row.dns_seen).map_err(|e| corrupt(&what(), e))?,
+            checked_at: row.dns_checked_at,
+        },
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// The TXT values seen, as stored.
+pub(crate) fn seen_json(check: &DnsCheck) -> String {
+    serde_json::to_string(&check.seen).expect("a list of strings always serializes")
+}
+
+/// A time as both databases keep it (PostgreSQL stores microseconds), so a
+/// key reads back equal to what was written.
+pub(crate) fn stored_time(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
+/// Binds a sealed private key to its row: opened under any other tenant or
+/// key id, it fails authentication, so rows cannot be swapped.
+fn aad(tenant: TenantId, id: KeyId) -> Vec<u8> {
+    let mut aad = b"signet/dkim_keys/v1".to_vec();
+    aad.extend_from_slice(&tenant.0.to_be_bytes());
+    aad.extend_from_slice(&id.0.to_be_bytes());
+    aad
+}
+
+/// Seals a private key's PKCS#8 DER for the row (tenant, id).
+pub(crate) fn seal(
+    keyring: &Keyring,
+    tenant: TenantId,
+    id: KeyId,
+    key: &PrivateKey,
+) -> Result<Sealed> {
+    keyring
+        .seal(&key.to_pkcs8_der(), &aad(tenant, id))
+        .map_err(|e| signet_domain::Error::Internal(format!("cannot seal DKIM key {id}: {e}")))
+}
+
+/// Opens a row's private key.
+pub(crate) fn open(keyring: &Keyring, row: &dkim_key::Model) -> Result<PrivateKey> {
+    let what = format!("private key of DKIM key {}", row.id);
+    let der = keyring
+        .open(
+            &row.private_key_kid,
+            &row.private_key_sealed,
+            &aad(TenantId(row.tenant_id), KeyId(row.id)),
+        )
+        .map_err(|e| corrupt(&what, e))?;
+    PrivateKey::from_pkcs8_der(&der).map_err(|e| corrupt(&what, e))
+}

@@ -1,0 +1,158 @@
+//! Key writes, each inside a caller's write transaction.
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait as _, DatabaseTransaction,
+    EntityTrait as _, IntoActiveModel as _, QueryFilter as _, Set,
+};
+use signet_domain::ports::{KeyChange, NewKey};
+use signet_domain::{DkimKey, Entity, Error, KeyId, KeySize, Result, TenantId};
+
+use super::rows::{seal, seen_json, stored_time, to_key};
+use crate::entities::{dkim_key, tenant};
+use crate::errors::DbResultExt as _;
+use crate::sealing::Keyring;
+
+/// Inserts a key under the tenant's next id.
+pub(super) async fn insert(
+    txn: &DatabaseTransaction,
+    keyring: &Keyring,
+    tenant: TenantId,
+    key: NewKey,
+) -> Result<DkimKey> {
+    let id = allocate_id(txn, tenant).await?;
+    let sealed = seal(keyring, tenant, id, &key.private_key)?;
+    let domain = key.signing_domain.as_str();
+    if key.default_for_domain {
+        clear_default(txn, tenant, domain, id).await?;
+    }
+    let now = stored_time(key.now);
+    let row = dkim_key::ActiveModel {
+        tenant_id: Set(tenant.0),
+        id: Set(id.0),
+        signing_domain: Set(domain.to_owned()),
+        selector: Set(key.selector.as_str().to_owned()),
+        selector_folded: Set(key.selector.folded()),
+        bits: Set(bits(key.private_key.size())),
+        public_key: Set(key.private_key.public_key().0),
+        private_key_sealed: Set(sealed.bytes),
+        private_key_kid: Set(sealed.kid),
+        active: Set(key.active),
+        default_for_domain: Set(key.default_for_domain),
+        dns_status: Set(signet_domain::DnsStatus::Unknown.as_str().to_owned()),
+        dns_seen: Set("[]".to_owned()),
+        dns_checked_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    to_key(row.insert(txn).await.or_conflict(Entity::Key)?)
+}
+
+/// Applies a change to a key, keeping its final domain's default unique.
+pub(super) async fn update(
+    txn: &DatabaseTransaction,
+    keyring: &Keyring,
+    tenant: TenantId,
+    id: KeyId,
+    change: KeyChange,
+) -> Result<DkimKey> {
+    if !lock_tenant(txn, tenant).await? {
+        return Err(Error::NotFound(Entity::Key));
+    }
+    let current = dkim_key::Entity::find_by_id((tenant.0, id.0))
+        .one(txn)
+        .await
+        .or_internal()?
+        .ok_or(Error::NotFound(Entity::Key))?;
+    let domain = match &change.signing_domain {
+        Some(d) => d.as_str().to_owned(),
+        None => current.signing_domain.clone(),
+    };
+    let default = change
+        .default_for_domain
+        .unwrap_or(current.default_for_domain);
+    if default {
+        clear_default(txn, tenant, &domain, id).await?;
+    }
+    let mut row = current.into_active_model();
+    row.signing_domain = Set(domain);
+    row.default_for_domain = Set(default);
+    if let Some(selector) = change.selector {
+        row.selector = Set(selector.as_str().to_owned());
+        row.selector_folded = Set(selector.folded());
+    }
+    if let Some(key) = change.private_key {
+        let sealed = seal(keyring, tenant, id, &key)?;
+        row.bits = Set(bits(key.size()));
+        row.public_key = Set(key.public_key().0);
+        row.private_key_sealed = Set(sealed.bytes);
+        row.private_key_kid = Set(sealed.kid);
+    }
+    if let Some(active) = change.active {
+        row.active = Set(active);
+    }
+    if let Some(dns) = change.dns {
+        row.dns_status = Set(dns.status.as_str().to_owned());
+        row.dns_seen = Set(seen_json(&dns));
+        row.dns_checked_at = Set(dns.checked_at.map(stored_time));
+    }
+    row.updated_at = Set(stored_time(Utc::now()));
+    to_key(row.update(txn).await.or_conflict(Entity::Key)?)
+}
+
+/// Takes the tenant's next key id. The update locks the tenant's row, so key
+/// writes of one tenant run one after another.
+async fn allocate_id(txn: &DatabaseTransaction, tenant: TenantId) -> Result<KeyId> {
+    let next = tenant::Column::NextKeyId;
+    let statement = Query::update()
+        .table(tenant::Entity)
+        .value(next, Expr::col(next).add(1))
+        .and_where(tenant::Column::Id.eq(tenant.0))
+        .returning_col(next)
+        .to_owned();
+    let row = txn
+        .query_one(txn.get_database_backend().build(&statement))
+        .await
+        .or_internal()?
+        .ok_or(Error::NotFound(Entity::Tenant))?;
+    let next: i64 = row.try_get("", "next_key_id").or_internal()?;
+    Ok(KeyId(next - 1))
+}
+
+/// Locks the tenant's row, as [`allocate_id`] does, without taking an id;
+/// false if there is no such tenant. On SQLite it also makes the transaction
+/// a writer from its first statement.
+async fn lock_tenant(txn: &DatabaseTransaction, tenant: TenantId) -> Result<bool> {
+    let next = tenant::Column::NextKeyId;
+    let result = tenant::Entity::update_many()
+        .col_expr(next, Expr::col(next).into())
+        .filter(tenant::Column::Id.eq(tenant.0))
+        .exec(txn)
+        .await
+        .or_internal()?;
+    Ok(result.rows_affected > 0)
+}
+
+/// Clears the default flag of the domain's keys other than `keep`.
+async fn clear_default(
+    txn: &DatabaseTransaction,
+    tenant: TenantId,
+    domain: &str,
+    keep: KeyId,
+) -> Result<()> {
+    dkim_key::Entity::update_many()
+        .col_expr(dkim_key::Column::DefaultForDomain, Expr::value(false))
+        .filter(dkim_key::Column::TenantId.eq(tenant.0))
+        .filter(dkim_key::Column::SigningDomain.eq(domain))
+        .filter(dkim_key::Column::DefaultForDomain.eq(true))
+        .filter(dkim_key::Column::Id.ne(keep.0))
+        .exec(txn)
+        .await
+        .or_internal()?;
+    Ok(())
+}
+
+fn bits(size: KeySize) -> i32 {
+    i32::try_from(size.bits()).expect("key sizes stop at 8192 bits")
+}

@@ -1,0 +1,160 @@
+//! The core's `TenantStore` over the `tenants` and `api_keys` tables.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _,
+    QuerySelect as _, Set,
+};
+use signet_domain::ports::TenantStore;
+use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo};
+use signet_domain::{
+    ApiKeyId, Entity, Error, Result, Tenant, TenantId, TenantName, TenantSettings,
+};
+
+use crate::connect::Storage;
+use crate::entities::{api_key, tenant};
+use crate::errors::{corrupt, DbResultExt as _};
+use crate::keys::stored_time;
+
+#[async_trait]
+impl TenantStore for Storage {
+    async fn create_tenant(&self, name: &TenantName, now: DateTime<Utc>) -> Result<Tenant> {
+        let row = tenant::ActiveModel {
+            name: Set(name.as_str().to_owned()),
+            private_key_export: Set(TenantSettings::default().private_key_export),
+            next_key_id: Set(1),
+            created_at: Set(stored_time(now)),
+            ..Default::default()
+        };
+        let txn = self.begin_write().await.or_internal()?;
+        let work = row.insert(&*txn).await.or_conflict(Entity::Tenant);
+        to_tenant(txn.finish(work).await?)
+    }
+
+    async fn find_tenant(&self, name: &TenantName) -> Result<Option<Tenant>> {
+        let row = tenant::Entity::find()
+            .filter(tenant::Column::Name.eq(name.as_str()))
+            .one(self.db())
+            .await
+            .or_internal()?;
+        row.map(to_tenant).transpose()
+    }
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+        let rows = tenant::Entity::find()
+            .order_by_asc(tenant::Column::Name)
+            .all(self.db())
+            .await
+            .or_internal()?;
+        rows.into_iter().map(to_tenant).collect()
+    }
+
+    async fn update_settings(&self, tenant: TenantId, settings: TenantSettings) -> Result<Tenant> {
+        let txn = self.begin_write().await.or_internal()?;
+        let work = async {
+            let updated = tenant::Entity::update_many()
+                .col_expr(
+                    tenant::Column::PrivateKeyExport,
+                    Expr::value(settings.private_key_export),
+                )
+                .filter(tenant::Column::Id.eq(tenant.0))
+                .exec(&*txn)
+                .await
+                .or_internal()?;
+            if updated.rows_affected == 0 {
+                return Err(Error::NotFound(Entity::Tenant));
+            }
+            tenant::Entity::find_by_id(tenant.0)
+                .one(&*txn)
+                .await
+                .or_internal()?
+                .ok_or(Error::NotFound(Entity::Tenant))
+        }
+        .await;
+        to_tenant(txn.finish(work).await?)
+    }
+
+    async fn add_api_key(
+        &self,
+        tenant: TenantId,
+        hash: &ApiKeyHash,
+        now: DateTime<Utc>,
+    ) -> Result<ApiKeyId> {
+        let row = api_key::ActiveModel {
+            tenant_id: Set(tenant.0),
+            hash: Set(hash.0.clone()),
+            created_at: Set(stored_time(now)),
+            revoked_at: Set(None),
+            ..Default::default()
+        };
+        let txn = self.begin_write().await.or_internal()?;
+        let work = row.insert(&*txn).await.or_conflict(Entity::ApiKey);
+        Ok(ApiKeyId(txn.finish(work).await?.id))
+    }
+
+    async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKeyInfo>> {
+        let rows = api_key::Entity::find()
+            .filter(api_key::Column::TenantId.eq(tenant.0))
+            .order_by_asc(api_key::Column::Id)
+            .all(self.db())
+            .await
+            .or_internal()?;
+        Ok(rows
+            .into_iter()
+            .map(|row| ApiKeyInfo {
+                id: ApiKeyId(row.id),
+                created_at: row.created_at,
+                revoked_at: row.revoked_at,
+            })
+            .collect())
+    }
+
+    async fn revoke_api_key(
+        &self,
+        tenant: TenantId,
+        id: ApiKeyId,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let txn = self.begin_write().await.or_internal()?;
+        let work = api_key::Entity::update_many()
+            .col_expr(api_key::Column::RevokedAt, Expr::value(stored_time(now)))
+            .filter(api_key::Column::TenantId.eq(tenant.0))
+            .filter(api_key::Column::Id.eq(id.0))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .exec(&*txn)
+            .await
+            .or_internal();
+        Ok(txn.finish(work).await?.rows_affected > 0)
+    }
+
+    async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<Tenant>> {
+        let row = tenant::Entity::find()
+            .inner_join(api_key::Entity)
+            .filter(api_key::Column::Hash.eq(hash.0.as_str()))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .limit(1)
+            .one(self.db())
+            .await
+            .or_internal()?;
+        row.map(to_tenant).transpose()
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.db()
+            .ping()
+            .await
+            .map_err(|e| Error::Unavailable(format!("database: {e}")))
+    }
+}
+
+fn to_tenant(row: tenant::Model) -> Result<Tenant> {
+    Ok(Tenant {
+        id: TenantId(row.id),
+        name: TenantName::parse(&row.name).map_err(|e| corrupt("tenant name", e))?,
+        settings: TenantSettings {
+            private_key_export: row.private_key_export,
+        },
+    })
+}

@@ -1,0 +1,62 @@
+//! Opening, migrating and watching the database.
+
+use signet_domain::ports::TenantStore as _;
+use signet_storage::{Keyring, MasterKey, Storage, StorageError};
+
+use crate::support::storage_tests;
+
+fn keyring() -> Keyring {
+    Keyring::new(MasterKey::generate().unwrap())
+}
+
+#[tokio::test]
+async fn a_missing_sqlite_file_is_created_and_migrated() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = dir.path().join("new.db");
+    let store = Storage::connect(&format!("sqlite://{}", file.display()), keyring())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    assert!(file.exists());
+    assert!(store.list_tenants().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_unknown_kind_of_url_is_refused() {
+    let err = Storage::connect("mysql://localhost/signet", keyring())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::UnsupportedUrl), "{err}");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_connect_error_without_the_password() {
+    let err = Storage::connect("postgres://signet:hunter2@127.0.0.1:1/signet", keyring())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Connect(_)), "{err}");
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+}
+
+storage_tests! {
+    async fn migrating_again_changes_nothing(db) {
+        let acme = db.tenant("acme").await;
+        db.store.migrate().await.unwrap();
+        let again = db.reopen(Keyring::new(db.master_key.clone())).await;
+        again.migrate().await.unwrap();
+        assert_eq!(again.list_tenants().await.unwrap(), [acme]);
+    }
+
+    async fn the_pool_reports_its_connections(db) {
+        db.tenant("acme").await;
+        let status = db.store.pool_status();
+        assert!(status.size >= 1, "{status:?}");
+        assert!(status.idle <= status.size, "{status:?}");
+    }
+
+    async fn debug_output_names_no_secret(db) {
+        let shown = format!("{:?}", db.store);
+        assert!(shown.contains(db.master_key.id()), "{shown}");
+        assert!(!shown.contains(db.master_key.to_base64().as_str()), "{shown}");
+    }
+}

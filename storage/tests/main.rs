@@ -1,0 +1,12 @@
+//! Storage tests: each runs on SQLite, and on PostgreSQL when
+//! `SIGNET_TEST_POSTGRES_URL` is set, in a database of its own.
+
+mod at_rest;
+mod concurrency;
+mod connect;
+mod defaults;
+mod domains;
+mod keys;
+mod listing;
+mod support;
+mod tenants;
