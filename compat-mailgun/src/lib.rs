@@ -1,8 +1,28 @@
-//! The mailgun dialect (placeholder: the mailgun helper replaces this file).
+//! The Mailgun dialect: Mailgun's Domain Keys API (`/v1/dkim/keys`,
+//! `/v4/domains/{authority}/keys/...`) and the domain endpoints it needs
+//! (`/v4/domains`, `/v3/domains/...`), on Signet's core. Every answer under
+//! `/v1/`, `/v3/` and `/v4/`, errors included, has Mailgun's shape.
+
+mod auth;
+mod docs;
+mod domain_dkim;
+mod domain_keys;
+mod domains;
+mod error;
+mod form;
+mod keys;
+mod paging;
+mod path;
+mod wire;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Response};
+use axum::routing::any;
 use signet_domain::Signet;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::error::ApiError;
 
 /// Options of this dialect.
 #[derive(Debug, Clone, Default)]
@@ -11,14 +31,109 @@ pub struct Config {
     pub trust_forwarded_headers: bool,
 }
 
+/// What the handlers share.
+#[derive(Clone)]
+struct AppState {
+    core: Signet,
+    config: Config,
+}
+
 /// The dialect's routes (absolute paths) and their OpenAPI document.
 pub fn router(core: Signet, config: Config) -> (axum::Router, utoipa::openapi::OpenApi) {
-    let _ = (core, config);
-    (axum::Router::new(), utoipa::openapi::OpenApi::default())
+    let (routes, openapi) = routes();
+    (routes.with_state(AppState { core, config }), openapi)
+}
+
+/// Every route, before the state is applied.
+fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (routes, openapi) = OpenApiRouter::with_openapi(docs::MailgunDoc::openapi())
+        .merge(keys::routes())
+        .merge(domain_keys::routes())
+        .merge(domains::routes())
+        .merge(domain_dkim::routes())
+        .split_for_parts();
+    let routes = routes
+        .route("/v1/{*rest}", any(no_route))
+        .route("/v3/{*rest}", any(no_route))
+        .route("/v4/{*rest}", any(no_route))
+        .method_not_allowed_fallback(method_not_allowed);
+    (routes, openapi)
 }
 
 /// An error response in this dialect's shape, for the api's own layers
 /// (413 body too large, 408 timeout, 429 rate limited, 503 unavailable).
 pub fn error_response(status: StatusCode, message: &str) -> Response {
-    (status, message.to_owned()).into_response()
+    ApiError::new(status, message.to_owned()).into_response()
+}
+
+async fn no_route() -> ApiError {
+    ApiError::no_route()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_documented_with_basic_auth() {
+        let (_, openapi) = routes();
+        let json = serde_json::to_value(&openapi).unwrap();
+        assert_eq!(json["openapi"], "3.1.0");
+        let paths = json["paths"].as_object().unwrap();
+        let expected = [
+            ("/v1/dkim/keys", vec!["get", "post", "delete"]),
+            ("/v4/domains/{authority_name}/keys", vec!["get"]),
+            (
+                "/v4/domains/{authority_name}/keys/{selector}/activate",
+                vec!["put"],
+            ),
+            (
+                "/v4/domains/{authority_name}/keys/{selector}/deactivate",
+                vec!["put"],
+            ),
+            ("/v4/domains", vec!["get", "post"]),
+            ("/v3/domains", vec!["get", "post"]),
+            ("/v4/domains/{name}", vec!["get"]),
+            ("/v3/domains/{name}", vec!["get", "delete"]),
+            ("/v3/domains/{name}/dkim_authority", vec!["put"]),
+            ("/v3/domains/{name}/dkim_selector", vec!["put"]),
+            ("/v4/domains/{name}/verify", vec!["put"]),
+            ("/v3/domains/{name}/verify", vec!["put"]),
+        ];
+        assert_eq!(paths.len(), expected.len());
+        for (path, methods) in expected {
+            for method in methods {
+                let op = &paths[path][method];
+                assert_eq!(
+                    op["security"][0]["basicAuth"],
+                    serde_json::json!([]),
+                    "{method} {path}"
+                );
+            }
+        }
+        assert_eq!(
+            json["components"]["securitySchemes"]["basicAuth"]["scheme"],
+            "basic"
+        );
+    }
+
+    #[test]
+    fn request_bodies_are_forms_as_mailgun_declares_them() {
+        let (_, openapi) = routes();
+        let json = serde_json::to_value(&openapi).unwrap();
+        let content = &json["paths"]["/v1/dkim/keys"]["post"]["requestBody"]["content"];
+        assert!(content["multipart/form-data"].is_object());
+        assert!(content["application/x-www-form-urlencoded"].is_object());
+        let form = &json["components"]["schemas"]["CreateKeyForm"];
+        assert_eq!(
+            form["required"],
+            serde_json::json!(["signing_domain", "selector"])
+        );
+        let authority = &json["components"]["schemas"]["DkimAuthorityForm"];
+        assert!(authority["properties"]["self"].is_object());
+    }
 }

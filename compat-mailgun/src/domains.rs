@@ -1,0 +1,278 @@
+//! Sending domains: register, list, view and delete. Mailgun serves these
+//! under `/v4` (delete under `/v3`); the `/v3` forms its Python SDK still
+//! calls are served too.
+
+use std::cmp::Reverse;
+
+use axum::extract::State;
+use axum::Json;
+use signet_domain::{DomainName, DomainView, KeySize, RegisterDomain, Selector, Signet, Tenant};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Result};
+use crate::form::Params;
+use crate::path::MailgunPath;
+use crate::wire::{
+    CreateDomainForm, CreateDomainResp, Domain, FindDomainByNameResp, GenericResponse,
+    ListDomainResponse, ListDomainsQuery, DEFAULT_SELECTOR,
+};
+use crate::AppState;
+
+/// The routes of this module.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_domains, create_domain))
+        .routes(routes!(list_domains_v3, create_domain_v3))
+        .routes(routes!(get_domain))
+        .routes(routes!(get_domain_v3, delete_domain))
+}
+
+/// A domain name from a path; a name that cannot exist is not found.
+pub fn domain_name(name: &str) -> Result<DomainName> {
+    DomainName::parse(name).map_err(|_| ApiError::domain_not_found())
+}
+
+/// Every domain of the tenant, in name order.
+async fn all_domains(core: &Signet, tenant: &Tenant) -> Result<Vec<DomainView>> {
+    const BATCH: u64 = 500;
+    let mut views: Vec<DomainView> = Vec::new();
+    loop {
+        let after = views.last().map(|v| v.domain.name.clone());
+        let page = core.list_domains(tenant, after.as_ref(), BATCH).await?;
+        let full = page.len() as u64 == BATCH;
+        views.extend(page);
+        if !full {
+            return Ok(views);
+        }
+    }
+}
+
+/// Get domains
+///
+/// Lists the tenant's domains, newest first unless sorted by name, filtered by
+/// state, authority or part of the name, `skip` and `limit` (100 by default,
+/// at most 1000) choosing the page.
+#[utoipa::path(
+    get,
+    path = "/v4/domains",
+    tag = "Domains",
+    operation_id = "GET-v4-domains",
+    params(ListDomainsQuery),
+    responses(
+        (status = 200, description = "A page of domains", body = ListDomainResponse),
+        (status = 400, description = "Bad parameters", body = GenericResponse),
+        (status = 401, description = "Invalid private key", body = GenericResponse),
+    ),
+    security(("basicAuth" = []))
+)]
+#[tracing::instrument(skip_all, fields(tenant = %caller.0.name), err(Display, level = "debug"))]
+pub async fn list_domains(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Json<ListDomainResponse>> {
+    let query = ListDomainsQuery::try_from(&params)?;
+    let mut views: Vec<DomainView> = all_domains(&state.core, &caller.0)
+        .await?
+        .into_iter()
+        .filter(|v| query.matches(v))
+        .collect();
+    match query.sort.as_deref() {
+        Some("name:desc") => views.reverse(),
+        Some(_) => {} // already in name order
+        None => views.sort_by_key(|v| Reverse(v.domain.created_at)),
+    }
+    let total_count = views.len() as u64;
+    let items = views
+        .iter()
+        .skip(usize::try_from(query.skip).unwrap_or(usize::MAX))
+        .take(usize::try_from(query.limit).unwrap_or(usize::MAX))
+        .map(|v| Domain::of(&caller.0, v))
+        .collect();
+    Ok(Json(ListDomainResponse { total_count, items }))
+}
+
+/// Get domains (`/v3` form)
+///
+/// The same as `GET /v4/domains`.
+#[utoipa::path(
+    get,
+    path = "/v3/domains",
+    tag = "Domains",
+    operation_id = "GET-v3-domains",
+    params(ListDomainsQuery),
+    responses(
+        (status = 200, description = "A page of domains", body = ListDomainResponse),
+        (status = 400, description = "Bad parameters", body = GenericResponse),
+        (status = 401, description = "Invalid private key", body = GenericResponse),
+    ),
+    security(("basicAuth" = []))
+)]
+pub async fn list_domains_v3(
+    state: State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Json<ListDomainResponse>> {
+    list_domains(state, caller, params).await
+}
+
+/// Create a domain
+///
+/// Registers a sending domain. Unless `force_dkim_authority` is true, a root
+/// domain the tenant registered becomes its DKIM authority; otherwise it gets
+/// a DKIM key of its own (`dkim_selector`, `mx` by default; `dkim_key_size`,
+/// 2048 by default), inactive until its record is published and verified.
+#[utoipa::path(
+    post,
+    path = "/v4/domains",
+    tag = "Domains",
+    operation_id = "POST-v4-domains",
+    request_body(content(
+        (CreateDomainForm = "multipart/form-data"),
+        (CreateDomainForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "The new domain and the record to publish", body = CreateDomainResp),
+        (status = 400, description = "Bad parameters, or the domain exists", body = GenericResponse,
+            example = json!({"message": "Domain already exists"})),
+        (status = 401, description = "Invalid private key", body = GenericResponse),
+    ),
+    security(("basicAuth" = []))
+)]
+#[tracing::instrument(skip_all, fields(tenant = %caller.0.name), err(Display, level = "debug"))]
+pub async fn create_domain(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Json<CreateDomainResp>> {
+    let form = CreateDomainForm::try_from(&params)?;
+    let default_selector = || Selector::parse(DEFAULT_SELECTOR).expect("a valid literal selector");
+    let request = RegisterDomain {
+        name: form.name,
+        selector: form.dkim_selector.unwrap_or_else(default_selector),
+        key_size: form.dkim_key_size.unwrap_or(KeySize::DEFAULT),
+        force_own_authority: form.force_dkim_authority,
+    };
+    let view = state
+        .core
+        .register_domain(&caller.0, request)
+        .await
+        .map_err(ApiError::during("failed to create domain key"))?;
+    Ok(Json(CreateDomainResp::of(&caller.0, &view)))
+}
+
+/// Create a domain (`/v3` form)
+///
+/// The same as `POST /v4/domains`.
+#[utoipa::path(
+    post,
+    path = "/v3/domains",
+    tag = "Domains",
+    operation_id = "POST-v3-domains",
+    request_body(content(
+        (CreateDomainForm = "multipart/form-data"),
+        (CreateDomainForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "The new domain and the record to publish", body = CreateDomainResp),
+        (status = 400, description = "Bad parameters, or the domain exists", body = GenericResponse),
+        (status = 401, description = "Invalid private key", body = GenericResponse),
+    ),
+    security(("basicAuth" = []))
+)]
+pub async fn create_domain_v3(
+    state: State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Json<CreateDomainResp>> {
+    create_domain(state, caller, params).await
+}
+
+/// Get domain details
+///
+/// A domain, with the DKIM TXT record of the key it signs with in
+/// `sending_dns_records`.
+#[utoipa::path(
+    get,
+    path = "/v4/domains/{name}",
+    tag = "Domains",
+    operation_id = "GET-v4-domains--name-",
+    params(("name" = String, Path, description = "The name of the domain you want to fetch")),
+    responses(
+        (status = 200, description = "The domain", body = FindDomainByNameResp),
+        (status = 401, description = "Invalid private key", body = GenericResponse),
+        (status = 404, description = "No such domain", body = GenericResponse,
+            example = json!({"message": "Domain not found"})),
+    ),
+    security(("basicAuth" = []))
+)]
+#[tracing::instrument(skip_all, fields(tenant = %caller.0.name), err(Display, level = "debug"))]
+pub async fn get_domain(
+    State(state): State<AppState>,
+    caller: Caller,
+    MailgunPath(name): MailgunPath<String>,
+) -> Result<Json<FindDomainByNameResp>> {
+    let view = state
+        .core
+        .get_domain(&caller.0, &domain_name(&name)?)
+        .await?;
+    Ok(Json(FindDomainByNameResp::of(&caller.0, &view, None)))
+}
+
+/// Get domain details (`/v3` form)
+///
+/// The same as `GET /v4/domains/{name}`.
+#[utoipa::path(
+    get,
+    path = "/v3/domains/{name}",
+    tag = "Domains",
+    operation_id = "GET-v3-domains--name-",
+    params(("name" = String, Path, description = "The name of the domain you want to fetch")),
+    responses(
+        (status = 200, description = "The domain", body = FindDomainByNameResp),
+        (status = 401, description = "Invalid private key", body = GenericResponse),
+        (status = 404, description = "No such domain", body = GenericResponse),
+    ),
+    security(("basicAuth" = []))
+)]
+pub async fn get_domain_v3(
+    state: State<AppState>,
+    caller: Caller,
+    name: MailgunPath<String>,
+) -> Result<Json<FindDomainByNameResp>> {
+    get_domain(state, caller, name).await
+}
+
+/// Delete a domain
+///
+/// Removes a domain and the DKIM keys it is the authority of; domains that
+/// delegated to it become their own authority again.
+#[utoipa::path(
+    delete,
+    path = "/v3/domains/{name}",
+    tag = "Domains",
+    operation_id = "DELETE-v3-domains--name-",
+    params(("name" = String, Path, description = "The domain name")),
+    responses(
+        (status = 200, description = "Deleted", body = GenericResponse,
+            example = json!({"message": "Domain has been deleted"})),
+        (status = 401, description = "Invalid private key", body = GenericResponse),
+        (status = 404, description = "No such domain", body = GenericResponse,
+            example = json!({"message": "Domain not found"})),
+    ),
+    security(("basicAuth" = []))
+)]
+#[tracing::instrument(skip_all, fields(tenant = %caller.0.name), err(Display, level = "debug"))]
+pub async fn delete_domain(
+    State(state): State<AppState>,
+    caller: Caller,
+    MailgunPath(name): MailgunPath<String>,
+) -> Result<Json<GenericResponse>> {
+    state
+        .core
+        .delete_domain(&caller.0, &domain_name(&name)?)
+        .await?;
+    Ok(Json(GenericResponse::new("Domain has been deleted")))
+}

@@ -1,0 +1,168 @@
+//! The one place where errors become responses: Mailgun's `{"message": ...}`
+//! with Mailgun's status codes. Internal causes are logged, never echoed.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use axum::extract::rejection::PathRejection;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use signet_domain::{Entity, Error, RuleViolation};
+
+use crate::wire::GenericResponse;
+
+/// The `WWW-Authenticate` challenge sent with every 401.
+const CHALLENGE: &str = "Basic realm=\"signet\"";
+
+/// A failed request, as Mailgun reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    status: StatusCode,
+    message: Cow<'static, str>,
+}
+
+/// Result of a handler.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+impl ApiError {
+    /// An error with this status and message.
+    pub fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// 400: the request is malformed or breaks a rule.
+    pub fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 401: missing or wrong credentials, in the words of Mailgun's document.
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Invalid private key")
+    }
+
+    /// 403: the caller may not act for the account it named.
+    pub fn forbidden(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
+    }
+
+    /// 404 for a path no route serves.
+    pub fn no_route() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Not Found")
+    }
+
+    /// 405 for a method a route does not serve.
+    pub fn method_not_allowed() -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+    }
+
+    /// 503: a backing service cannot answer right now.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service temporarily unavailable, try again later",
+        )
+    }
+
+    /// 404 `Domain not found`.
+    pub fn domain_not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Domain not found")
+    }
+
+    /// 400 for a private key that cannot be read.
+    pub fn bad_pem() -> Self {
+        Self::bad_request("failed to import domain key: failed to parse PEM")
+    }
+
+    /// 400 for a parameter that is required and missing or empty.
+    pub fn missing(field: &str) -> Self {
+        Self::bad_request(format!("{field} is required"))
+    }
+
+    /// 400 for a parameter that does not parse.
+    pub fn invalid(field: &str, reason: impl fmt::Display) -> Self {
+        Self::bad_request(format!("{field} {reason}"))
+    }
+
+    /// A mapper for core errors of an operation: duplicates and broken rules
+    /// are reported after `action`, as Mailgun words them
+    /// (`failed to create domain key: duplicate key`).
+    pub fn during(action: &'static str) -> impl Fn(Error) -> Self {
+        move |e| match e {
+            Error::Conflict(Entity::Key) => Self::bad_request(format!("{action}: duplicate key")),
+            Error::Rule(RuleViolation::LastActiveKey) => {
+                Self::bad_request(format!("{action}: {}", RuleViolation::LastActiveKey))
+            }
+            other => Self::from(other),
+        }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Validation(fields) => Self::bad_request(
+                fields
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            Error::NotFound(Entity::Key) => {
+                Self::new(StatusCode::NOT_FOUND, "domain key not found")
+            }
+            Error::NotFound(Entity::Domain) => Self::domain_not_found(),
+            Error::NotFound(entity) => {
+                Self::new(StatusCode::NOT_FOUND, format!("{entity} not found"))
+            }
+            Error::Conflict(Entity::Key) => Self::bad_request("duplicate key"),
+            Error::Conflict(Entity::Domain) => Self::bad_request("Domain already exists"),
+            Error::Conflict(entity) => Self::bad_request(format!("{entity} already exists")),
+            Error::Rule(rule) => Self::bad_request(rule.to_string()),
+            Error::Unavailable(cause) => {
+                tracing::warn!(%cause, "backing service unavailable");
+                Self::unavailable()
+            }
+            Error::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            }
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        if rejection.status().is_server_error() {
+            tracing::error!(cause = %rejection.body_text(), "path extraction failed");
+            Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        } else {
+            Self::bad_request(format!("invalid path: {}", rejection.body_text()))
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.status.as_u16(), self.message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(GenericResponse {
+            message: self.message.into_owned(),
+        });
+        let mut response = (self.status, body).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(CHALLENGE),
+            );
+        }
+        response
+    }
+}

@@ -1,0 +1,177 @@
+//! `/v1/dkim/keys`: list, create and delete the tenant's DKIM keys.
+
+use axum::extract::State;
+use axum::Json;
+use signet_domain::{
+    CreateKey, DefaultFlag, DeleteRule, KeyFilter, KeyMaterial, KeyQuery, KeySize,
+};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Result};
+use crate::form::Params;
+use crate::paging::{Cursor, Origin};
+use crate::wire::{
+    CreateKeyForm, DeleteKeyQuery, DomainKeyListResponse, DomainKeyResponse, GenericResponse,
+    ListKeysQuery,
+};
+use crate::AppState;
+
+/// The path of this resource.
+const PATH: &str = "/v1/dkim/keys";
+
+/// The routes of this module.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_keys, create_key, delete_key))
+}
+
+/// List keys for all domains
+///
+/// Lists the tenant's DKIM keys in creation order, optionally filtered by
+/// signing domain or selector. Parameters may come in the query string or in
+/// the body. Follow the absolute URLs in `paging` to move between pages; `next`
+/// after the last page leads to a page with no items.
+#[utoipa::path(
+    get,
+    path = "/v1/dkim/keys",
+    tag = "Domain Keys",
+    operation_id = "GET-v1-dkim-keys",
+    params(ListKeysQuery),
+    request_body(content(
+        (ListKeysQuery = "multipart/form-data"),
+        (ListKeysQuery = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "A page of keys", body = DomainKeyListResponse),
+        (status = 400, description = "Bad parameters", body = GenericResponse),
+        (status = 401, description = "Invalid private key", body = GenericResponse),
+    ),
+    security(("basicAuth" = []))
+)]
+#[tracing::instrument(skip_all, fields(tenant = %caller.0.name), err(Display, level = "debug"))]
+pub async fn list_keys(
+    State(state): State<AppState>,
+    caller: Caller,
+    origin: Origin,
+    params: Params,
+) -> Result<Json<DomainKeyListResponse>> {
+    let query = ListKeysQuery::try_from(&params)?;
+    let filter = KeyFilter {
+        signing_domain: query.signing_domain.clone(),
+        selector: query.selector.clone(),
+    };
+    let cursor = query.page.unwrap_or(Cursor::First);
+    let page = KeyQuery {
+        filter: filter.clone(),
+        start: cursor.start(),
+        limit: query.limit,
+    };
+    let keys = state.core.list_keys(&caller.0, &page).await?;
+    let total_count = state.core.count_keys(&caller.0, &filter).await?;
+
+    let limit = query.limit.to_string();
+    let domain = query.signing_domain.as_ref().map(ToString::to_string);
+    let selector = query.selector.as_ref().map(ToString::to_string);
+    let mut repeated = vec![("limit", limit.as_str())];
+    if let Some(domain) = &domain {
+        repeated.push(("signing_domain", domain));
+    }
+    if let Some(selector) = &selector {
+        repeated.push(("selector", selector));
+    }
+    let ids: Vec<_> = keys.iter().map(|k| k.id).collect();
+    Ok(Json(DomainKeyListResponse {
+        items: keys.iter().map(DomainKeyResponse::from).collect(),
+        paging: origin.paging(PATH, cursor, &ids, &repeated),
+        total_count,
+    }))
+}
+
+/// Create a domain key
+///
+/// Creates an inactive DKIM key: generated (`bits`, 2048 when omitted) or
+/// imported from `pem`, a field or a file part. Private keys are never
+/// exported. The first key of a signing domain becomes the one it signs with.
+#[utoipa::path(
+    post,
+    path = "/v1/dkim/keys",
+    tag = "Domain Keys",
+    operation_id = "POST-v1-dkim-keys",
+    request_body(content(
+        (CreateKeyForm = "multipart/form-data"),
+        (CreateKeyForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "The new key", body = DomainKeyResponse),
+        (status = 400, description = "Bad parameters, unreadable PEM, or a duplicate key", body = GenericResponse,
+            example = json!({"message": "failed to create domain key: duplicate key"})),
+        (status = 401, description = "Invalid private key", body = GenericResponse),
+    ),
+    security(("basicAuth" = []))
+)]
+#[tracing::instrument(skip_all, fields(tenant = %caller.0.name), err(Display, level = "debug"))]
+pub async fn create_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Json<DomainKeyResponse>> {
+    let form = CreateKeyForm::try_from(&params)?;
+    let material = match form.pem {
+        Some(key) => KeyMaterial::Import(key),
+        None => KeyMaterial::Generate(form.bits.unwrap_or(KeySize::DEFAULT)),
+    };
+    let request = CreateKey {
+        signing_domain: form.signing_domain,
+        selector: form.selector,
+        material,
+        active: false,
+        default_for_domain: DefaultFlag::IfFirst,
+    };
+    let key = state
+        .core
+        .create_key(&caller.0, request)
+        .await
+        .map_err(ApiError::during("failed to create domain key"))?;
+    Ok(Json(DomainKeyResponse::from(&key)))
+}
+
+/// Delete a domain key
+///
+/// Deletes a key for good. The last active key of a signing domain cannot be
+/// deleted. Parameters may come in the query string or in the body.
+#[utoipa::path(
+    delete,
+    path = "/v1/dkim/keys",
+    tag = "Domain Keys",
+    operation_id = "DELETE-v1-dkim-keys",
+    params(DeleteKeyQuery),
+    responses(
+        (status = 200, description = "Deleted", body = GenericResponse, example = json!({"message": "success"})),
+        (status = 400, description = "The last active key, or bad parameters", body = GenericResponse,
+            example = json!({"message": "cannot delete domain key: must have at least one active domain key"})),
+        (status = 401, description = "Invalid private key", body = GenericResponse),
+        (status = 404, description = "No such key", body = GenericResponse,
+            example = json!({"message": "domain key not found"})),
+    ),
+    security(("basicAuth" = []))
+)]
+#[tracing::instrument(skip_all, fields(tenant = %caller.0.name), err(Display, level = "debug"))]
+pub async fn delete_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Json<GenericResponse>> {
+    let query = DeleteKeyQuery::try_from(&params)?;
+    state
+        .core
+        .delete_key_named(
+            &caller.0,
+            &query.signing_domain,
+            &query.selector,
+            DeleteRule::KeepOneActive,
+        )
+        .await
+        .map_err(ApiError::during("cannot delete domain key"))?;
+    Ok(Json(GenericResponse::new("success")))
+}

@@ -1,0 +1,334 @@
+//! The parameters of each request, parsed from [`Params`] into the core's
+//! types. Their schemas document the request bodies and query strings.
+
+use signet_domain::{DomainName, DomainView, KeySize, PrivateKey, Selector};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::ApiError;
+use crate::form::Params;
+use crate::paging::Cursor;
+
+/// Page size of key lists when none is asked for.
+pub const DEFAULT_KEY_LIMIT: u64 = 10;
+/// Largest page of keys.
+pub const MAX_KEY_LIMIT: u64 = 100;
+/// Page size of domain lists when none is asked for.
+pub const DEFAULT_DOMAIN_LIMIT: u64 = 100;
+/// Largest page of domains.
+pub const MAX_DOMAIN_LIMIT: u64 = 1000;
+/// The selector of a domain's first key when none is given (Mailgun's own).
+pub const DEFAULT_SELECTOR: &str = "mx";
+
+fn domain(params: &Params, field: &'static str) -> Result<Option<DomainName>, ApiError> {
+    params
+        .text(field)?
+        .map(|s| DomainName::parse(&s).map_err(|e| ApiError::invalid(field, e)))
+        .transpose()
+}
+
+fn selector(params: &Params, field: &'static str) -> Result<Option<Selector>, ApiError> {
+    params
+        .text(field)?
+        .map(|s| Selector::parse(&s).map_err(|e| ApiError::invalid(field, e)))
+        .transpose()
+}
+
+/// 1024 or 2048: the sizes Mailgun makes.
+fn mailgun_size(params: &Params, field: &'static str) -> Result<Option<KeySize>, ApiError> {
+    let Some(bits) = params.integer(field)? else {
+        return Ok(None);
+    };
+    match bits {
+        1024 | 2048 => Ok(Some(
+            KeySize::try_from(bits).map_err(|e| ApiError::invalid(field, e))?,
+        )),
+        _ => Err(ApiError::invalid(field, "must be 1024 or 2048")),
+    }
+}
+
+/// A page size: empty or 0 means `default`, larger than `max` means `max`.
+fn limit(params: &Params, default: u64, max: u64) -> Result<u64, ApiError> {
+    match params.integer("limit")? {
+        None | Some(0) => Ok(default),
+        Some(n) if n < 0 => Err(ApiError::invalid("limit", "must not be negative")),
+        Some(n) => Ok(u64::try_from(n).unwrap_or(max).min(max)),
+    }
+}
+
+/// Parameters of `GET /v1/dkim/keys`, in the query string or the body.
+#[derive(Debug, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListKeysQuery {
+    /// Opaque paging token, taken from the `paging` URLs of a previous answer;
+    /// empty or absent for the first page.
+    #[param(value_type = Option<String>)]
+    #[schema(value_type = Option<String>)]
+    pub page: Option<Cursor>,
+    /// Keys per page: 10 when empty, absent or 0; at most 100 (larger values give 100).
+    #[param(value_type = Option<u64>, example = 10)]
+    #[schema(value_type = Option<u64>, example = 10)]
+    pub limit: u64,
+    /// Only keys of this signing domain.
+    #[param(value_type = Option<String>, example = "example.com")]
+    #[schema(value_type = Option<String>, example = "example.com")]
+    pub signing_domain: Option<DomainName>,
+    /// Only keys with this selector (case-insensitive).
+    #[param(value_type = Option<String>, example = "s1")]
+    #[schema(value_type = Option<String>, example = "s1")]
+    pub selector: Option<Selector>,
+}
+
+impl TryFrom<&Params> for ListKeysQuery {
+    type Error = ApiError;
+
+    fn try_from(params: &Params) -> Result<Self, ApiError> {
+        Ok(Self {
+            page: params
+                .text("page")?
+                .as_deref()
+                .map(Cursor::decode)
+                .transpose()?,
+            limit: limit(params, DEFAULT_KEY_LIMIT, MAX_KEY_LIMIT)?,
+            signing_domain: domain(params, "signing_domain")?,
+            selector: selector(params, "selector")?,
+        })
+    }
+}
+
+/// Parameters of `POST /v1/dkim/keys`.
+#[derive(Debug, ToSchema)]
+pub struct CreateKeyForm {
+    /// Signing domain to be used for the new domain key.
+    #[schema(value_type = String, example = "example.com")]
+    pub signing_domain: DomainName,
+    /// Selector to be used for the new domain key.
+    #[schema(value_type = String, example = "s1")]
+    pub selector: Selector,
+    /// Key size, 1024 or 2048. Mailgun documents no default; Signet makes 2048-bit
+    /// keys when it is omitted, the size today's large receivers expect.
+    /// Ignored when `pem` is given.
+    #[schema(value_type = Option<u32>, example = 2048)]
+    pub bits: Option<KeySize>,
+    /// An RSA private key to import instead of generating one: PEM, PKCS #1
+    /// (`BEGIN RSA PRIVATE KEY`) or PKCS #8 (`BEGIN PRIVATE KEY`), 1024 or 2048
+    /// bits, as a form field or a file part. It is never returned.
+    #[schema(value_type = Option<String>)]
+    pub pem: Option<PrivateKey>,
+}
+
+impl TryFrom<&Params> for CreateKeyForm {
+    type Error = ApiError;
+
+    fn try_from(params: &Params) -> Result<Self, ApiError> {
+        let signing_domain = domain(params, "signing_domain")?;
+        let selector = selector(params, "selector")?;
+        let bits = mailgun_size(params, "bits")?;
+        let pem = match params.bytes("pem") {
+            Some(pem) if !pem.iter().all(u8::is_ascii_whitespace) => Some(import(pem)?),
+            _ => None,
+        };
+        Ok(Self {
+            signing_domain: signing_domain.ok_or_else(|| ApiError::missing("signing_domain"))?,
+            selector: selector.ok_or_else(|| ApiError::missing("selector"))?,
+            bits,
+            pem,
+        })
+    }
+}
+
+fn import(pem: &[u8]) -> Result<PrivateKey, ApiError> {
+    let key = std::str::from_utf8(pem)
+        .ok()
+        .and_then(|pem| PrivateKey::from_pem(pem).ok())
+        .ok_or_else(ApiError::bad_pem)?;
+    match key.size().bits() {
+        1024 | 2048 => Ok(key),
+        bits => Err(ApiError::bad_request(format!(
+            "failed to import domain key: the key has {bits} bits; it must have 1024 or 2048"
+        ))),
+    }
+}
+
+/// Parameters of `DELETE /v1/dkim/keys`.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteKeyQuery {
+    /// Signing domain.
+    #[param(value_type = String, example = "example.com")]
+    pub signing_domain: DomainName,
+    /// Selector.
+    #[param(value_type = String, example = "s1")]
+    pub selector: Selector,
+}
+
+impl TryFrom<&Params> for DeleteKeyQuery {
+    type Error = ApiError;
+
+    fn try_from(params: &Params) -> Result<Self, ApiError> {
+        let signing_domain = domain(params, "signing_domain")?;
+        let selector = selector(params, "selector")?;
+        Ok(Self {
+            signing_domain: signing_domain.ok_or_else(|| ApiError::missing("signing_domain"))?,
+            selector: selector.ok_or_else(|| ApiError::missing("selector"))?,
+        })
+    }
+}
+
+/// Parameters of `POST /v4/domains`. Mailgun's other fields (SMTP, tracking,
+/// IPs) are accepted and ignored.
+#[derive(Debug, ToSchema)]
+pub struct CreateDomainForm {
+    /// The name of the new domain.
+    #[schema(value_type = String, example = "mg.example.com")]
+    pub name: DomainName,
+    /// The size of the new domain's DKIM key: 1024 or 2048; 2048 when omitted.
+    #[schema(value_type = Option<String>, example = "2048")]
+    pub dkim_key_size: Option<KeySize>,
+    /// The selector of the domain's DKIM key: an atom (no dots); `mx` when omitted.
+    #[schema(value_type = Option<String>, example = "mx")]
+    pub dkim_selector: Option<Selector>,
+    /// If true, the domain is its own DKIM authority even when its root domain
+    /// is registered on the same account; if false (the default), a registered
+    /// root domain is its authority.
+    #[schema(value_type = Option<bool>)]
+    pub force_dkim_authority: bool,
+}
+
+impl TryFrom<&Params> for CreateDomainForm {
+    type Error = ApiError;
+
+    fn try_from(params: &Params) -> Result<Self, ApiError> {
+        let name = domain(params, "name")?.ok_or_else(|| ApiError::missing("name"))?;
+        let dkim_selector = selector(params, "dkim_selector")?;
+        if dkim_selector
+            .as_ref()
+            .is_some_and(|s| s.as_str().contains('.'))
+        {
+            return Err(ApiError::invalid(
+                "dkim_selector",
+                "must be a valid atom per RFC 2822, without dots",
+            ));
+        }
+        Ok(Self {
+            name,
+            dkim_key_size: mailgun_size(params, "dkim_key_size")?,
+            dkim_selector,
+            force_dkim_authority: params.boolean("force_dkim_authority")?.unwrap_or(false),
+        })
+    }
+}
+
+/// Parameters of `GET /v4/domains`.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListDomainsQuery {
+    /// Domains per page: 100 when absent or 0; at most 1000.
+    #[param(value_type = Option<u64>)]
+    pub limit: u64,
+    /// How many domains to skip.
+    #[param(value_type = Option<u64>)]
+    pub skip: u64,
+    /// Only domains in this state: `active` or `unverified` (Signet never disables a domain).
+    #[param(value_type = Option<String>)]
+    pub state: Option<String>,
+    /// `name` or `name:asc`, `name:desc`; newest first when absent.
+    #[param(value_type = Option<String>)]
+    pub sort: Option<String>,
+    /// Only domains with this DKIM authority.
+    #[param(value_type = Option<String>)]
+    pub authority: Option<DomainName>,
+    /// Only domains whose name contains this text.
+    pub search: Option<String>,
+}
+
+impl ListDomainsQuery {
+    /// Whether a domain passes the filters.
+    pub fn matches(&self, view: &DomainView) -> bool {
+        self.authority
+            .as_ref()
+            .is_none_or(|a| *a == view.domain.authority)
+            && self
+                .search
+                .as_ref()
+                .is_none_or(|s| view.domain.name.as_str().contains(s.as_str()))
+            && self
+                .state
+                .as_ref()
+                .is_none_or(|s| s == super::domains::state(view))
+    }
+}
+
+impl TryFrom<&Params> for ListDomainsQuery {
+    type Error = ApiError;
+
+    fn try_from(params: &Params) -> Result<Self, ApiError> {
+        let state = params.text("state")?.map(|s| s.to_ascii_lowercase());
+        if let Some(s) = &state {
+            if !["active", "unverified", "disabled"].contains(&s.as_str()) {
+                return Err(ApiError::invalid(
+                    "state",
+                    "must be active, unverified or disabled",
+                ));
+            }
+        }
+        let sort = params.text("sort")?.map(|s| s.to_ascii_lowercase());
+        if let Some(s) = &sort {
+            if !["name", "name:asc", "name:desc"].contains(&s.as_str()) {
+                return Err(ApiError::invalid(
+                    "sort",
+                    "must be name, name:asc or name:desc",
+                ));
+            }
+        }
+        let skip = params.integer("skip")?.unwrap_or(0);
+        Ok(Self {
+            limit: limit(params, DEFAULT_DOMAIN_LIMIT, MAX_DOMAIN_LIMIT)?,
+            skip: u64::try_from(skip)
+                .map_err(|_| ApiError::invalid("skip", "must not be negative"))?,
+            state,
+            sort,
+            authority: domain(params, "authority")?,
+            search: params.text("search")?.map(|s| s.to_ascii_lowercase()),
+        })
+    }
+}
+
+/// Parameters of `PUT /v3/domains/{name}/dkim_authority`.
+#[derive(Debug, ToSchema)]
+pub struct DkimAuthorityForm {
+    /// If true, the domain is the DKIM authority for itself even if its root
+    /// domain is registered on the same account. If false, the domain gets the
+    /// DKIM authority of the root domain registered on the same account.
+    #[schema(rename = "self", value_type = bool)]
+    pub own: bool,
+}
+
+impl TryFrom<&Params> for DkimAuthorityForm {
+    type Error = ApiError;
+
+    fn try_from(params: &Params) -> Result<Self, ApiError> {
+        Ok(Self {
+            own: params
+                .boolean("self")?
+                .ok_or_else(|| ApiError::missing("self"))?,
+        })
+    }
+}
+
+/// Parameters of `PUT /v3/domains/{name}/dkim_selector`.
+#[derive(Debug, ToSchema)]
+pub struct DkimSelectorForm {
+    /// The new selector of the domain's DKIM key. If omitted no change is committed.
+    #[schema(value_type = Option<String>, example = "s2")]
+    pub dkim_selector: Option<Selector>,
+}
+
+impl TryFrom<&Params> for DkimSelectorForm {
+    type Error = ApiError;
+
+    fn try_from(params: &Params) -> Result<Self, ApiError> {
+        Ok(Self {
+            dkim_selector: selector(params, "dkim_selector")?,
+        })
+    }
+}

@@ -1,0 +1,149 @@
+//! The JSON bodies of Mailgun's answers and the forms of its requests, named
+//! after the schemas of Mailgun's OpenAPI document.
+
+mod domains;
+mod forms;
+
+pub use domains::{
+    CreateDomainResp, Domain, FindDomainByNameResp, ListDomainResponse, ReassignDkimAuthorityResp,
+};
+pub use forms::{
+    CreateDomainForm, CreateKeyForm, DeleteKeyQuery, DkimAuthorityForm, DkimSelectorForm,
+    ListDomainsQuery, ListKeysQuery, DEFAULT_SELECTOR,
+};
+
+use serde::Serialize;
+use signet_domain::DkimKey;
+use utoipa::ToSchema;
+
+/// Mailgun's generic answer: a message.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"message": "success"}))]
+pub struct GenericResponse {
+    /// What happened, or what went wrong.
+    pub message: String,
+}
+
+impl GenericResponse {
+    /// A message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+/// A DNS record to publish, with what DNS showed when last checked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Record {
+    /// Whether the key behind it may sign mail.
+    pub is_active: bool,
+    /// The TXT values seen at the name when last checked.
+    pub cached: Vec<String>,
+    /// `{selector}._domainkey.{signing_domain}`.
+    pub name: String,
+    /// Always `TXT`.
+    pub record_type: String,
+    /// `valid`, `invalid` or `unknown` (never checked, or the lookup failed).
+    pub valid: String,
+    /// The value to publish: `k=rsa; p={public key}`.
+    pub value: String,
+}
+
+impl From<&DkimKey> for Record {
+    fn from(key: &DkimKey) -> Self {
+        let record = key.dns_record();
+        Self {
+            is_active: key.active,
+            cached: key.dns.seen.clone(),
+            name: record.name,
+            record_type: record.record_type.to_owned(),
+            valid: key.dns.status.as_str().to_owned(),
+            value: record.value,
+        }
+    }
+}
+
+/// A DKIM key. The private key is never part of it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "signing_domain": "example.com",
+    "selector": "s1",
+    "dns_record": {
+        "is_active": false,
+        "cached": [],
+        "name": "s1._domainkey.example.com",
+        "record_type": "TXT",
+        "valid": "unknown",
+        "value": "k=rsa; p=MIIBIjANBgkqh..."
+    }
+}))]
+pub struct DomainKeyResponse {
+    /// The domain whose DNS publishes the key (its authority).
+    pub signing_domain: String,
+    /// The selector.
+    pub selector: String,
+    /// The record to publish.
+    pub dns_record: Record,
+}
+
+impl From<&DkimKey> for DomainKeyResponse {
+    fn from(key: &DkimKey) -> Self {
+        Self {
+            signing_domain: key.signing_domain.to_string(),
+            selector: key.selector.to_string(),
+            dns_record: Record::from(key),
+        }
+    }
+}
+
+/// Absolute URLs of the pages around this one. Each carries an opaque `page`
+/// token; `next` after the last page leads to a page with no items.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PagingResponse {
+    /// The page before this one.
+    pub previous: String,
+    /// The first page.
+    pub first: String,
+    /// The page after this one.
+    pub next: String,
+    /// The last page.
+    pub last: String,
+}
+
+/// One page of keys.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DomainKeyListResponse {
+    /// The keys, in creation order.
+    pub items: Vec<DomainKeyResponse>,
+    /// Links to the neighbouring pages.
+    pub paging: PagingResponse,
+    /// How many keys match the filters, over all pages (read by Mailgun's Go SDK).
+    pub total_count: u64,
+}
+
+/// Every key of one authority.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuthorityKeysResponse {
+    /// The keys, in creation order.
+    pub items: Vec<DomainKeyResponse>,
+}
+
+/// The outcome of an activation or deactivation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "message": "domain key activated",
+    "authority": "example.com",
+    "selector": "s1",
+    "active": true
+}))]
+pub struct UpdateDomainKeyResp {
+    /// `domain key activated` or `domain key deactivated`.
+    pub message: String,
+    /// The key's signing domain.
+    pub authority: String,
+    /// The key's selector.
+    pub selector: String,
+    /// Whether the key is now active.
+    pub active: bool,
+}
