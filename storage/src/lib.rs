@@ -1,1 +1,15 @@
-//! placeholder
+//! Signet's storage adapters: the core's key, domain and tenant stores on
+//! SQLite or PostgreSQL through sea-orm, with private keys sealed at rest.
+
+mod connect;
+mod domains;
+mod entities;
+mod errors;
+mod keys;
+pub mod sealing;
+pub mod shared;
+mod tenants;
+
+pub use connect::{PoolStatus, Storage};
+pub use errors::StorageError;
+pub use sealing::{Keyring, MasterKey, MasterKeyError};
