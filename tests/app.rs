@@ -1,1 +1,297 @@
-//! spawn_app and TestApp (placeholder: the api helper replaces this file).
+//! Starting the real server for one test: its own database (a temporary
+//! SQLite file or a fresh PostgreSQL database), master key, loopback DNS
+//! server and port, and a tenant with an API key.
+
+use std::sync::Once;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use rand::Rng as _;
+use reqwest::{Method, RequestBuilder, Url};
+use sea_orm::{ConnectionTrait as _, Database};
+use secrecy::SecretString;
+use signet_api::dns::DnsSettings;
+use signet_api::{Application, LogFormat, MasterKeySource, Settings};
+use signet_domain::{Signet, TenantName, TenantSettings};
+use tempfile::TempDir;
+
+use crate::dns_server::TestDns;
+
+/// The variable naming the PostgreSQL server tests create databases on.
+pub const POSTGRES_URL_VAR: &str = "SIGNET_TEST_POSTGRES_URL";
+
+/// Which database a test app runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// A SQLite file in a temporary directory.
+    #[default]
+    Sqlite,
+    /// A fresh database on the server at `SIGNET_TEST_POSTGRES_URL`.
+    Postgres,
+}
+
+/// How to start a test app.
+#[derive(Debug, Clone, Default)]
+pub struct AppOptions {
+    /// The database.
+    pub backend: Backend,
+    /// The tenant's `private_key_export` setting.
+    pub private_key_export: bool,
+    /// Adjusts the settings before the server is built (limits, timeouts).
+    pub configure: Option<fn(&mut Settings)>,
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The port it listens on.
+    pub port: u16,
+    /// An API key of `tenant`.
+    pub api_key: String,
+    /// The tenant the app was started with.
+    pub tenant: TenantName,
+    /// A plain HTTP client.
+    pub client: reqwest::Client,
+    /// The DNS server the app resolves through.
+    pub dns: TestDns,
+    /// The server's core, to arrange state and check what HTTP cannot see.
+    pub core: Signet,
+    /// The database URL the server uses.
+    pub database_url: String,
+    database: TestDatabase,
+}
+
+/// Starts an app on SQLite with default options.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(AppOptions::default()).await
+}
+
+/// Starts an app. Panics if PostgreSQL is asked for and not configured.
+pub async fn spawn_app_with(options: AppOptions) -> TestApp {
+    init_logging();
+    let database = match options.backend {
+        Backend::Sqlite => TestDatabase::sqlite(),
+        Backend::Postgres => {
+            let server = postgres_url().unwrap_or_else(|| {
+                panic!("{POSTGRES_URL_VAR} must name a PostgreSQL server for this test")
+            });
+            TestDatabase::postgres(&server).await
+        }
+    };
+    let dns = TestDns::start().await;
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".parse().expect("a valid address"),
+        database_url: SecretString::from(database.url()),
+        master_key: MasterKeySource::Base64(SecretString::from(random_master_key())),
+        keygen_concurrency: 2,
+        dns: DnsSettings {
+            servers: vec![dns.addr()],
+            timeout: Duration::from_millis(300),
+            attempts: 1,
+        },
+        ..Settings::default()
+    };
+    if let Some(configure) = options.configure {
+        configure(&mut settings);
+    }
+    let app = Application::build(settings)
+        .await
+        .expect("the server builds");
+    let port = app.port();
+    let core = app.core();
+    tokio::spawn(app.run_until_stopped());
+
+    let tenant = TenantName::parse("acme").expect("a valid tenant name");
+    let (created, key) = core
+        .create_tenant(&tenant)
+        .await
+        .expect("the test tenant is created");
+    if options.private_key_export {
+        let settings = TenantSettings {
+            private_key_export: true,
+        };
+        core.update_tenant_settings(&created, settings)
+            .await
+            .expect("the tenant's settings are updated");
+    }
+    let app = TestApp {
+        base_url: format!("http://127.0.0.1:{port}"),
+        port,
+        api_key: key.secret.expose().to_owned(),
+        tenant,
+        client: reqwest::Client::new(),
+        dns,
+        core,
+        database_url: database.url(),
+        database,
+    };
+    // The socket is bound before `build` returns, so this answers at once.
+    let alive = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("the server answers");
+    assert!(alive.status().is_success(), "healthz: {}", alive.status());
+    app
+}
+
+impl TestApp {
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A request as the app's tenant (`Authorization: Basic api:KEY`).
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .basic_auth("api", Some(&self.api_key))
+    }
+
+    /// `GET path` as the app's tenant.
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.request(Method::GET, path)
+    }
+
+    /// `POST path` as the app's tenant.
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.request(Method::POST, path)
+    }
+
+    /// `PUT path` as the app's tenant.
+    pub fn put(&self, path: &str) -> RequestBuilder {
+        self.request(Method::PUT, path)
+    }
+
+    /// `DELETE path` as the app's tenant.
+    pub fn delete(&self, path: &str) -> RequestBuilder {
+        self.request(Method::DELETE, path)
+    }
+
+    /// Creates another tenant and returns its API key.
+    pub async fn new_tenant(&self, name: &str) -> String {
+        let name = TenantName::parse(name).expect("a valid tenant name");
+        let (_, key) = self
+            .core
+            .create_tenant(&name)
+            .await
+            .expect("the tenant is created");
+        key.secret.expose().to_owned()
+    }
+
+    /// Drops the app's PostgreSQL database under it, as an outage would.
+    pub async fn drop_database(&self) {
+        match &self.database {
+            TestDatabase::Postgres { admin_url, name } => drop_postgres(admin_url, name).await,
+            TestDatabase::Sqlite(_) => panic!("drop_database needs the PostgreSQL backend"),
+        }
+    }
+}
+
+/// The PostgreSQL server for tests, if configured. In CI (`CI=true`) a
+/// missing server is a failure, never a silent skip.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but {POSTGRES_URL_VAR} is not set: the PostgreSQL suite must run")
+        }
+        _ => None,
+    }
+}
+
+/// SQLite, and PostgreSQL when configured: for tests that run on both.
+pub fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::Sqlite];
+    if postgres_url().is_some() {
+        all.push(Backend::Postgres);
+    }
+    all
+}
+
+/// Where a test app keeps its data; cleaned up when the app is dropped.
+enum TestDatabase {
+    Sqlite(TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    fn sqlite() -> Self {
+        Self::Sqlite(tempfile::tempdir().expect("a temporary directory"))
+    }
+
+    async fn postgres(server: &str) -> Self {
+        let name = format!("signet_t_{:016x}", rand::thread_rng().gen::<u64>());
+        let admin_url = server.to_owned();
+        let admin = Database::connect(admin_url.as_str())
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {POSTGRES_URL_VAR}: {e}"));
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("the test database is created");
+        let _ = admin.close().await;
+        Self::Postgres { admin_url, name }
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Self::Sqlite(dir) => format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("signet.db").display()
+            ),
+            Self::Postgres { admin_url, name } => {
+                let mut url = Url::parse(admin_url).expect("a valid PostgreSQL URL");
+                url.set_path(name);
+                url.to_string()
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Drops a PostgreSQL test database, on a thread of its own since `drop`
+    /// cannot await. Failures are ignored: the server may be gone already.
+    fn drop(&mut self) {
+        if let Self::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            let cleanup = std::thread::spawn(move || {
+                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    runtime.block_on(drop_postgres(&admin_url, &name));
+                }
+            });
+            let _ = cleanup.join();
+        }
+    }
+}
+
+async fn drop_postgres(admin_url: &str, name: &str) {
+    if let Ok(admin) = Database::connect(admin_url).await {
+        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        if let Err(e) = admin.execute_unprepared(&sql).await {
+            eprintln!("could not drop test database {name}: {e}");
+        }
+        let _ = admin.close().await;
+    }
+}
+
+/// A fresh random master key, base64 of 32 bytes.
+fn random_master_key() -> String {
+    STANDARD.encode(rand::random::<[u8; 32]>())
+}
+
+/// Logs from the servers under test, only when `RUST_LOG` asks for them.
+fn init_logging() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        if std::env::var_os("RUST_LOG").is_some() {
+            let _ = signet_api::telemetry::init(LogFormat::Text);
+        }
+    });
+}

@@ -1,4 +1,21 @@
-//! The signet binary's library: configuration, auth, composition root.
-//! (placeholder: the api helper replaces this file)
+//! The `signet` binary's library: configuration, the command line, auth,
+//! limits, telemetry and the composition root that wires the storage, the
+//! DNS resolver and both dialects around the core.
 
+pub mod auth;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod dialect;
 pub mod dns;
+pub mod docs;
+pub mod health;
+pub mod keygen;
+pub mod limits;
+pub mod master_key;
+pub mod metrics;
+pub mod startup;
+pub mod telemetry;
+
+pub use config::{Limits, LogFormat, MasterKeySource, Settings};
+pub use startup::Application;

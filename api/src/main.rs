@@ -1,1 +1,25 @@
-fn main() {}
+//! `signet`: serve the API, or administer tenants and API keys.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use signet_api::cli::Cli;
+use signet_api::{commands, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = cli.config.into_settings();
+    if let Err(e) = telemetry::init(settings.log_format) {
+        eprintln!("signet: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    match commands::run(cli.command, settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "signet failed");
+            eprintln!("signet: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

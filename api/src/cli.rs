@@ -1,0 +1,257 @@
+//! The command line: every flag can also come from a `SIGNET_*` variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+
+use crate::config::{
+    default_keygen_concurrency, parse_duration, Limits, LogFormat, MasterKeySource, Settings,
+    DEFAULT_BODY_LIMIT, DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_REQUEST_TIMEOUT,
+};
+use crate::dns::DnsSettings;
+
+/// Signet: DKIM signing keys for many tenants, behind the Mailgun and
+/// GreenArrow APIs.
+#[derive(Debug, Parser)]
+#[command(name = "signet", version)]
+pub struct Cli {
+    /// Configuration shared by every command.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage a tenant's API keys.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
+}
+
+/// Tenant administration.
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant and print its first API key (shown only this once).
+    Create {
+        /// Lower-case letters, digits, `-` and `_`.
+        name: String,
+        /// Print `{"tenant_id", "name", "api_key"}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tenants.
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a tenant's settings.
+    Set {
+        /// The tenant.
+        name: String,
+        /// May private keys leave Signet (GreenArrow's `key.private`)?
+        #[arg(long, value_enum)]
+        private_key_export: Toggle,
+    },
+}
+
+/// API key administration.
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Issue another API key (shown only this once).
+    Create {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// Print `{"tenant_id", "name", "api_key_id", "api_key"}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a tenant's API keys (never their secrets).
+    List {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an API key; it stops working at once.
+    Revoke {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The key's id, as `api-key list` shows it.
+        id: i64,
+    },
+}
+
+/// A setting switched on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Toggle {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+impl From<Toggle> for bool {
+    fn from(t: Toggle) -> bool {
+        t == Toggle::On
+    }
+}
+
+/// The configuration, as flags or environment variables.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SIGNET_LISTEN", default_value = DEFAULT_LISTEN, global = true)]
+    listen: SocketAddr,
+    /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "SIGNET_DATABASE_URL", default_value = DEFAULT_DATABASE_URL,
+          hide_env_values = true, global = true)]
+    database_url: String,
+    /// Master key sealing private keys at rest: base64 of 32 bytes.
+    #[arg(
+        long,
+        env = "SIGNET_MASTER_KEY",
+        hide_env_values = true,
+        global = true,
+        conflicts_with = "master_key_file"
+    )]
+    master_key: Option<String>,
+    /// A file holding the master key (base64 of 32 bytes).
+    #[arg(long, env = "SIGNET_MASTER_KEY_FILE", global = true)]
+    master_key_file: Option<PathBuf>,
+    /// Log format.
+    #[arg(long, env = "SIGNET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text,
+          global = true)]
+    log_format: LogFormat,
+    /// Largest request body in bytes; larger ones get 413.
+    #[arg(long, env = "SIGNET_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT, global = true)]
+    body_limit: usize,
+    /// Longest a request may take (`250ms`, `30s`, `2m`); slower ones get 408.
+    #[arg(long, env = "SIGNET_REQUEST_TIMEOUT", default_value = DEFAULT_REQUEST_TIMEOUT,
+          value_parser = parse_duration, global = true)]
+    request_timeout: Duration,
+    /// Most connections served at once; further ones wait to be accepted.
+    #[arg(long, env = "SIGNET_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = positive, global = true)]
+    max_connections: usize,
+    /// RSA generations running at once [default: number of cores].
+    #[arg(long, env = "SIGNET_KEYGEN_CONCURRENCY",
+          value_parser = positive, global = true)]
+    keygen_concurrency: Option<usize>,
+    /// DNS servers (`ip:port`, comma-separated) [default: the system's].
+    #[arg(long, env = "SIGNET_DNS_SERVERS", value_delimiter = ',', global = true)]
+    dns_servers: Vec<SocketAddr>,
+    /// Timeout of one DNS attempt.
+    #[arg(long, env = "SIGNET_DNS_TIMEOUT", value_parser = parse_duration, global = true)]
+    dns_timeout: Option<Duration>,
+    /// Attempts per DNS lookup.
+    #[arg(long, env = "SIGNET_DNS_ATTEMPTS",
+          value_parser = positive, global = true)]
+    dns_attempts: Option<usize>,
+    /// Trust `X-Forwarded-Proto`/`X-Forwarded-Host` (behind a proxy you run).
+    #[arg(long, env = "SIGNET_TRUST_FORWARDED_HEADERS", global = true,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    trust_forwarded_headers: bool,
+}
+
+impl ConfigArgs {
+    /// The settings these arguments describe.
+    pub fn into_settings(self) -> Settings {
+        let master_key = match (self.master_key, self.master_key_file) {
+            (Some(key), _) => MasterKeySource::Base64(SecretString::from(key)),
+            (None, Some(path)) => MasterKeySource::File(path),
+            (None, None) => MasterKeySource::LocalFile,
+        };
+        let dns_defaults = DnsSettings::default();
+        Settings {
+            listen: self.listen,
+            database_url: SecretString::from(self.database_url),
+            master_key,
+            log_format: self.log_format,
+            limits: Limits {
+                body_limit: self.body_limit,
+                request_timeout: self.request_timeout,
+                max_connections: self.max_connections,
+            },
+            keygen_concurrency: self
+                .keygen_concurrency
+                .unwrap_or_else(default_keygen_concurrency),
+            dns: DnsSettings {
+                servers: self.dns_servers,
+                timeout: self.dns_timeout.unwrap_or(dns_defaults.timeout),
+                attempts: self.dns_attempts.unwrap_or(dns_defaults.attempts),
+            },
+            trust_forwarded_headers: self.trust_forwarded_headers,
+        }
+    }
+}
+
+/// A count of at least one.
+fn positive(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number of at least 1")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_arguments_means_serve_with_the_defaults() {
+        let cli = Cli::try_parse_from(["signet"]).unwrap();
+        assert!(cli.command.is_none());
+        let settings = cli.config.into_settings();
+        assert_eq!(settings.listen.to_string(), DEFAULT_LISTEN);
+        assert!(matches!(settings.master_key, MasterKeySource::LocalFile));
+        assert_eq!(settings.limits.body_limit, DEFAULT_BODY_LIMIT);
+    }
+
+    #[test]
+    fn flags_may_follow_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "signet",
+            "tenant",
+            "create",
+            "acme",
+            "--json",
+            "--dns-servers",
+            "127.0.0.1:53,127.0.0.2:5353",
+            "--request-timeout",
+            "500ms",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Tenant(TenantCommand::Create { json: true, .. }))
+        ));
+        let settings = cli.config.into_settings();
+        assert_eq!(settings.dns.servers.len(), 2);
+        assert_eq!(settings.limits.request_timeout, Duration::from_millis(500));
+    }
+}

@@ -1,0 +1,155 @@
+//! What each command does. Results go to stdout, logs to stderr.
+
+use anyhow::{anyhow, Context as _};
+use serde_json::json;
+use signet_domain::{ApiKeyId, Signet, Tenant, TenantName, TenantSettings};
+
+use crate::cli::{ApiKeyCommand, Command, TenantCommand};
+use crate::config::Settings;
+use crate::startup::{compose, open_storage, Application};
+
+/// Runs a command (`serve` when none is given).
+pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()> {
+    match command.unwrap_or(Command::Serve) {
+        Command::Serve => Ok(Application::build(settings)
+            .await?
+            .run_until_stopped()
+            .await?),
+        Command::Migrate => {
+            open_storage(&settings).await?;
+            tracing::info!("the database is up to date");
+            Ok(())
+        }
+        Command::Tenant(command) => tenant(command, &compose(&settings).await?.core).await,
+        Command::ApiKey(command) => api_key(command, &compose(&settings).await?.core).await,
+    }
+}
+
+async fn tenant(command: TenantCommand, core: &Signet) -> anyhow::Result<()> {
+    match command {
+        TenantCommand::Create { name, json } => {
+            let name = parse_name(&name)?;
+            let (tenant, key) = core
+                .create_tenant(&name)
+                .await
+                .with_context(|| format!("cannot create tenant {name}"))?;
+            if json {
+                let out = json!({
+                    "tenant_id": tenant.id.0,
+                    "name": tenant.name.as_str(),
+                    "api_key": key.secret.expose(),
+                });
+                println!("{out}");
+            } else {
+                println!("created tenant {} (id {})", tenant.name, tenant.id);
+                println!("API key (shown only this once): {}", key.secret.expose());
+            }
+        }
+        TenantCommand::List { json } => {
+            let tenants = core.list_tenants().await?;
+            if json {
+                let out: Vec<_> = tenants
+                    .iter()
+                    .map(|t| {
+                        json!({
+                            "tenant_id": t.id.0,
+                            "name": t.name.as_str(),
+                            "private_key_export": t.settings.private_key_export,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(out));
+            } else {
+                println!("{:>6}  {:<32}  PRIVATE_KEY_EXPORT", "ID", "NAME");
+                for t in tenants {
+                    let export = if t.settings.private_key_export {
+                        "on"
+                    } else {
+                        "off"
+                    };
+                    println!("{:>6}  {:<32}  {export}", t.id, t.name.as_str());
+                }
+            }
+        }
+        TenantCommand::Set {
+            name,
+            private_key_export,
+        } => {
+            let tenant = find(core, &name).await?;
+            let settings = TenantSettings {
+                private_key_export: private_key_export.into(),
+            };
+            let tenant = core.update_tenant_settings(&tenant, settings).await?;
+            let export = if tenant.settings.private_key_export {
+                "on"
+            } else {
+                "off"
+            };
+            println!("tenant {}: private-key-export {export}", tenant.name);
+        }
+    }
+    Ok(())
+}
+
+async fn api_key(command: ApiKeyCommand, core: &Signet) -> anyhow::Result<()> {
+    match command {
+        ApiKeyCommand::Create { tenant, json } => {
+            let tenant = find(core, &tenant).await?;
+            let key = core.issue_api_key(&tenant).await?;
+            if json {
+                let out = json!({
+                    "tenant_id": tenant.id.0,
+                    "name": tenant.name.as_str(),
+                    "api_key_id": key.id.0,
+                    "api_key": key.secret.expose(),
+                });
+                println!("{out}");
+            } else {
+                println!("issued API key {} to tenant {}", key.id, tenant.name);
+                println!("API key (shown only this once): {}", key.secret.expose());
+            }
+        }
+        ApiKeyCommand::List { tenant, json } => {
+            let tenant = find(core, &tenant).await?;
+            let keys = core.list_api_keys(&tenant).await?;
+            if json {
+                let out: Vec<_> = keys
+                    .iter()
+                    .map(|k| {
+                        json!({
+                            "api_key_id": k.id.0,
+                            "created_at": k.created_at.to_rfc3339(),
+                            "revoked_at": k.revoked_at.map(|t| t.to_rfc3339()),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(out));
+            } else {
+                println!("{:>6}  {:<25}  REVOKED", "ID", "CREATED");
+                for k in keys {
+                    let revoked = k.revoked_at.map_or_else(|| "-".into(), |t| t.to_rfc3339());
+                    println!("{:>6}  {:<25}  {revoked}", k.id, k.created_at.to_rfc3339());
+                }
+            }
+        }
+        ApiKeyCommand::Revoke { tenant, id } => {
+            let tenant = find(core, &tenant).await?;
+            core.revoke_api_key(&tenant, ApiKeyId(id))
+                .await
+                .with_context(|| format!("cannot revoke API key {id} of tenant {}", tenant.name))?;
+            println!("revoked API key {id} of tenant {}", tenant.name);
+        }
+    }
+    Ok(())
+}
+
+fn parse_name(name: &str) -> anyhow::Result<TenantName> {
+    TenantName::parse(name).map_err(|e| anyhow!("tenant name {name:?} {e}"))
+}
+
+async fn find(core: &Signet, name: &str) -> anyhow::Result<Tenant> {
+    let name = parse_name(name)?;
+    core.tenant(&name)
+        .await
+        .with_context(|| format!("cannot find tenant {name}"))
+}

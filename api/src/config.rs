@@ -1,0 +1,186 @@
+//! The server's settings, as the CLI parses them and as tests fill them in.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret as _, SecretString};
+
+use crate::dns::DnsSettings;
+
+/// Where the server listens unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// A SQLite file in the working directory, created if missing.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://signet.db?mode=rwc";
+/// Largest request body accepted: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Longest a request may take, body upload included. Generous, because
+/// generating an 8192-bit key takes tens of seconds.
+pub const DEFAULT_REQUEST_TIMEOUT: &str = "120s";
+/// Most connections served at once; further ones wait to be accepted.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
+/// Everything `Application::build` needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// `sqlite://...` or `postgres://...`; may hold a password.
+    pub database_url: SecretString,
+    /// Where the master key that seals private keys comes from.
+    pub master_key: MasterKeySource,
+    /// Log format (used by the binary when it sets up logging).
+    pub log_format: LogFormat,
+    /// Limits that protect the service.
+    pub limits: Limits,
+    /// How many RSA generations may run at once.
+    pub keygen_concurrency: usize,
+    /// How TXT records are looked up.
+    pub dns: DnsSettings,
+    /// Build absolute URLs from `X-Forwarded-Proto`/`X-Forwarded-Host`.
+    pub trust_forwarded_headers: bool,
+}
+
+impl Default for Settings {
+    /// The embedded default: a local SQLite file and a local master key file.
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.parse().expect("a valid literal address"),
+            database_url: SecretString::from(DEFAULT_DATABASE_URL),
+            master_key: MasterKeySource::LocalFile,
+            log_format: LogFormat::Text,
+            limits: Limits::default(),
+            keygen_concurrency: default_keygen_concurrency(),
+            dns: DnsSettings::default(),
+            trust_forwarded_headers: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Which database the URL names.
+    pub fn database(&self) -> Database {
+        Database::of(self.database_url.expose_secret())
+    }
+}
+
+/// Where the master key comes from.
+#[derive(Debug, Clone)]
+pub enum MasterKeySource {
+    /// Base64 of 32 bytes (`SIGNET_MASTER_KEY`).
+    Base64(SecretString),
+    /// A file holding that base64 (`SIGNET_MASTER_KEY_FILE`).
+    File(PathBuf),
+    /// Neither: SQLite only, a key file beside the database, made on first use.
+    LocalFile,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Limits applied to every request.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest request body, in bytes; larger ones get 413.
+    pub body_limit: usize,
+    /// Longest a request may take; slower ones get 408.
+    pub request_timeout: Duration,
+    /// Most connections served at once.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            body_limit: DEFAULT_BODY_LIMIT,
+            request_timeout: parse_duration(DEFAULT_REQUEST_TIMEOUT)
+                .expect("a valid literal duration"),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+/// The kind of database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file at this path.
+    SqliteFile(PathBuf),
+    /// An in-memory SQLite database.
+    SqliteMemory,
+    /// PostgreSQL (or anything else: the storage layer judges it).
+    Server,
+}
+
+impl Database {
+    /// Classifies a database URL.
+    pub fn of(url: &str) -> Self {
+        let Some(rest) = url.strip_prefix("sqlite:") else {
+            return Self::Server;
+        };
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or_default();
+        if path.is_empty() || path == ":memory:" || rest.contains("mode=memory") {
+            Self::SqliteMemory
+        } else {
+            Self::SqliteFile(PathBuf::from(path))
+        }
+    }
+}
+
+/// One RSA generation per core unless configured otherwise.
+pub fn default_keygen_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Parses `250ms`, `30s`, `2m` or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration such as 250ms, 30s or 2m"))?;
+    match unit.trim() {
+        "ms" => Ok(Duration::from_millis(n)),
+        "" | "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        other => Err(format!("unknown duration unit `{other}`; use ms, s or m")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_with_or_without_a_unit() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("2h").is_err());
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn database_urls_are_classified() {
+        assert_eq!(
+            Database::of(DEFAULT_DATABASE_URL),
+            Database::SqliteFile("signet.db".into())
+        );
+        assert_eq!(
+            Database::of("sqlite:///var/lib/signet/s.db"),
+            Database::SqliteFile("/var/lib/signet/s.db".into())
+        );
+        assert_eq!(Database::of("sqlite::memory:"), Database::SqliteMemory);
+        assert_eq!(Database::of("postgres://u@h/db"), Database::Server);
+    }
+}

@@ -1,0 +1,98 @@
+//! Prometheus metrics: one process-wide recorder, a middleware counting
+//! requests, and `GET /metrics`.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use signet_storage::Storage;
+
+/// Latency buckets in seconds, from a cached lookup to a large key generation.
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0,
+];
+
+/// How often histograms are folded into their buckets.
+pub const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The process-wide recorder. Installed on first use, so several servers in
+/// one process (as in tests) share it rather than fight over it.
+pub fn handle() -> anyhow::Result<PrometheusHandle> {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    if let Some(handle) = HANDLE.get() {
+        return Ok(handle.clone());
+    }
+    let recorder = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)?
+        .build_recorder();
+    let handle = recorder.handle();
+    // Only the first caller's recorder can win; a loser's is dropped unused.
+    if HANDLE.set(handle).is_ok() {
+        metrics::set_global_recorder(recorder)?;
+        describe();
+    }
+    Ok(HANDLE.get().expect("set above").clone())
+}
+
+fn describe() {
+    metrics::describe_counter!("signet_http_requests_total", "HTTP requests answered");
+    metrics::describe_histogram!(
+        "signet_http_request_duration_seconds",
+        metrics::Unit::Seconds,
+        "Time to answer an HTTP request"
+    );
+    metrics::describe_counter!("signet_key_generations_total", "RSA keys generated");
+    metrics::describe_histogram!(
+        "signet_key_generation_duration_seconds",
+        metrics::Unit::Seconds,
+        "Time to generate one RSA key"
+    );
+    metrics::describe_gauge!("signet_db_pool_size", "Database connections open");
+    metrics::describe_gauge!("signet_db_pool_idle", "Database connections idle");
+}
+
+/// Counts each request by route template (never the raw path, which would
+/// let clients mint label values), method and status.
+pub async fn track(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    let labels = [
+        ("route", route),
+        ("method", method),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    metrics::counter!("signet_http_requests_total", &labels).increment(1);
+    metrics::histogram!("signet_http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// What `GET /metrics` needs.
+#[derive(Clone)]
+pub struct MetricsState {
+    /// The recorder.
+    pub handle: PrometheusHandle,
+    /// The database, for pool gauges.
+    pub storage: Arc<Storage>,
+}
+
+/// `GET /metrics`: the Prometheus text format.
+pub async fn render(State(state): State<MetricsState>) -> impl IntoResponse {
+    let pool = state.storage.pool_status();
+    metrics::gauge!("signet_db_pool_size").set(pool.size as f64);
+    metrics::gauge!("signet_db_pool_idle").set(pool.idle as f64);
+    state.handle.run_upkeep();
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.handle.render(),
+    )
+}

@@ -1,0 +1,248 @@
+//! The `signet` binary end to end: administration commands against a local
+//! SQLite file, and `signet serve` honouring what they did.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::process::{Output, Stdio};
+
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+
+const SIGNET: &str = env!("CARGO_BIN_EXE_signet");
+
+/// `signet ARGS` in `dir`, with no `SIGNET_*` variable from outside.
+fn signet(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(SIGNET);
+    command.args(args).current_dir(dir).env("RUST_LOG", "info");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("SIGNET_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+async fn run(dir: &Path, args: &[&str]) -> Output {
+    signet(dir, args).output().await.expect("signet runs")
+}
+
+async fn run_ok(dir: &Path, args: &[&str]) -> String {
+    let out = run(dir, args).await;
+    assert!(
+        out.status.success(),
+        "signet {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+async fn run_json(dir: &Path, args: &[&str]) -> Value {
+    let out = run_ok(dir, args).await;
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+/// A running `signet serve`, killed when dropped.
+struct Server {
+    child: Child,
+    base_url: String,
+}
+
+impl Server {
+    /// Starts `signet serve` on a free port and waits for its `listening` line.
+    async fn start(dir: &Path) -> Self {
+        let mut child = signet(dir, &["serve"])
+            .env("SIGNET_LISTEN", "127.0.0.1:0")
+            .env("SIGNET_LOG_FORMAT", "json")
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("signet serve starts");
+        let mut lines = BufReader::new(child.stderr.take().expect("piped stderr")).lines();
+        let address = loop {
+            let line = lines
+                .next_line()
+                .await
+                .expect("stderr is readable")
+                .expect("the server logs `listening` before exiting");
+            let Ok(event) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            if event["fields"]["message"] == "listening" {
+                break event["fields"]["address"].as_str().unwrap().to_owned();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self {
+            child,
+            base_url: format!("http://{address}"),
+        }
+    }
+
+    async fn status(&self, path: &str, key: &str) -> u16 {
+        reqwest::Client::new()
+            .get(format!("{}{path}", self.base_url))
+            .basic_auth("api", Some(key))
+            .send()
+            .await
+            .expect("the server answers")
+            .status()
+            .as_u16()
+    }
+}
+
+#[tokio::test]
+async fn a_created_tenants_key_works_against_serve_until_revoked() {
+    let dir = TempDir::new().unwrap();
+    let created = run_json(dir.path(), &["tenant", "create", "acme", "--json"]).await;
+    let fields: Vec<_> = created.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(fields, ["api_key", "name", "tenant_id"]);
+    assert_eq!(created["name"], "acme");
+    assert!(created["tenant_id"].is_i64());
+    let key = created["api_key"].as_str().unwrap().to_owned();
+
+    let server = Server::start(dir.path()).await;
+    assert_eq!(server.status("/readyz", &key).await, 200);
+    assert_eq!(server.status("/v1/dkim/keys", &key).await, 200);
+    assert_eq!(server.status("/ga/api/v3/eng/dkim_keys", &key).await, 200);
+    assert_eq!(server.status("/v1/dkim/keys", "sgn_wrong").await, 401);
+
+    // Revoked by another process, the key stops working on the next request.
+    let keys = run_json(
+        dir.path(),
+        &["api-key", "list", "--tenant", "acme", "--json"],
+    )
+    .await;
+    let id = keys[0]["api_key_id"].as_i64().unwrap().to_string();
+    run_ok(dir.path(), &["api-key", "revoke", "--tenant", "acme", &id]).await;
+    assert_eq!(server.status("/v1/dkim/keys", &key).await, 401);
+}
+
+#[tokio::test]
+async fn serve_stops_cleanly_on_sigterm() {
+    let dir = TempDir::new().unwrap();
+    let mut server = Server::start(dir.path()).await;
+    let pid = server.child.id().expect("running").to_string();
+    let kill = Command::new("kill").args(["-TERM", &pid]).status().await;
+    assert!(kill.unwrap().success());
+    let status = server.child.wait().await.unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn without_a_master_key_sqlite_gets_a_private_key_file_beside_it() {
+    let dir = TempDir::new().unwrap();
+    run_ok(dir.path(), &["migrate"]).await;
+    assert!(dir.path().join("signet.db").exists());
+    let key_file = dir.path().join("signet.master.key");
+    let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    // Reused, not replaced, on the next start.
+    run_ok(dir.path(), &["tenant", "list"]).await;
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key);
+}
+
+#[tokio::test]
+async fn a_configured_master_key_file_is_used_and_none_is_made() {
+    let dir = TempDir::new().unwrap();
+    let key_file = dir.path().join("given.key");
+    std::fs::write(&key_file, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n").unwrap();
+    let out = signet(dir.path(), &["tenant", "create", "acme"])
+        .env("SIGNET_MASTER_KEY_FILE", &key_file)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sgn_"));
+    assert!(!dir.path().join("signet.master.key").exists());
+}
+
+#[tokio::test]
+async fn postgres_without_a_master_key_is_refused_with_the_reason() {
+    let dir = TempDir::new().unwrap();
+    let out = signet(dir.path(), &["serve"])
+        .env(
+            "SIGNET_DATABASE_URL",
+            "postgres://signet@127.0.0.1:1/signet",
+        )
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("SIGNET_MASTER_KEY"), "{stderr}");
+    assert!(stderr.contains("PostgreSQL"), "{stderr}");
+}
+
+#[tokio::test]
+async fn tenants_are_listed_configured_and_unique() {
+    let dir = TempDir::new().unwrap();
+    run_ok(dir.path(), &["tenant", "create", "acme"]).await;
+    run_ok(dir.path(), &["tenant", "create", "globex"]).await;
+    let duplicate = run(dir.path(), &["tenant", "create", "acme"]).await;
+    assert!(!duplicate.status.success());
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("already exists"));
+    let invalid = run(dir.path(), &["tenant", "create", "Not Valid"]).await;
+    assert!(!invalid.status.success());
+
+    run_ok(
+        dir.path(),
+        &["tenant", "set", "acme", "--private-key-export", "on"],
+    )
+    .await;
+    let tenants = run_json(dir.path(), &["tenant", "list", "--json"]).await;
+    let summary: Vec<_> = tenants
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap(),
+                t["private_key_export"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(summary, [("acme", true), ("globex", false)]);
+    let text = run_ok(dir.path(), &["tenant", "list"]).await;
+    assert!(text.contains("acme") && text.contains("globex"), "{text}");
+}
+
+#[tokio::test]
+async fn api_keys_are_issued_listed_and_revoked() {
+    let dir = TempDir::new().unwrap();
+    run_ok(dir.path(), &["tenant", "create", "acme"]).await;
+    let issued = run_json(
+        dir.path(),
+        &["api-key", "create", "--tenant", "acme", "--json"],
+    )
+    .await;
+    assert!(issued["api_key"].as_str().unwrap().starts_with("sgn_"));
+    let id = issued["api_key_id"].as_i64().unwrap().to_string();
+
+    run_ok(dir.path(), &["api-key", "revoke", "--tenant", "acme", &id]).await;
+    let keys = run_json(
+        dir.path(),
+        &["api-key", "list", "--tenant", "acme", "--json"],
+    )
+    .await;
+    let revoked: Vec<_> = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["api_key_id"].to_string(), !k["revoked_at"].is_null()))
+        .collect();
+    assert_eq!(revoked.len(), 2);
+    assert!(revoked.contains(&(id.clone(), true)), "{revoked:?}");
+
+    let again = run(dir.path(), &["api-key", "revoke", "--tenant", "acme", &id]).await;
+    assert!(!again.status.success());
+    let unknown = run(dir.path(), &["api-key", "list", "--tenant", "nobody"]).await;
+    assert!(!unknown.status.success());
+}

@@ -1,0 +1,64 @@
+//! The OpenAPI documents, the Swagger UI, and answers for unknown routes.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use signet_tests::spawn_app;
+
+use super::{assert_greenarrow_error, assert_mailgun_error};
+
+#[tokio::test]
+async fn each_dialect_has_an_openapi_3_1_document_with_basic_auth() {
+    let app = spawn_app().await;
+    for (path, route) in [
+        ("/openapi/mailgun.json", "/v1/dkim/keys"),
+        ("/openapi/greenarrow.json", "/ga/api/v3/eng/dkim_keys"),
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let doc: Value = response.json().await.unwrap();
+        assert!(
+            doc["openapi"].as_str().unwrap().starts_with("3.1"),
+            "{path}"
+        );
+        assert!(doc["paths"].get(route).is_some(), "{path} lacks {route}");
+        let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+        assert!(
+            schemes.values().any(|s| s["scheme"] == "basic"),
+            "{path}: {schemes:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_docs_page_lists_both_documents() {
+    let app = spawn_app().await;
+    let page = app.client.get(app.url("/docs")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let content_type = page.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(page.text().await.unwrap().contains("swagger-ui"));
+
+    let config = app
+        .client
+        .get(app.url("/docs/swagger-initializer.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(config.contains("/openapi/mailgun.json"), "{config}");
+    assert!(config.contains("/openapi/greenarrow.json"), "{config}");
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_in_the_dialect_of_their_path() {
+    let app = spawn_app().await;
+    let mailgun = app.get("/v9/nothing/here").send().await.unwrap();
+    assert_eq!(mailgun.status(), StatusCode::NOT_FOUND);
+    assert_mailgun_error(&mailgun.json().await.unwrap());
+
+    let greenarrow = app.get("/ga/api/v3/eng/nothing").send().await.unwrap();
+    assert_eq!(greenarrow.status(), StatusCode::NOT_FOUND);
+    assert_greenarrow_error(&greenarrow.json().await.unwrap());
+}

@@ -1,0 +1,57 @@
+//! Liveness and readiness.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use signet_tests::{backends, postgres_url, spawn_app, spawn_app_with, AppOptions, Backend};
+
+#[tokio::test]
+async fn healthz_says_alive_without_credentials() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "alive");
+}
+
+#[tokio::test]
+async fn readyz_is_200_when_the_database_answers() {
+    for backend in backends() {
+        let app = spawn_app_with(AppOptions {
+            backend,
+            ..AppOptions::default()
+        })
+        .await;
+        let response = app.client.get(app.url("/readyz")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{backend:?}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "ready");
+        assert_eq!(body["checks"]["database"], "ok");
+    }
+}
+
+#[tokio::test]
+async fn readyz_is_503_with_a_reason_when_the_database_is_gone() {
+    if postgres_url().is_none() {
+        eprintln!("skipped: needs PostgreSQL");
+        return;
+    }
+    let app = spawn_app_with(AppOptions {
+        backend: Backend::Postgres,
+        ..AppOptions::default()
+    })
+    .await;
+    app.drop_database().await;
+
+    let response = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["checks"]["database"], "unavailable");
+    assert!(
+        body["reason"].as_str().unwrap().contains("database"),
+        "{body}"
+    );
+    // Alive all the same: restarting would not bring the database back.
+    let alive = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(alive.status(), StatusCode::OK);
+}
