@@ -155,7 +155,7 @@ pub async fn list_keys(
     let query = KeyQuery {
         filter,
         start: plan.start,
-        limit: plan.per_page + 1,
+        limit: plan.per_page.saturating_add(1),
     };
     let mut keys = state.core.list_keys(&tenant, &query).await?;
     let has_more = keys.len() as u64 > plan.per_page;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use signet_domain::{DomainName, KeyId};
 
 use crate::error::GaError;
+use crate::list::MAX_PER_PAGE;
 
 /// Where the next page starts and what the walk is over.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +56,8 @@ impl PageToken {
             .map(|d| DomainName::parse(&d))
             .transpose()
             .map_err(|_| invalid())?;
-        if wire.n == 0 {
+        // A forged token must not buy a page larger than `per_page` allows.
+        if !(1..=MAX_PER_PAGE).contains(&wire.n) {
             return Err(invalid());
         }
         Ok(Self {
@@ -84,6 +86,17 @@ mod tests {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         assert_eq!(PageToken::decode(&encoded).unwrap(), token);
+    }
+
+    #[test]
+    fn a_forged_token_cannot_ask_for_huge_pages() {
+        for n in [0, MAX_PER_PAGE + 1, u64::MAX] {
+            let json = format!(r#"{{"a":0,"p":0,"n":{n}}}"#);
+            assert!(
+                PageToken::decode(&URL_SAFE_NO_PAD.encode(json)).is_err(),
+                "{n}"
+            );
+        }
     }
 
     #[test]

@@ -12,8 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 
 use crate::error::ApiError;
 
-/// One body parameter's value.
-#[derive(Debug)]
+/// One body parameter's value. No `Debug`: a value may be a private key.
 enum Value {
     /// An urlencoded, JSON or multipart text value.
     Text(String),
@@ -21,11 +20,25 @@ enum Value {
     File(Vec<u8>),
 }
 
-/// Every parameter of a request.
-#[derive(Debug, Default)]
+/// Every parameter of a request. Its `Debug` lists names only, since a value
+/// may be a private key.
+#[derive(Default)]
 pub struct Params {
     body: Vec<(String, Value)>,
     query: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = self
+            .body
+            .iter()
+            .map(|(n, _)| n)
+            .chain(self.query.iter().map(|(n, _)| n));
+        f.debug_struct("Params")
+            .field("names", &names.collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Params {
