@@ -1,5 +1,6 @@
 //! A DNS lookup that shares its answers through a [`Cache`], so every node
-//! asks the world once per TTL.
+//! asks the world once per TTL. Explicit checks (`txt_now`) skip the cache
+//! but refresh it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,23 +24,42 @@ impl CachedDns {
     pub fn new(inner: Arc<dyn DnsLookup>, cache: Arc<dyn Cache>, ttl: Duration) -> Self {
         Self { inner, cache, ttl }
     }
+
+    /// Shares a definitive answer with the other nodes.
+    async fn store(&self, key: &str, answer: &TxtAnswer) {
+        if !matches!(answer, TxtAnswer::Failed(_)) {
+            if let Ok(json) = serde_json::to_string(answer) {
+                self.cache.put(key, &json, self.ttl).await;
+            }
+        }
+    }
+}
+
+/// The cache key of a name's TXT answer.
+fn cache_key(name: &str) -> String {
+    format!(
+        "dns:txt:{}",
+        name.trim_end_matches('.').to_ascii_lowercase()
+    )
 }
 
 #[async_trait]
 impl DnsLookup for CachedDns {
     async fn txt(&self, name: &str) -> TxtAnswer {
-        let key = format!("dns:txt:{}", name.to_ascii_lowercase());
+        let key = cache_key(name);
         if let Some(hit) = self.cache.get(&key).await {
             if let Ok(answer) = serde_json::from_str::<TxtAnswer>(&hit) {
                 return answer;
             }
         }
         let answer = self.inner.txt(name).await;
-        if !matches!(answer, TxtAnswer::Failed(_)) {
-            if let Ok(json) = serde_json::to_string(&answer) {
-                self.cache.put(&key, &json, self.ttl).await;
-            }
-        }
+        self.store(&key, &answer).await;
+        answer
+    }
+
+    async fn txt_now(&self, name: &str) -> TxtAnswer {
+        let answer = self.inner.txt_now(name).await;
+        self.store(&cache_key(name), &answer).await;
         answer
     }
 }
@@ -105,5 +125,27 @@ mod tests {
     #[tokio::test]
     async fn failures_are_asked_again() {
         assert_eq!(ask_twice(TxtAnswer::Failed("timeout".into())).await, 2);
+    }
+
+    #[tokio::test]
+    async fn an_explicit_lookup_asks_again_and_refreshes_the_cache() {
+        let inner = Arc::new(Scripted {
+            answer: TxtAnswer::Records(vec!["p=x".into()]),
+            calls: AtomicUsize::new(0),
+        });
+        let dns = CachedDns::new(
+            inner.clone(),
+            Arc::new(MapCache::default()),
+            Duration::from_secs(60),
+        );
+        dns.txt_now("s._domainkey.example.com").await;
+        dns.txt_now("s._domainkey.example.com.").await;
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
+        dns.txt("S._domainkey.example.com").await;
+        assert_eq!(
+            inner.calls.load(Ordering::SeqCst),
+            2,
+            "served from the cache"
+        );
     }
 }

@@ -71,6 +71,9 @@ pub enum RuleViolation {
         /// The TXT values found there.
         found: Vec<String>,
     },
+    /// Activation needs a DNS answer, and the lookup failed (timeout, SERVFAIL).
+    #[error("DNS record {0} could not be looked up; try again later")]
+    DnsUnanswered(String),
     /// `self=false` needs a root domain registered by the same tenant.
     #[error("no root domain of {0} is registered to take DKIM authority")]
     NoRootDomain(String),

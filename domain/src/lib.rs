@@ -24,5 +24,5 @@ pub use sending_domain::SendingDomain;
 pub use tenant::{ApiKeyId, Authentication, Tenant, TenantId, TenantName, TenantSettings};
 pub use usecases::{
     AuthorityChange, CoreSettings, CreateKey, DefaultFlag, DeleteRule, DomainView, KeyMaterial,
-    KeyUpdate, Ports, RegisterDomain, Signet,
+    KeyUpdate, Ports, RecheckReport, RecheckRound, RegisterDomain, Signet,
 };

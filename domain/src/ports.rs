@@ -79,6 +79,15 @@ pub trait KeyStore: Send + Sync {
     async fn delete_domain_keys(&self, tenant: TenantId, domain: &DomainName) -> Result<u64>;
     /// Unseals a key's private half.
     async fn private_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<PrivateKey>>;
+    /// Keys of every tenant whose record was never checked or last checked
+    /// before `checked_before`: never-checked first, then oldest check first,
+    /// at most `limit`. Only for background re-checks, which then act on each
+    /// key for its own tenant.
+    async fn keys_due_for_check(
+        &self,
+        checked_before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(TenantId, KeyId)>>;
 }
 
 /// Sending domains.
@@ -155,8 +164,16 @@ pub trait KeyGenerator: Send + Sync {
 /// Looks up TXT records.
 #[async_trait]
 pub trait DnsLookup: Send + Sync {
-    /// The TXT records at `name`, each record's strings joined.
+    /// The TXT records at `name`, each record's strings joined. A caching
+    /// adapter may answer from its cache.
     async fn txt(&self, name: &str) -> TxtAnswer;
+
+    /// The same, asked of the name servers now and never answered from a
+    /// cache: what an explicit check needs, since the tenant may have just
+    /// published the record.
+    async fn txt_now(&self, name: &str) -> TxtAnswer {
+        self.txt(name).await
+    }
 }
 
 /// The current time.

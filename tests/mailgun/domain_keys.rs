@@ -102,6 +102,32 @@ async fn activation_needs_the_record_published_and_says_what_dns_shows() {
 }
 
 #[tokio::test]
+async fn activation_during_a_dns_outage_says_so_and_changes_nothing() {
+    let app = spawn_app().await;
+    let mg = Mailgun::new(&app);
+    let (a, _, _) = pems().await;
+    mg.import_key("example.com", "s1", &a.pkcs1)
+        .await
+        .expect(200);
+    let name = "s1._domainkey.example.com";
+    app.dns.set_timeout(name);
+
+    mg.key_action("example.com", "s1", "activate")
+        .await
+        .expect_error(
+            400,
+            &format!("DNS record {name} could not be looked up; try again later"),
+        );
+    let listed = mg
+        .list_keys(&[("signing_domain", "example.com")])
+        .await
+        .expect(200);
+    let record = &items(&listed)[0]["dns_record"];
+    assert_eq!(record["is_active"], false);
+    assert_eq!(record["valid"], "unknown");
+}
+
+#[tokio::test]
 async fn one_matching_record_among_several_is_enough() {
     let app = spawn_app().await;
     let mg = Mailgun::new(&app);

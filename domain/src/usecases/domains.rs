@@ -70,11 +70,21 @@ impl Signet {
             name: req.name.clone(),
             created_at: self.ports.clock.now(),
         };
-        if domain.is_own_authority() {
-            self.ensure_signing_key(tenant, &req.name, &req.selector, req.key_size)
-                .await?;
-        }
+        // The domain row first: of two racing registrations only one gets
+        // past it, and a failure of the key step removes it again.
         self.ports.domains.insert_domain(tenant.id, &domain).await?;
+        if domain.is_own_authority() {
+            let key = self
+                .ensure_signing_key(tenant, &req.name, &req.selector, req.key_size)
+                .await;
+            if let Err(e) = key {
+                self.ports
+                    .domains
+                    .delete_domain(tenant.id, &req.name)
+                    .await?;
+                return Err(e);
+            }
+        }
         self.view(tenant, domain).await
     }
 
@@ -106,17 +116,17 @@ impl Signet {
     /// Removes a domain and its own keys; domains that delegated to it become
     /// their own authority again.
     pub async fn delete_domain(&self, tenant: &Tenant, name: &DomainName) -> Result<()> {
-        self.domain(tenant, name).await?;
+        // The domain row first, so nothing can delegate to it once its keys
+        // start to go; what remains after a failure is only ever keys.
+        if !self.ports.domains.delete_domain(tenant.id, name).await? {
+            return Err(Error::NotFound(Entity::Domain));
+        }
         self.ports
             .domains
             .reset_delegations(tenant.id, name)
             .await?;
         self.ports.keys.delete_domain_keys(tenant.id, name).await?;
-        if self.ports.domains.delete_domain(tenant.id, name).await? {
-            Ok(())
-        } else {
-            Err(Error::NotFound(Entity::Domain))
-        }
+        Ok(())
     }
 
     /// Makes a domain its own DKIM authority (`own`), or delegates it to the

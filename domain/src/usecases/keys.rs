@@ -167,10 +167,11 @@ impl Signet {
             .signing_domain
             .as_ref()
             .is_some_and(|d| *d != current.signing_domain)
+            // DNS names ignore case, so a change of case alone moves nothing.
             || update
                 .selector
                 .as_ref()
-                .is_some_and(|s| s.as_str() != current.selector.as_str())
+                .is_some_and(|s| *s != current.selector)
             || update.private_key.is_some();
         let change = KeyChange {
             signing_domain: update.signing_domain,
@@ -238,12 +239,18 @@ impl Signet {
             if !fresh {
                 key = self.verify_key(tenant, key.id).await?;
             }
-            if key.dns.status != DnsStatus::Valid {
-                return Err(RuleViolation::DnsNotValid {
-                    name: key.dns_record().name,
-                    found: key.dns.seen,
+            match key.dns.status {
+                DnsStatus::Valid => {}
+                DnsStatus::Unknown => {
+                    return Err(RuleViolation::DnsUnanswered(key.dns_record().name).into())
                 }
-                .into());
+                DnsStatus::Invalid => {
+                    return Err(RuleViolation::DnsNotValid {
+                        name: key.dns_record().name,
+                        found: key.dns.seen,
+                    }
+                    .into())
+                }
             }
         }
         let change = KeyChange {
@@ -264,9 +271,10 @@ impl Signet {
         self.ports.keys.update_key(tenant.id, id, change).await
     }
 
-    /// Looks a key's record up, without storing the result.
+    /// Looks a key's record up now, past any DNS cache (the tenant may have
+    /// just published it), without storing the result.
     pub async fn check_dns(&self, key: &DkimKey) -> DnsCheck {
-        let answer = self.ports.dns.txt(&key.dns_record().name).await;
+        let answer = self.ports.dns.txt_now(&key.dns_record().name).await;
         answer.check(&key.public_key, self.ports.clock.now())
     }
 

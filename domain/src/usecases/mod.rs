@@ -2,6 +2,7 @@
 
 mod domains;
 mod keys;
+mod recheck;
 mod tenants;
 
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use chrono::Duration;
 
 pub use domains::{AuthorityChange, DomainView, RegisterDomain};
 pub use keys::{CreateKey, DefaultFlag, DeleteRule, KeyMaterial, KeyUpdate};
+pub use recheck::{RecheckReport, RecheckRound};
 pub use tenants::IssuedApiKey;
 
 use crate::ports::{Clock, DnsLookup, DomainStore, KeyGenerator, KeyStore, TenantStore};

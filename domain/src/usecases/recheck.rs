@@ -1,0 +1,127 @@
+//! Background re-checks of DNS records: keys whose record was checked longest
+//! ago (or never) are looked up again, so `valid` follows what the world
+//! publishes without anyone asking. Several nodes may run rounds at once; a
+//! lease per key makes each check one node's job.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::stream::{self, StreamExt as _};
+
+use crate::error::{Entity, Error, Result};
+use crate::key::KeyId;
+use crate::ports::KeyChange;
+use crate::shared_state::Leases;
+use crate::tenant::TenantId;
+
+use super::Signet;
+
+/// One round of background re-checks.
+#[derive(Debug, Clone, Copy)]
+pub struct RecheckRound {
+    /// Keys checked longer ago than this, or never, are due. Also how long a
+    /// node holds a key's lease, so no other node checks it in the meantime.
+    pub older_than: Duration,
+    /// At most this many keys, oldest result first.
+    pub limit: u64,
+    /// Lookups in flight at once.
+    pub concurrency: usize,
+}
+
+/// What a round did.
+#[derive(Debug, Default)]
+pub struct RecheckReport {
+    /// Keys found due.
+    pub due: usize,
+    /// Keys this node looked up and stored the result of.
+    pub checked: usize,
+    /// Keys leased by another node, checked or deleted meanwhile.
+    pub skipped: usize,
+    /// Keys whose check could not be stored.
+    pub failed: usize,
+    /// Why the first of those failed.
+    pub first_error: Option<Error>,
+}
+
+enum Outcome {
+    Checked,
+    Skipped,
+    Failed(Error),
+}
+
+impl Signet {
+    /// Re-checks the keys due, each under the lease `dns-check:{tenant}:{key}`
+    /// so that of several nodes only one looks it up. Lookups may come from
+    /// the shared DNS cache. Each key is read and written for its own tenant
+    /// only; nothing crosses tenants.
+    pub async fn recheck_due(
+        &self,
+        leases: &dyn Leases,
+        round: RecheckRound,
+    ) -> Result<RecheckReport> {
+        let age = chrono::Duration::from_std(round.older_than).unwrap_or(chrono::Duration::MAX);
+        let cutoff = self
+            .ports
+            .clock
+            .now()
+            .checked_sub_signed(age)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let due = self
+            .ports
+            .keys
+            .keys_due_for_check(cutoff, round.limit)
+            .await?;
+        let mut report = RecheckReport {
+            due: due.len(),
+            ..RecheckReport::default()
+        };
+        let outcomes: Vec<Outcome> = stream::iter(due)
+            .map(|(tenant, id)| self.recheck_key(leases, tenant, id, cutoff, round.older_than))
+            .buffer_unordered(round.concurrency.max(1))
+            .collect()
+            .await;
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Checked => report.checked += 1,
+                Outcome::Skipped => report.skipped += 1,
+                Outcome::Failed(e) => {
+                    report.failed += 1;
+                    report.first_error.get_or_insert(e);
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    async fn recheck_key(
+        &self,
+        leases: &dyn Leases,
+        tenant: TenantId,
+        id: KeyId,
+        cutoff: DateTime<Utc>,
+        lease: Duration,
+    ) -> Outcome {
+        if !leases
+            .try_acquire(&format!("dns-check:{tenant}:{id}"), lease)
+            .await
+        {
+            return Outcome::Skipped;
+        }
+        // Read again under the lease: an explicit verify may have just run.
+        let key = match self.ports.keys.get_key(tenant, id).await {
+            Ok(Some(key)) if key.dns.checked_at.is_none_or(|t| t < cutoff) => key,
+            Ok(_) => return Outcome::Skipped,
+            Err(e) => return Outcome::Failed(e),
+        };
+        let answer = self.ports.dns.txt(&key.dns_record().name).await;
+        let change = KeyChange {
+            dns: Some(answer.check(&key.public_key, self.ports.clock.now())),
+            ..KeyChange::default()
+        };
+        match self.ports.keys.update_key(tenant, id, change).await {
+            Ok(_) => Outcome::Checked,
+            Err(Error::NotFound(Entity::Key)) => Outcome::Skipped,
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+}
