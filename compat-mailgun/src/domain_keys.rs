@@ -3,9 +3,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use signet_domain::{
-    DkimKey, DomainName, KeyFilter, KeyQuery, PageStart, Selector, Signet, Tenant,
-};
+use signet_domain::{DomainName, KeyFilter, Selector};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -31,33 +29,6 @@ fn selector(name: &str) -> Result<Selector> {
     Selector::parse(name).map_err(|e| ApiError::invalid("selector", e))
 }
 
-/// Every key of a signing domain, in id order.
-async fn all_keys(core: &Signet, tenant: &Tenant, domain: DomainName) -> Result<Vec<DkimKey>> {
-    const BATCH: u64 = 100;
-    let filter = KeyFilter {
-        signing_domain: Some(domain),
-        selector: None,
-    };
-    let mut keys = Vec::new();
-    let mut start = PageStart::First;
-    loop {
-        let query = KeyQuery {
-            filter: filter.clone(),
-            start,
-            limit: BATCH,
-        };
-        let page = core.list_keys(tenant, &query).await?;
-        let full = page.len() as u64 == BATCH;
-        if let Some(last) = page.last() {
-            start = PageStart::After(last.id);
-        }
-        keys.extend(page);
-        if !full {
-            return Ok(keys);
-        }
-    }
-}
-
 /// List domain keys
 ///
 /// Lists every key of one signing domain (authority), active or not, valid or
@@ -81,7 +52,11 @@ pub async fn list_authority_keys(
     caller: Caller,
     MailgunPath(authority_name): MailgunPath<String>,
 ) -> Result<Json<AuthorityKeysResponse>> {
-    let keys = all_keys(&state.core, &caller.0, authority(&authority_name)?).await?;
+    let filter = KeyFilter {
+        signing_domain: Some(authority(&authority_name)?),
+        selector: None,
+    };
+    let keys = state.core.all_keys(&caller.0, filter).await?;
     Ok(Json(AuthorityKeysResponse {
         items: keys.iter().map(DomainKeyResponse::from).collect(),
     }))

@@ -279,7 +279,7 @@ impl Signet {
     }
 
     /// Every key matching a filter, across pages.
-    pub(crate) async fn all_keys(
+    pub async fn all_keys(
         &self,
         tenant: &Tenant,
         filter: KeyFilter,
