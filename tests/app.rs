@@ -1,6 +1,7 @@
 //! Starting the real server for one test: its own database (a temporary
 //! SQLite file or a fresh PostgreSQL database), master key, loopback DNS
-//! server and port, and a tenant with an API key.
+//! server and port, and a tenant with an API key. Rate limits are on but out
+//! of reach and the background DNS re-check is off, unless a test sets them.
 
 use std::sync::Once;
 use std::time::Duration;
@@ -12,11 +13,12 @@ use reqwest::{Method, RequestBuilder, Url};
 use sea_orm::{ConnectionTrait as _, Database};
 use secrecy::SecretString;
 use signet_api::dns::DnsSettings;
-use signet_api::{Application, LogFormat, MasterKeySource, Settings};
+use signet_api::{Application, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
 use signet_domain::{Signet, TenantName, TenantSettings};
 use tempfile::TempDir;
 
 use crate::dns_server::TestDns;
+use crate::redis_server::RedisConfig;
 
 /// The variable naming the PostgreSQL server tests create databases on.
 pub const POSTGRES_URL_VAR: &str = "SIGNET_TEST_POSTGRES_URL";
@@ -40,6 +42,8 @@ pub struct AppOptions {
     pub private_key_export: bool,
     /// Adjusts the settings before the server is built (limits, timeouts).
     pub configure: Option<fn(&mut Settings)>,
+    /// Keep the shared state on this Redis; `None` keeps it in process.
+    pub redis: Option<RedisConfig>,
 }
 
 /// A running server and what a test needs to talk to it.
@@ -60,7 +64,17 @@ pub struct TestApp {
     pub core: Signet,
     /// The database URL the server uses.
     pub database_url: String,
+    /// The settings the server was built with, to start more nodes like it.
+    pub settings: Settings,
     database: TestDatabase,
+}
+
+/// Another node serving a [`TestApp`]'s database.
+pub struct TestNode {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// Its core.
+    pub core: Signet,
 }
 
 /// Starts an app on SQLite with default options.
@@ -91,12 +105,24 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
             timeout: Duration::from_millis(300),
             attempts: 1,
         },
+        rate_limit: RateLimit {
+            capacity: 1_000_000,
+            refill_per_second: 1_000.0,
+        },
+        dns_recheck: Recheck {
+            interval: Duration::ZERO,
+            ..Recheck::default()
+        },
         ..Settings::default()
     };
+    if let Some(redis) = options.redis {
+        settings.redis_url = Some(SecretString::from(redis.url));
+        settings.redis_key_prefix = redis.key_prefix;
+    }
     if let Some(configure) = options.configure {
         configure(&mut settings);
     }
-    let app = Application::build(settings)
+    let app = Application::build(settings.clone())
         .await
         .expect("the server builds");
     let port = app.port();
@@ -125,6 +151,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         dns,
         core,
         database_url: database.url(),
+        settings,
         database,
     };
     // The socket is bound before `build` returns, so this answers at once.
@@ -180,6 +207,21 @@ impl TestApp {
             .await
             .expect("the tenant is created");
         key.secret.expose().to_owned()
+    }
+
+    /// Starts another server like this one (a second node): same database,
+    /// master key, DNS server and shared state, its own port. It serves until
+    /// the test ends.
+    pub async fn spawn_node(&self) -> TestNode {
+        let app = Application::build(self.settings.clone())
+            .await
+            .expect("the second node builds");
+        let node = TestNode {
+            base_url: format!("http://127.0.0.1:{}", app.port()),
+            core: app.core(),
+        };
+        tokio::spawn(app.run_until_stopped());
+        node
     }
 
     /// Drops the app's PostgreSQL database under it, as an outage would.

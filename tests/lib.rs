@@ -1,7 +1,6 @@
 //! Test support: start the real server, a loopback DNS server, typed clients.
 
 pub mod app;
-pub mod dns_server;
 
 pub use app::*;
-pub use dns_server::TestDns;
+pub use signet_testkit::{dns_server, redis_server, PrivateRedis, RedisConfig, TestDns};

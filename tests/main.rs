@@ -5,3 +5,4 @@ mod dns;
 mod foundation;
 mod greenarrow;
 mod mailgun;
+mod shared;

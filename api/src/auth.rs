@@ -1,6 +1,7 @@
 //! Who is calling: every request leaves here with an [`Authentication`] in its
-//! extensions. Each dialect answers `Rejected` with its own 401. Nothing is
-//! cached, so a revoked key stops working on the next request.
+//! extensions, and an authenticated one with its [`AuthenticatedKey`] too.
+//! Each dialect answers `Rejected` with its own 401. Nothing is cached, so a
+//! revoked key stops working on the next request.
 
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
@@ -10,7 +11,13 @@ use axum::response::Response;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use secrecy::{ExposeSecret as _, SecretString};
+use signet_domain::tenant::ApiKeyHash;
 use signet_domain::{Authentication, Signet};
+
+/// The API key that authenticated a request, as its hash (never the key
+/// itself): what the rate limiter counts against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedKey(pub ApiKeyHash);
 
 /// Authenticates the request and records its tenant on the request span.
 pub async fn authenticate(State(core): State<Signet>, mut req: Request, next: Next) -> Response {
@@ -19,6 +26,8 @@ pub async fn authenticate(State(core): State<Signet>, mut req: Request, next: Ne
         Some(key) => match core.authenticate(key.expose_secret()).await {
             Ok(Some(tenant)) => {
                 tracing::Span::current().record("tenant", tenant.name.as_str());
+                let hash = ApiKeyHash::of(key.expose_secret());
+                req.extensions_mut().insert(AuthenticatedKey(hash));
                 Authentication::Authenticated(tenant)
             }
             Ok(None) => Authentication::Rejected,

@@ -8,9 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
 use crate::config::{
-    default_keygen_concurrency, parse_duration, Limits, LogFormat, MasterKeySource, Settings,
-    DEFAULT_BODY_LIMIT, DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_REQUEST_TIMEOUT,
+    default_keygen_concurrency, parse_duration, Limits, LogFormat, MasterKeySource, RateLimit,
+    Recheck, Settings, DEFAULT_BODY_LIMIT, DEFAULT_DATABASE_URL, DEFAULT_DNS_CACHE_TTL,
+    DEFAULT_DNS_RECHECK_CONCURRENCY, DEFAULT_DNS_RECHECK_INTERVAL, DEFAULT_LISTEN,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_RATE_LIMIT_CAPACITY, DEFAULT_RATE_LIMIT_REFILL_PER_SECOND,
+    DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REQUEST_TIMEOUT,
 };
 use crate::dns::DnsSettings;
 
@@ -170,6 +172,37 @@ pub struct ConfigArgs {
     #[arg(long, env = "SIGNET_TRUST_FORWARDED_HEADERS", global = true,
           value_parser = clap::builder::BoolishValueParser::new())]
     trust_forwarded_headers: bool,
+    /// Redis shared by every node (`redis://[:PASSWORD@]HOST[:PORT][/DB]`)
+    /// [default: in-process state, for a single node].
+    #[arg(long, env = "SIGNET_REDIS_URL", hide_env_values = true, global = true)]
+    redis_url: Option<String>,
+    /// Prefix of every Redis key Signet writes.
+    #[arg(long, env = "SIGNET_REDIS_KEY_PREFIX", default_value = DEFAULT_REDIS_KEY_PREFIX,
+          global = true)]
+    redis_key_prefix: String,
+    /// Requests an API key may send in a burst; 0 turns rate limiting off.
+    #[arg(long, env = "SIGNET_RATE_LIMIT_CAPACITY",
+          default_value_t = DEFAULT_RATE_LIMIT_CAPACITY, global = true)]
+    rate_limit_capacity: u32,
+    /// Requests per second an API key may sustain.
+    #[arg(long, env = "SIGNET_RATE_LIMIT_REFILL_PER_SECOND",
+          default_value_t = DEFAULT_RATE_LIMIT_REFILL_PER_SECOND,
+          value_parser = positive_rate, global = true)]
+    rate_limit_refill_per_second: f64,
+    /// How long DNS answers are shared between lookups and nodes; 0 turns
+    /// the cache off.
+    #[arg(long, env = "SIGNET_DNS_CACHE_TTL", default_value = DEFAULT_DNS_CACHE_TTL,
+          value_parser = parse_duration, global = true)]
+    dns_cache_ttl: Duration,
+    /// How old a key's DNS result may get before the background looks it up
+    /// again; 0 turns the background re-check off.
+    #[arg(long, env = "SIGNET_DNS_RECHECK_INTERVAL", default_value = DEFAULT_DNS_RECHECK_INTERVAL,
+          value_parser = parse_duration, global = true)]
+    dns_recheck_interval: Duration,
+    /// Background DNS lookups in flight at once, per node.
+    #[arg(long, env = "SIGNET_DNS_RECHECK_CONCURRENCY",
+          default_value_t = DEFAULT_DNS_RECHECK_CONCURRENCY, value_parser = positive, global = true)]
+    dns_recheck_concurrency: usize,
 }
 
 impl ConfigArgs {
@@ -200,7 +233,29 @@ impl ConfigArgs {
                 attempts: self.dns_attempts.unwrap_or(dns_defaults.attempts),
             },
             trust_forwarded_headers: self.trust_forwarded_headers,
+            redis_url: self
+                .redis_url
+                .filter(|url| !url.is_empty())
+                .map(SecretString::from),
+            redis_key_prefix: self.redis_key_prefix,
+            rate_limit: RateLimit {
+                capacity: self.rate_limit_capacity,
+                refill_per_second: self.rate_limit_refill_per_second,
+            },
+            dns_cache_ttl: self.dns_cache_ttl,
+            dns_recheck: Recheck {
+                interval: self.dns_recheck_interval,
+                concurrency: self.dns_recheck_concurrency,
+            },
         }
+    }
+}
+
+/// A finite rate above zero.
+fn positive_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!("`{s}` is not a number above 0")),
     }
 }
 
@@ -230,6 +285,38 @@ mod tests {
         assert_eq!(settings.listen.to_string(), DEFAULT_LISTEN);
         assert!(matches!(settings.master_key, MasterKeySource::LocalFile));
         assert_eq!(settings.limits.body_limit, DEFAULT_BODY_LIMIT);
+        assert!(settings.redis_url.is_none());
+        assert_eq!(settings.rate_limit, RateLimit::default());
+        assert_eq!(settings.dns_recheck, Recheck::default());
+        assert_eq!(settings.dns_cache_ttl, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn shared_state_and_background_checks_are_configurable() {
+        let cli = Cli::try_parse_from([
+            "signet",
+            "--redis-url",
+            "redis://127.0.0.1:6379",
+            "--rate-limit-capacity",
+            "0",
+            "--rate-limit-refill-per-second",
+            "0.5",
+            "--dns-cache-ttl",
+            "0",
+            "--dns-recheck-interval",
+            "15m",
+        ])
+        .unwrap();
+        let settings = cli.config.into_settings();
+        assert!(settings.redis_url.is_some());
+        assert_eq!(settings.rate_limit.capacity, 0);
+        assert_eq!(settings.rate_limit.refill_per_second, 0.5);
+        assert_eq!(settings.dns_cache_ttl, Duration::ZERO);
+        assert_eq!(settings.dns_recheck.interval, Duration::from_secs(900));
+        for bad in ["0", "-1", "NaN", "inf"] {
+            let parsed = Cli::try_parse_from(["signet", "--rate-limit-refill-per-second", bad]);
+            assert!(parsed.is_err(), "{bad}");
+        }
     }
 
     #[test]

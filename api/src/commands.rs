@@ -1,11 +1,14 @@
 //! What each command does. Results go to stdout, logs to stderr.
 
+use std::sync::Arc;
+
 use anyhow::{anyhow, Context as _};
 use serde_json::json;
 use signet_domain::{ApiKeyId, Signet, Tenant, TenantName, TenantSettings};
 
 use crate::cli::{ApiKeyCommand, Command, TenantCommand};
 use crate::config::Settings;
+use crate::dns::NoLookups;
 use crate::startup::{compose, open_storage, Application};
 
 /// Runs a command (`serve` when none is given).
@@ -20,9 +23,15 @@ pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result
             tracing::info!("the database is up to date");
             Ok(())
         }
-        Command::Tenant(command) => tenant(command, &compose(&settings).await?.core).await,
-        Command::ApiKey(command) => api_key(command, &compose(&settings).await?.core).await,
+        Command::Tenant(command) => tenant(command, &admin_core(&settings).await?).await,
+        Command::ApiKey(command) => api_key(command, &admin_core(&settings).await?).await,
     }
+}
+
+/// The core as administration needs it: over the database only, with no
+/// DNS resolver and no Redis, which it never uses.
+async fn admin_core(settings: &Settings) -> anyhow::Result<Signet> {
+    Ok(compose(settings, Arc::new(NoLookups)).await?.core)
 }
 
 async fn tenant(command: TenantCommand, core: &Signet) -> anyhow::Result<()> {

@@ -19,6 +19,18 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT: &str = "120s";
 /// Most connections served at once; further ones wait to be accepted.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Prefix of every Redis key Signet writes.
+pub const DEFAULT_REDIS_KEY_PREFIX: &str = "signet:";
+/// Burst of requests an API key may send at once.
+pub const DEFAULT_RATE_LIMIT_CAPACITY: u32 = 100;
+/// Requests per second an API key may sustain.
+pub const DEFAULT_RATE_LIMIT_REFILL_PER_SECOND: f64 = 20.0;
+/// How long a DNS answer is shared between lookups and nodes.
+pub const DEFAULT_DNS_CACHE_TTL: &str = "60s";
+/// How old a key's DNS result may get before the background checks it again.
+pub const DEFAULT_DNS_RECHECK_INTERVAL: &str = "1h";
+/// Background DNS lookups in flight at once, per node.
+pub const DEFAULT_DNS_RECHECK_CONCURRENCY: usize = 4;
 
 /// Everything `Application::build` needs.
 #[derive(Debug, Clone)]
@@ -39,6 +51,17 @@ pub struct Settings {
     pub dns: DnsSettings,
     /// Build absolute URLs from `X-Forwarded-Proto`/`X-Forwarded-Host`.
     pub trust_forwarded_headers: bool,
+    /// `redis://...`, shared by every node; `None` keeps the DNS cache, rate
+    /// limits and leases in this process. May hold a password.
+    pub redis_url: Option<SecretString>,
+    /// Prepended to every Redis key, so deployments can share one Redis.
+    pub redis_key_prefix: String,
+    /// Per-API-key rate limits.
+    pub rate_limit: RateLimit,
+    /// How long DNS answers are shared through the cache; zero turns it off.
+    pub dns_cache_ttl: Duration,
+    /// Background DNS re-checks.
+    pub dns_recheck: Recheck,
 }
 
 impl Default for Settings {
@@ -53,6 +76,11 @@ impl Default for Settings {
             keygen_concurrency: default_keygen_concurrency(),
             dns: DnsSettings::default(),
             trust_forwarded_headers: false,
+            redis_url: None,
+            redis_key_prefix: DEFAULT_REDIS_KEY_PREFIX.to_owned(),
+            rate_limit: RateLimit::default(),
+            dns_cache_ttl: parse_duration(DEFAULT_DNS_CACHE_TTL).expect("a valid literal duration"),
+            dns_recheck: Recheck::default(),
         }
     }
 }
@@ -107,6 +135,45 @@ impl Default for Limits {
     }
 }
 
+/// A token bucket per API key, shared by every node through Redis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Tokens in a full bucket: the burst a key may send. Zero turns rate
+    /// limiting off.
+    pub capacity: u32,
+    /// Tokens added per second: the rate a key may sustain.
+    pub refill_per_second: f64,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self {
+            capacity: DEFAULT_RATE_LIMIT_CAPACITY,
+            refill_per_second: DEFAULT_RATE_LIMIT_REFILL_PER_SECOND,
+        }
+    }
+}
+
+/// The background task that keeps keys' DNS results fresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recheck {
+    /// How old a key's DNS result may get before it is looked up again.
+    /// Zero turns the task off.
+    pub interval: Duration,
+    /// Lookups in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for Recheck {
+    fn default() -> Self {
+        Self {
+            interval: parse_duration(DEFAULT_DNS_RECHECK_INTERVAL)
+                .expect("a valid literal duration"),
+            concurrency: DEFAULT_DNS_RECHECK_CONCURRENCY,
+        }
+    }
+}
+
 /// The kind of database a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
@@ -139,19 +206,27 @@ pub fn default_keygen_concurrency() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
-/// Parses `250ms`, `30s`, `2m` or a bare number of seconds.
+/// Parses `250ms`, `30s`, `2m`, `1h` or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
     let n: u64 = number
         .parse()
-        .map_err(|_| format!("`{s}` is not a duration such as 250ms, 30s or 2m"))?;
+        .map_err(|_| format!("`{s}` is not a duration such as 250ms, 30s, 2m or 1h"))?;
+    let seconds = |factor: u64| {
+        n.checked_mul(factor)
+            .map(Duration::from_secs)
+            .ok_or_else(|| format!("`{s}` is too long"))
+    };
     match unit.trim() {
         "ms" => Ok(Duration::from_millis(n)),
-        "" | "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        other => Err(format!("unknown duration unit `{other}`; use ms, s or m")),
+        "" | "s" => seconds(1),
+        "m" => seconds(60),
+        "h" => seconds(3600),
+        other => Err(format!(
+            "unknown duration unit `{other}`; use ms, s, m or h"
+        )),
     }
 }
 
@@ -165,7 +240,9 @@ mod tests {
         assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert!(parse_duration("2h").is_err());
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("2d").is_err());
         assert!(parse_duration("fast").is_err());
         assert!(parse_duration("").is_err());
     }

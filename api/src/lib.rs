@@ -1,6 +1,7 @@
 //! The `signet` binary's library: configuration, the command line, auth,
-//! limits, telemetry and the composition root that wires the storage, the
-//! DNS resolver and both dialects around the core.
+//! limits and rate limits, telemetry, the background DNS re-check and the
+//! composition root that wires the storage, the shared state, the DNS
+//! resolver and both dialects around the core.
 
 pub mod auth;
 pub mod cli;
@@ -14,8 +15,10 @@ pub mod keygen;
 pub mod limits;
 pub mod master_key;
 pub mod metrics;
+pub mod ratelimit;
+pub mod recheck;
 pub mod startup;
 pub mod telemetry;
 
-pub use config::{Limits, LogFormat, MasterKeySource, Settings};
+pub use config::{Limits, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
 pub use startup::Application;

@@ -1,5 +1,5 @@
 //! The composition root: adapters built once, the core over them, and the
-//! HTTP application serving both dialects.
+//! HTTP application serving both dialects, with the background DNS re-check.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -11,18 +11,23 @@ use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::ExposeSecret as _;
-use signet_domain::ports::SystemClock;
+use signet_domain::dns_cache::CachedDns;
+use signet_domain::ports::{DnsLookup, SystemClock};
+use signet_domain::shared_state::Leases;
 use signet_domain::{CoreSettings, Ports, Signet};
+use signet_storage::shared::{RateLimitSettings, SharedHealth, SharedSettings, SharedState};
 use signet_storage::Storage;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
-use crate::config::Settings;
+use crate::config::{Recheck, Settings};
 use crate::dns::HickoryDns;
+use crate::health::Readiness;
 use crate::keygen::PooledKeyGenerator;
 use crate::limits::CappedListener;
 use crate::metrics::MetricsState;
-use crate::{auth, dialect, docs, health, master_key, metrics, telemetry};
+use crate::ratelimit::RateLimits;
+use crate::{auth, dialect, docs, health, master_key, metrics, ratelimit, recheck, telemetry};
 
 /// The core and the database it runs on, as the server and the CLI use them.
 pub struct Composition {
@@ -45,22 +50,58 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
     Ok(storage)
 }
 
-/// Opens (and migrates) the database and builds the core over it.
-pub async fn compose(settings: &Settings) -> anyhow::Result<Composition> {
+/// Opens (and migrates) the database and builds the core over it, looking
+/// DNS records up through `dns`.
+pub async fn compose(settings: &Settings, dns: Arc<dyn DnsLookup>) -> anyhow::Result<Composition> {
     let storage = Arc::new(open_storage(settings).await?);
-    let dns = HickoryDns::new(&settings.dns).context("cannot set up the DNS resolver")?;
     let ports = Ports {
         keys: storage.clone(),
         domains: storage.clone(),
         tenants: storage.clone(),
         generator: Arc::new(PooledKeyGenerator::new(settings.keygen_concurrency)),
-        dns: Arc::new(dns),
+        dns,
         clock: Arc::new(SystemClock),
     };
     Ok(Composition {
         core: Signet::new(ports, CoreSettings::default()),
         storage,
     })
+}
+
+/// The shared state: on Redis when configured (starting degraded if Redis
+/// is down), otherwise in this process.
+async fn shared_state(settings: &Settings) -> anyhow::Result<SharedState> {
+    let limits = RateLimitSettings::new(
+        settings.rate_limit.capacity,
+        settings.rate_limit.refill_per_second,
+    );
+    let url = settings.redis_url.as_ref().map(|url| url.expose_secret());
+    let mut shared = SharedSettings::new(url, limits);
+    shared.key_prefix.clone_from(&settings.redis_key_prefix);
+    let shared = SharedState::connect_with(shared)
+        .await
+        .context("cannot use SIGNET_REDIS_URL")?;
+    match shared.health() {
+        SharedHealth::Local => tracing::info!("shared state in this process: no Redis configured"),
+        SharedHealth::Redis => tracing::info!("shared state on Redis"),
+        SharedHealth::Degraded(_) => {}
+    }
+    Ok(shared)
+}
+
+/// The resolver, behind the shared cache unless its TTL is zero. Explicit
+/// checks skip the cache (see `DnsLookup::txt_now`); background re-checks use it.
+fn dns(settings: &Settings, shared: &SharedState) -> anyhow::Result<Arc<dyn DnsLookup>> {
+    let resolver =
+        Arc::new(HickoryDns::new(&settings.dns).context("cannot set up the DNS resolver")?);
+    if settings.dns_cache_ttl.is_zero() {
+        return Ok(resolver);
+    }
+    Ok(Arc::new(CachedDns::new(
+        resolver,
+        shared.cache(),
+        settings.dns_cache_ttl,
+    )))
 }
 
 /// A built server, bound to its port, not yet serving.
@@ -71,15 +112,22 @@ pub struct Application {
     core: Signet,
     metrics: PrometheusHandle,
     max_connections: usize,
+    /// The background re-check's leases and settings; `None` when it is off.
+    recheck: Option<(Arc<dyn Leases>, Recheck)>,
 }
 
 impl Application {
-    /// Opens the database, runs pending migrations, builds the core and binds
-    /// the listening socket (port 0 picks a free port).
+    /// Opens the database, runs pending migrations, connects the shared
+    /// state, builds the core and binds the listening socket (port 0 picks a
+    /// free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let Composition { core, storage } = compose(&settings).await?;
+        let shared = shared_state(&settings).await?;
+        let dns = dns(&settings, &shared)?;
+        let Composition { core, storage } = compose(&settings, dns).await?;
         let metrics = metrics::handle()?;
-        let router = router(&settings, core.clone(), storage, metrics.clone());
+        let recheck = (!settings.dns_recheck.interval.is_zero())
+            .then(|| (shared.leases(), settings.dns_recheck));
+        let router = router(&settings, core.clone(), storage, shared, metrics.clone());
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -91,6 +139,7 @@ impl Application {
             core,
             metrics,
             max_connections: settings.limits.max_connections,
+            recheck,
         })
     }
 
@@ -110,11 +159,15 @@ impl Application {
     }
 
     /// Serves until `stop` completes, then finishes the requests in flight.
+    /// The background DNS re-check runs meanwhile and stops with it.
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let upkeep = tokio::spawn(upkeep(self.metrics));
+        let recheck = self.recheck.map(|(leases, settings)| {
+            tokio::spawn(recheck::run(self.core.clone(), leases, settings))
+        });
         let addr = self.listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
         let listener = CappedListener::new(self.listener, self.max_connections);
@@ -122,16 +175,21 @@ impl Application {
             .with_graceful_shutdown(stop)
             .await;
         upkeep.abort();
+        if let Some(recheck) = recheck {
+            recheck.abort();
+        }
         tracing::info!("stopped");
         served
     }
 }
 
-/// Both dialects, health, metrics and docs, behind the api's own layers.
+/// Both dialects (rate limited), health, metrics and docs, behind the api's
+/// own layers.
 fn router(
     settings: &Settings,
     core: Signet,
     storage: Arc<Storage>,
+    shared: SharedState,
     handle: PrometheusHandle,
 ) -> Router {
     let (mailgun, mailgun_doc) = signet_compat_mailgun::router(
@@ -146,18 +204,26 @@ fn router(
             trust_forwarded_headers: settings.trust_forwarded_headers,
         },
     );
+    let mut dialects = Router::new().merge(mailgun).merge(greenarrow);
+    if settings.rate_limit.capacity > 0 {
+        let limits = RateLimits::new(shared.rate_limiter(), settings.rate_limit.refill_per_second);
+        // Inside the auth layer, which names the API key to count against.
+        dialects = dialects.layer(from_fn_with_state(limits, ratelimit::enforce));
+    }
+    let readiness = Readiness {
+        core: core.clone(),
+        shared,
+    };
     let operations = Router::new()
         .route("/healthz", get(health::alive))
-        .route("/readyz", get(health::ready))
-        .with_state(core.clone())
+        .route("/readyz", get(health::ready).with_state(readiness))
         .route(
             "/metrics",
             get(metrics::render).with_state(MetricsState { handle, storage }),
         );
     // Layers run outside in: the last added sees the request first.
     Router::new()
-        .merge(mailgun)
-        .merge(greenarrow)
+        .merge(dialects)
         .merge(operations)
         .merge(docs::router(mailgun_doc, greenarrow_doc))
         .method_not_allowed_fallback(dialect::method_not_allowed)
@@ -169,6 +235,7 @@ fn router(
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(from_fn(telemetry::trace))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(from_fn(telemetry::sanitize_request_id))
 }
 
 /// Folds histogram samples into buckets now and then, so memory stays flat

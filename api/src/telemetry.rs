@@ -16,6 +16,8 @@ use crate::config::LogFormat;
 
 /// The request id header, generated when absent and echoed back.
 pub const REQUEST_ID: &str = "x-request-id";
+/// The longest request id accepted from a client.
+const MAX_REQUEST_ID: usize = 64;
 
 /// Installs the global subscriber: `RUST_LOG` filters (default `info`),
 /// lines go to stderr so command output on stdout stays clean.
@@ -35,6 +37,29 @@ pub fn init(format: LogFormat) -> anyhow::Result<()> {
         LogFormat::Text => builder.try_init(),
     }
     .map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
+}
+
+/// Drops a client's request id unless it is one value of at most 64 of
+/// `A-Z a-z 0-9 . _ -`, so that one is made up instead: ids reach every log
+/// line and response, and must not carry anything else.
+pub async fn sanitize_request_id(mut req: Request, next: Next) -> Response {
+    let mut given = req.headers().get_all(REQUEST_ID).iter();
+    let acceptable = match (given.next(), given.next()) {
+        (None, _) => true,
+        (Some(id), None) => is_plain_id(id.as_bytes()),
+        (Some(_), Some(_)) => false,
+    };
+    if !acceptable {
+        req.headers_mut().remove(REQUEST_ID);
+    }
+    next.run(req).await
+}
+
+fn is_plain_id(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// Runs the request inside its span and logs one line when it is answered.
@@ -73,4 +98,26 @@ pub async fn trace(req: Request, next: Next) -> Response {
         }
     });
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_short_request_ids_are_kept() {
+        assert!(is_plain_id(b"req-42"));
+        assert!(is_plain_id(b"0b5e8e4c-3f1a-4c55-9a43-5d1c1e0f7a10"));
+        assert!(is_plain_id(b"a.b_c-D9"));
+        assert!(is_plain_id("x".repeat(64).as_bytes()));
+    }
+
+    #[test]
+    fn long_empty_or_unusual_request_ids_are_replaced() {
+        assert!(!is_plain_id(b""));
+        assert!(!is_plain_id("x".repeat(65).as_bytes()));
+        for id in ["a b", "a\"b", "a/b", "a=b", "caf\u{e9}", "a\tb"] {
+            assert!(!is_plain_id(id.as_bytes()), "{id:?}");
+        }
+    }
 }

@@ -246,3 +246,26 @@ async fn api_keys_are_issued_listed_and_revoked() {
     let unknown = run(dir.path(), &["api-key", "list", "--tenant", "nobody"]).await;
     assert!(!unknown.status.success());
 }
+
+#[tokio::test]
+async fn administration_needs_no_redis_and_serve_refuses_a_malformed_redis_url() {
+    let dir = TempDir::new().unwrap();
+    let with_bad_redis = |args: &[&str]| {
+        let mut command = signet(dir.path(), args);
+        command.env("SIGNET_REDIS_URL", "not a URL");
+        command
+    };
+    let created = with_bad_redis(&["tenant", "create", "acme"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let served = with_bad_redis(&["serve"]).output().await.unwrap();
+    assert!(!served.status.success());
+    let stderr = String::from_utf8_lossy(&served.stderr);
+    assert!(stderr.contains("SIGNET_REDIS_URL"), "{stderr}");
+}

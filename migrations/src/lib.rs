@@ -9,6 +9,7 @@ mod m20261122_000001_create_tenants;
 mod m20261122_000002_create_api_keys;
 mod m20261122_000003_create_dkim_keys;
 mod m20261122_000004_create_sending_domains;
+mod m20261123_000001_index_dkim_keys_by_dns_check;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_api_keys::Migration),
             Box::new(m20261122_000003_create_dkim_keys::Migration),
             Box::new(m20261122_000004_create_sending_domains::Migration),
+            Box::new(m20261123_000001_index_dkim_keys_by_dns_check::Migration),
         ]
     }
 }

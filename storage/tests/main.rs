@@ -6,6 +6,7 @@ mod concurrency;
 mod connect;
 mod defaults;
 mod domains;
+mod due;
 mod keys;
 mod listing;
 mod support;

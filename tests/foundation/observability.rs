@@ -30,6 +30,33 @@ async fn a_request_id_is_echoed_or_made_up() {
 }
 
 #[tokio::test]
+async fn a_long_or_unusual_request_id_is_replaced_by_a_new_one() {
+    let app = spawn_app().await;
+    let long = "a".repeat(65);
+    for given in [long.as_str(), "two words", "a/b", "x=1;y"] {
+        let response = app
+            .client
+            .get(app.url("/healthz"))
+            .header("x-request-id", given)
+            .send()
+            .await
+            .unwrap();
+        let id = response.headers()["x-request-id"].to_str().unwrap();
+        assert_ne!(id, given);
+        assert_eq!(id.len(), 36, "a UUID: {id}");
+    }
+    let longest = "b".repeat(64);
+    let kept = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", &longest)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.headers()["x-request-id"], longest.as_str());
+}
+
+#[tokio::test]
 async fn metrics_count_requests_by_route_method_and_status() {
     let app = spawn_app().await;
     let unauthorized = app.client.get(app.url(MAILGUN_KEYS)).send().await.unwrap();

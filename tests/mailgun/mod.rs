@@ -10,4 +10,4 @@ mod keys;
 mod openapi;
 mod paging;
 mod sdk;
-mod support;
+pub(crate) mod support;

@@ -279,11 +279,7 @@ impl Signet {
     }
 
     /// Every key matching a filter, across pages.
-    pub async fn all_keys(
-        &self,
-        tenant: &Tenant,
-        filter: KeyFilter,
-    ) -> Result<Vec<DkimKey>> {
+    pub async fn all_keys(&self, tenant: &Tenant, filter: KeyFilter) -> Result<Vec<DkimKey>> {
         const PAGE: u64 = 500;
         let mut all = Vec::new();
         let mut start = crate::key::PageStart::First;

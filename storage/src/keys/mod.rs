@@ -6,6 +6,7 @@ pub(crate) use rows::stored_time;
 mod write;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _,
     QuerySelect as _, Select,
@@ -118,6 +119,48 @@ impl KeyStore for Storage {
             .await
             .or_internal()?;
         row.map(|row| rows::open(self.keyring(), &row)).transpose()
+    }
+
+    async fn keys_due_for_check(
+        &self,
+        checked_before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(TenantId, KeyId)>> {
+        // Two queries, each an ordered walk of the `dns_checked_at` index,
+        // rather than one needing NULLS FIRST, which the backends order apart.
+        let ids = || {
+            dkim_key::Entity::find()
+                .select_only()
+                .column(Column::TenantId)
+                .column(Column::Id)
+        };
+        let mut due: Vec<(i64, i64)> = ids()
+            .filter(Column::DnsCheckedAt.is_null())
+            .order_by_asc(Column::TenantId)
+            .order_by_asc(Column::Id)
+            .limit(bounded(limit))
+            .into_tuple()
+            .all(self.db())
+            .await
+            .or_internal()?;
+        let room = bounded(limit).saturating_sub(due.len() as u64);
+        if room > 0 {
+            let oldest: Vec<(i64, i64)> = ids()
+                .filter(Column::DnsCheckedAt.lt(stored_time(checked_before)))
+                .order_by_asc(Column::DnsCheckedAt)
+                .order_by_asc(Column::TenantId)
+                .order_by_asc(Column::Id)
+                .limit(room)
+                .into_tuple()
+                .all(self.db())
+                .await
+                .or_internal()?;
+            due.extend(oldest);
+        }
+        Ok(due
+            .into_iter()
+            .map(|(tenant, id)| (TenantId(tenant), KeyId(id)))
+            .collect())
     }
 }
 

@@ -1,0 +1,119 @@
+//! Per-API-key rate limits: a token bucket per key, shared by every node
+//! through the shared state. Authenticated dialect responses say how much of
+//! the budget is left; a request over it gets 429 in its dialect's shape.
+//! Requests without valid credentials are never counted: they get 401.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use signet_domain::shared_state::{RateDecision, RateLimiter};
+
+use crate::auth::AuthenticatedKey;
+use crate::dialect::Dialect;
+
+/// The bucket's capacity: the burst allowed.
+pub const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+/// Whole requests left in the bucket.
+pub const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+/// Seconds until the bucket is full again.
+pub const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+
+/// The limiter and how fast its buckets refill.
+#[derive(Clone)]
+pub struct RateLimits {
+    limiter: Arc<dyn RateLimiter>,
+    refill_per_second: f64,
+}
+
+impl RateLimits {
+    /// Limits taken from `limiter`, whose buckets refill at `refill_per_second`.
+    pub fn new(limiter: Arc<dyn RateLimiter>, refill_per_second: f64) -> Self {
+        Self {
+            limiter,
+            refill_per_second,
+        }
+    }
+}
+
+/// Takes a token for the request's API key, if it has one, and answers 429
+/// with `Retry-After` when the bucket is empty.
+pub async fn enforce(State(limits): State<RateLimits>, req: Request, next: Next) -> Response {
+    let Some(AuthenticatedKey(hash)) = req.extensions().get::<AuthenticatedKey>() else {
+        return next.run(req).await;
+    };
+    let decision = limits.limiter.take(&hash.0).await;
+    let mut response = if decision.allowed {
+        next.run(req).await
+    } else {
+        let wait = whole_seconds(decision.retry_after);
+        let message = format!(
+            "Too many requests: the limit is {} requests in a burst, try again in {wait} seconds",
+            decision.limit
+        );
+        let mut response =
+            Dialect::of(req.uri().path()).error(StatusCode::TOO_MANY_REQUESTS, &message);
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(wait));
+        response
+    };
+    budget_headers(response.headers_mut(), decision, limits.refill_per_second);
+    response
+}
+
+fn budget_headers(headers: &mut HeaderMap, decision: RateDecision, refill_per_second: f64) {
+    let missing = f64::from(decision.limit.saturating_sub(decision.remaining));
+    let until_full = Duration::from_secs_f64(missing / refill_per_second);
+    headers.insert(LIMIT, HeaderValue::from(decision.limit));
+    headers.insert(REMAINING, HeaderValue::from(decision.remaining));
+    headers.insert(RESET, HeaderValue::from(ceil_seconds(until_full)));
+}
+
+fn ceil_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+/// A wait in whole seconds, rounded up, at least one: a client retrying
+/// after it must find a token.
+fn whole_seconds(wait: Duration) -> u64 {
+    ceil_seconds(wait).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_round_up_to_at_least_a_second() {
+        assert_eq!(whole_seconds(Duration::ZERO), 1);
+        assert_eq!(whole_seconds(Duration::from_millis(1)), 1);
+        assert_eq!(whole_seconds(Duration::from_secs(2)), 2);
+        assert_eq!(whole_seconds(Duration::from_millis(2001)), 3);
+    }
+
+    #[test]
+    fn the_reset_is_the_time_to_refill_what_was_used() {
+        let mut headers = HeaderMap::new();
+        let decision = RateDecision {
+            allowed: true,
+            limit: 100,
+            remaining: 60,
+            retry_after: Duration::ZERO,
+        };
+        budget_headers(&mut headers, decision, 20.0);
+        assert_eq!(headers[LIMIT], "100");
+        assert_eq!(headers[REMAINING], "60");
+        assert_eq!(headers[RESET], "2");
+        let full = RateDecision {
+            remaining: 100,
+            ..decision
+        };
+        budget_headers(&mut headers, full, 20.0);
+        assert_eq!(headers[RESET], "0");
+    }
+}

@@ -1,0 +1,63 @@
+//! The background DNS re-check: each node scans now and then for keys whose
+//! record was checked longest ago (or never) and looks them up again, so a
+//! record published without a verify call is noticed. Leases in the shared
+//! state make each key one node's job.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng as _;
+use signet_domain::shared_state::Leases;
+use signet_domain::{RecheckRound, Signet};
+
+use crate::config::Recheck;
+
+/// Keys per round; rounds follow each other while full ones keep coming.
+const ROUND: u64 = 256;
+/// The longest wait between scans, so new keys get a first check soon even
+/// when results are kept for hours.
+const MAX_SCAN_PERIOD: Duration = Duration::from_secs(60);
+
+/// Scans for keys due, forever; every scan waits a period jittered by ±20%,
+/// so nodes started together drift apart. Never returns: the server aborts it.
+pub async fn run(core: Signet, leases: Arc<dyn Leases>, settings: Recheck) {
+    let period = settings.interval.min(MAX_SCAN_PERIOD);
+    let round = RecheckRound {
+        older_than: settings.interval,
+        limit: ROUND,
+        concurrency: settings.concurrency,
+    };
+    loop {
+        let jitter = rand::thread_rng().gen_range(0.8..1.2);
+        tokio::time::sleep(period.mul_f64(jitter)).await;
+        scan(&core, leases.as_ref(), round).await;
+    }
+}
+
+/// Runs rounds until one is not full or this node checked nothing in it
+/// (the rest being other nodes' or failing).
+async fn scan(core: &Signet, leases: &dyn Leases, round: RecheckRound) {
+    loop {
+        let report = match core.recheck_due(leases, round).await {
+            Ok(report) => report,
+            Err(e) => {
+                tracing::warn!(error = %e, "DNS re-check: cannot find the keys due");
+                return;
+            }
+        };
+        if let Some(e) = &report.first_error {
+            tracing::warn!(failed = report.failed, error = %e, "DNS re-check: some results were not stored");
+        }
+        if report.checked > 0 {
+            tracing::info!(
+                due = report.due,
+                checked = report.checked,
+                skipped = report.skipped,
+                "DNS re-check"
+            );
+        }
+        if (report.due as u64) < round.limit || report.checked == 0 {
+            return;
+        }
+    }
+}
