@@ -139,6 +139,14 @@ pub struct ConfigArgs {
     /// A file holding the master key (base64 of 32 bytes).
     #[arg(long, env = "SIGNET_MASTER_KEY_FILE", global = true)]
     master_key_file: Option<PathBuf>,
+    /// Retired master keys, comma-separated base64: they open what they sealed.
+    #[arg(
+        long,
+        env = "SIGNET_MASTER_KEY_PREVIOUS",
+        hide_env_values = true,
+        global = true
+    )]
+    master_key_previous: Option<String>,
     /// Log format.
     #[arg(long, env = "SIGNET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text,
           global = true)]
@@ -218,6 +226,7 @@ impl ConfigArgs {
             listen: self.listen,
             database_url: SecretString::from(self.database_url),
             master_key,
+            previous_master_keys: self.master_key_previous.map(SecretString::from),
             log_format: self.log_format,
             limits: Limits {
                 body_limit: self.body_limit,

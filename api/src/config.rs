@@ -41,6 +41,9 @@ pub struct Settings {
     pub database_url: SecretString,
     /// Where the master key that seals private keys comes from.
     pub master_key: MasterKeySource,
+    /// Retired master keys (comma-separated base64), still used to open what
+    /// they sealed, so the master key can be rotated.
+    pub previous_master_keys: Option<SecretString>,
     /// Log format (used by the binary when it sets up logging).
     pub log_format: LogFormat,
     /// Limits that protect the service.
@@ -71,6 +74,7 @@ impl Default for Settings {
             listen: DEFAULT_LISTEN.parse().expect("a valid literal address"),
             database_url: SecretString::from(DEFAULT_DATABASE_URL),
             master_key: MasterKeySource::LocalFile,
+            previous_master_keys: None,
             log_format: LogFormat::Text,
             limits: Limits::default(),
             keygen_concurrency: default_keygen_concurrency(),

@@ -5,16 +5,21 @@ use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
-use secrecy::ExposeSecret as _;
+use secrecy::{ExposeSecret as _, SecretString};
 use signet_storage::{Keyring, MasterKey};
 use zeroize::Zeroizing;
 
 use crate::config::{Database, MasterKeySource};
 
-/// The keyring for this configuration. Without a configured key, a local
-/// SQLite database gets one in a file beside it (created with mode 0600);
-/// PostgreSQL, shared and long-lived, must be given one.
-pub fn keyring(source: &MasterKeySource, database: &Database) -> anyhow::Result<Keyring> {
+/// The keyring for this configuration: the current key seals, `previous`
+/// keys (comma-separated base64) only open what they sealed. Without a
+/// configured key, a local SQLite database gets one in a file beside it
+/// (created with mode 0600); PostgreSQL, shared and long-lived, must be given one.
+pub fn keyring(
+    source: &MasterKeySource,
+    previous: Option<&SecretString>,
+    database: &Database,
+) -> anyhow::Result<Keyring> {
     let key = match source {
         MasterKeySource::Base64(value) => MasterKey::from_base64(value.expose_secret().trim())
             .context("SIGNET_MASTER_KEY is not a valid master key")?,
@@ -47,7 +52,24 @@ pub fn keyring(source: &MasterKeySource, database: &Database) -> anyhow::Result<
             ),
         },
     };
-    Ok(Keyring::new(key))
+    let mut keyring = Keyring::new(key);
+    for (i, old) in previous
+        .map(|p| p.expose_secret().split(','))
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
+        let old = MasterKey::from_base64(old).with_context(|| {
+            format!(
+                "SIGNET_MASTER_KEY_PREVIOUS entry {} is not a valid master key",
+                i + 1
+            )
+        })?;
+        keyring = keyring.with_previous(old);
+    }
+    Ok(keyring)
 }
 
 /// `data/signet.db` keeps its key in `data/signet.master.key`.
@@ -105,23 +127,23 @@ mod tests {
     fn a_local_key_file_is_made_once_private_and_reused() {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::SqliteFile(dir.path().join("s.db"));
-        let first = keyring(&MasterKeySource::LocalFile, &db).unwrap();
+        let first = keyring(&MasterKeySource::LocalFile, None, &db).unwrap();
         let path = dir.path().join("s.master.key");
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        let second = keyring(&MasterKeySource::LocalFile, &db).unwrap();
+        let second = keyring(&MasterKeySource::LocalFile, None, &db).unwrap();
         assert_eq!(first.current_id(), second.current_id());
     }
 
     #[test]
     fn postgres_without_a_key_is_refused_with_the_reason() {
-        let err = keyring(&MasterKeySource::LocalFile, &Database::Server).unwrap_err();
+        let err = keyring(&MasterKeySource::LocalFile, None, &Database::Server).unwrap_err();
         assert!(err.to_string().contains("SIGNET_MASTER_KEY"), "{err}");
     }
 
     #[test]
     fn a_malformed_key_is_refused() {
         let bad = MasterKeySource::Base64("c2hvcnQ=".into());
-        assert!(keyring(&bad, &Database::SqliteMemory).is_err());
+        assert!(keyring(&bad, None, &Database::SqliteMemory).is_err());
     }
 }

@@ -18,6 +18,7 @@ use signet_domain::{CoreSettings, Ports, Signet};
 use signet_storage::shared::{RateLimitSettings, SharedHealth, SharedSettings, SharedState};
 use signet_storage::Storage;
 use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::config::{Recheck, Settings};
@@ -39,7 +40,11 @@ pub struct Composition {
 
 /// Opens the database and applies pending migrations.
 pub async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
-    let keyring = master_key::keyring(&settings.master_key, &settings.database())?;
+    let keyring = master_key::keyring(
+        &settings.master_key,
+        settings.previous_master_keys.as_ref(),
+        &settings.database(),
+    )?;
     let storage = Storage::connect(settings.database_url.expose_secret(), keyring)
         .await
         .context("cannot open the database")?;
@@ -228,6 +233,8 @@ fn router(
         .merge(docs::router(mailgun_doc, greenarrow_doc))
         .method_not_allowed_fallback(dialect::method_not_allowed)
         .fallback(dialect::not_found)
+        .layer(CatchPanicLayer::custom(dialect::panic_response))
+        .layer(from_fn(dialect::reshape_panics))
         .layer(from_fn_with_state(core, auth::authenticate))
         .layer(DefaultBodyLimit::max(settings.limits.body_limit))
         .layer(from_fn_with_state(settings.limits, crate::limits::enforce))

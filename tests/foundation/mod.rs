@@ -5,6 +5,7 @@ mod docs;
 mod health;
 mod limits;
 mod observability;
+mod rotation;
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
