@@ -16,6 +16,7 @@ use crate::sending_domain::SendingDomain;
 use crate::tenant::{
     ApiKeyHash, ApiKeyId, ApiKeyInfo, Tenant, TenantId, TenantName, TenantSettings,
 };
+use crate::usecases::DeleteRule;
 
 /// A key to store.
 #[derive(Debug, Clone)]
@@ -73,8 +74,11 @@ pub trait KeyStore: Send + Sync {
     /// Applies a change in one transaction. `NotFound(Key)` if absent,
     /// `Conflict(Key)` if the new name is taken.
     async fn update_key(&self, tenant: TenantId, id: KeyId, change: KeyChange) -> Result<DkimKey>;
-    /// Deletes a key; false if there was none.
-    async fn delete_key(&self, tenant: TenantId, id: KeyId) -> Result<bool>;
+    /// Deletes a key; false if there was none. Under
+    /// [`DeleteRule::KeepOneActive`] the check and the delete are one step
+    /// (`Rule(LastActiveKey)` if it would leave the domain no active key), so
+    /// two concurrent deletes cannot both pass it.
+    async fn delete_key(&self, tenant: TenantId, id: KeyId, rule: DeleteRule) -> Result<bool>;
     /// Deletes every key of a signing domain; returns how many.
     async fn delete_domain_keys(&self, tenant: TenantId, domain: &DomainName) -> Result<u64>;
     /// Unseals a key's private half.

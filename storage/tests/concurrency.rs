@@ -1,7 +1,7 @@
 //! Many writers at once: the database settles every race cleanly.
 
 use signet_domain::ports::{KeyChange, KeyStore as _};
-use signet_domain::{Entity, Error, KeyFilter, KeyId};
+use signet_domain::{DeleteRule, Entity, Error, KeyFilter, KeyId, RuleViolation};
 
 use crate::support::{new_key, storage_tests};
 
@@ -53,6 +53,36 @@ storage_tests! {
         let mut other_ids: Vec<_> = ids.iter().skip(1).step_by(2).copied().collect();
         other_ids.sort_unstable();
         assert_eq!(other_ids, (1..=25).collect::<Vec<_>>());
+    }
+
+    async fn concurrent_deletes_never_remove_the_last_active_key(db) {
+        let acme = db.tenant("acme").await;
+        for round in 0..10 {
+            let domain = format!("d{round}.example.com");
+            let a = db.store.insert_key(acme.id, new_key(&domain, "a", true)).await.unwrap();
+            let b = db.store.insert_key(acme.id, new_key(&domain, "b", false)).await.unwrap();
+            let tasks: Vec<_> = [a.id, b.id]
+                .into_iter()
+                .map(|id| {
+                    let store = db.store.clone();
+                    tokio::spawn(async move {
+                        store.delete_key(acme.id, id, DeleteRule::KeepOneActive).await
+                    })
+                })
+                .collect();
+            let mut deleted = 0;
+            let mut refused = 0;
+            for task in tasks {
+                match task.await.unwrap() {
+                    Ok(true) => deleted += 1,
+                    Err(Error::Rule(RuleViolation::LastActiveKey)) => refused += 1,
+                    other => panic!("expected a delete or a refusal, got {other:?}"),
+                }
+            }
+            assert_eq!((deleted, refused), (1, 1), "round {round}");
+            let filter = KeyFilter { signing_domain: Some(crate::support::domain(&domain)), selector: None };
+            assert_eq!(db.store.count_keys(acme.id, &filter).await.unwrap(), 1);
+        }
     }
 
     async fn concurrent_default_changes_leave_exactly_one_default(db) {

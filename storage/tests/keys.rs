@@ -2,7 +2,9 @@
 
 use chrono::Utc;
 use signet_domain::ports::{KeyChange, KeyStore as _};
-use signet_domain::{DnsCheck, DnsStatus, Entity, Error, KeyFilter, KeyId, KeyQuery, PageStart};
+use signet_domain::{
+    DeleteRule, DnsCheck, DnsStatus, Entity, Error, KeyFilter, KeyId, KeyQuery, PageStart,
+};
 
 use crate::support::{domain, new_key, private_key, selector, storage_tests};
 
@@ -55,7 +57,7 @@ storage_tests! {
         assert_eq!(db.key(&a, "a.example", "s1").await.id, KeyId(1));
         assert_eq!(db.key(&a, "a.example", "s2").await.id, KeyId(2));
         assert_eq!(db.key(&b, "b.example", "s1").await.id, KeyId(1));
-        assert!(db.store.delete_key(a.id, KeyId(2)).await.unwrap());
+        assert!(db.store.delete_key(a.id, KeyId(2), DeleteRule::Any).await.unwrap());
         assert_eq!(db.key(&a, "a.example", "s2").await.id, KeyId(3));
         assert_eq!(db.key(&b, "b.example", "s2").await.id, KeyId(2));
     }
@@ -81,7 +83,7 @@ storage_tests! {
             store.update_key(b.id, secret.id, change).await,
             Err(Error::NotFound(Entity::Key))
         ));
-        assert!(!store.delete_key(b.id, secret.id).await.unwrap());
+        assert!(!store.delete_key(b.id, secret.id, DeleteRule::Any).await.unwrap());
         assert_eq!(store.delete_domain_keys(b.id, &domain("example.com")).await.unwrap(), 0);
         // A's keys are untouched.
         assert_eq!(store.get_key(a.id, secret.id).await.unwrap(), Some(secret));
@@ -190,15 +192,15 @@ storage_tests! {
             .await
             .unwrap_err();
         assert!(matches!(err, Error::NotFound(Entity::Key)), "{err:?}");
-        assert!(!db.store.delete_key(acme.id, KeyId(7)).await.unwrap());
+        assert!(!db.store.delete_key(acme.id, KeyId(7), DeleteRule::Any).await.unwrap());
     }
 
     async fn deleting_a_key_removes_it(db) {
         let acme = db.tenant("acme").await;
         let key = db.key(&acme, "example.com", "s1").await;
-        assert!(db.store.delete_key(acme.id, key.id).await.unwrap());
+        assert!(db.store.delete_key(acme.id, key.id, DeleteRule::Any).await.unwrap());
         assert!(db.store.get_key(acme.id, key.id).await.unwrap().is_none());
-        assert!(!db.store.delete_key(acme.id, key.id).await.unwrap());
+        assert!(!db.store.delete_key(acme.id, key.id, DeleteRule::Any).await.unwrap());
         // Its name is free again.
         db.key(&acme, "example.com", "s1").await;
     }

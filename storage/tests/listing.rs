@@ -1,7 +1,7 @@
 //! Listing and counting keys: pages from every kind of start, and filters.
 
 use signet_domain::ports::KeyStore as _;
-use signet_domain::{KeyFilter, KeyId, KeyQuery, PageStart};
+use signet_domain::{DeleteRule, KeyFilter, KeyId, KeyQuery, PageStart};
 
 use crate::support::{domain, selector, storage_tests, TestDb};
 
@@ -50,7 +50,7 @@ storage_tests! {
             db.key(&acme, "example.com", &format!("s{n}")).await;
         }
         for id in [2, 3, 5] {
-            assert!(db.store.delete_key(acme.id, KeyId(id)).await.unwrap());
+            assert!(db.store.delete_key(acme.id, KeyId(id), DeleteRule::Any).await.unwrap());
         }
         let all = KeyFilter::default();
         assert_eq!(page(&db, &acme, &all, PageStart::After(KeyId(1)), 2).await, [4, 6]);

@@ -203,17 +203,7 @@ impl Signet {
     }
 
     async fn delete(&self, tenant: &Tenant, key: DkimKey, rule: DeleteRule) -> Result<()> {
-        if rule == DeleteRule::KeepOneActive && key.active {
-            let filter = KeyFilter {
-                signing_domain: Some(key.signing_domain.clone()),
-                selector: None,
-            };
-            let siblings = self.all_keys(tenant, filter).await?;
-            if !siblings.iter().any(|k| k.active && k.id != key.id) {
-                return Err(RuleViolation::LastActiveKey.into());
-            }
-        }
-        if self.ports.keys.delete_key(tenant.id, key.id).await? {
+        if self.ports.keys.delete_key(tenant.id, key.id, rule).await? {
             Ok(())
         } else {
             Err(Error::NotFound(Entity::Key))

@@ -13,8 +13,8 @@ use sea_orm::{
 };
 use signet_domain::ports::{KeyChange, KeyStore, NewKey};
 use signet_domain::{
-    DkimKey, DomainName, KeyFilter, KeyId, KeyQuery, PageStart, PrivateKey, Result, Selector,
-    TenantId,
+    DeleteRule, DkimKey, DomainName, KeyFilter, KeyId, KeyQuery, PageStart, PrivateKey, Result,
+    Selector, TenantId,
 };
 
 use crate::connect::Storage;
@@ -93,13 +93,10 @@ impl KeyStore for Storage {
         txn.finish(work).await
     }
 
-    async fn delete_key(&self, tenant: TenantId, id: KeyId) -> Result<bool> {
+    async fn delete_key(&self, tenant: TenantId, id: KeyId, rule: DeleteRule) -> Result<bool> {
         let txn = self.begin_write().await.or_internal()?;
-        let work = dkim_key::Entity::delete_by_id((tenant.0, id.0))
-            .exec(&*txn)
-            .await
-            .or_internal();
-        Ok(txn.finish(work).await?.rows_affected > 0)
+        let work = write::delete(&txn, tenant, id, rule).await;
+        txn.finish(work).await
     }
 
     async fn delete_domain_keys(&self, tenant: TenantId, domain: &DomainName) -> Result<u64> {

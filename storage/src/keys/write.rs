@@ -4,10 +4,12 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait as _, DatabaseTransaction,
-    EntityTrait as _, IntoActiveModel as _, QueryFilter as _, Set,
+    EntityTrait as _, IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, Set,
 };
 use signet_domain::ports::{KeyChange, NewKey};
-use signet_domain::{DkimKey, Entity, Error, KeyId, KeySize, Result, TenantId};
+use signet_domain::{
+    DeleteRule, DkimKey, Entity, Error, KeyId, KeySize, Result, RuleViolation, TenantId,
+};
 
 use super::rows::{seal, seen_json, stored_time, to_key};
 use crate::entities::{dkim_key, tenant};
@@ -118,6 +120,43 @@ async fn allocate_id(txn: &DatabaseTransaction, tenant: TenantId) -> Result<KeyI
         .ok_or(Error::NotFound(Entity::Tenant))?;
     let next: i64 = row.try_get("", "next_key_id").or_internal()?;
     Ok(KeyId(next - 1))
+}
+
+/// Deletes a key. Under [`DeleteRule::KeepOneActive`] an active key goes
+/// only if another key of its signing domain stays active; the tenant's row
+/// lock makes the check and the delete one step.
+pub(super) async fn delete(
+    txn: &DatabaseTransaction,
+    tenant: TenantId,
+    id: KeyId,
+    rule: DeleteRule,
+) -> Result<bool> {
+    lock_tenant(txn, tenant).await?;
+    let Some(row) = dkim_key::Entity::find_by_id((tenant.0, id.0))
+        .one(txn)
+        .await
+        .or_internal()?
+    else {
+        return Ok(false);
+    };
+    if rule == DeleteRule::KeepOneActive && row.active {
+        let other_active = dkim_key::Entity::find()
+            .filter(dkim_key::Column::TenantId.eq(tenant.0))
+            .filter(dkim_key::Column::SigningDomain.eq(row.signing_domain.as_str()))
+            .filter(dkim_key::Column::Active.eq(true))
+            .filter(dkim_key::Column::Id.ne(id.0))
+            .count(txn)
+            .await
+            .or_internal()?;
+        if other_active == 0 {
+            return Err(RuleViolation::LastActiveKey.into());
+        }
+    }
+    let deleted = dkim_key::Entity::delete_by_id((tenant.0, id.0))
+        .exec(txn)
+        .await
+        .or_internal()?;
+    Ok(deleted.rows_affected > 0)
 }
 
 /// Locks the tenant's row, as [`allocate_id`] does, without taking an id;
