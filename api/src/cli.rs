@@ -260,11 +260,11 @@ impl ConfigArgs {
     }
 }
 
-/// A finite rate above zero.
+/// A finite rate of at least one request in a thousand seconds.
 fn positive_rate(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
-        _ => Err(format!("`{s}` is not a number above 0")),
+        Ok(r) if r.is_finite() && r >= 0.001 => Ok(r),
+        _ => Err(format!("`{s}` is not a number of at least 0.001")),
     }
 }
 

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use signet_domain::shared_state::{RateDecision, RateLimiter};
+use signet_storage::shared::RateLimitSettings;
 
 use crate::auth::AuthenticatedKey;
 use crate::dialect::Dialect;
@@ -31,11 +32,12 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    /// Limits taken from `limiter`, whose buckets refill at `refill_per_second`.
-    pub fn new(limiter: Arc<dyn RateLimiter>, refill_per_second: f64) -> Self {
+    /// Limits taken from `limiter`, whose buckets follow `settings` (already
+    /// clamped to a usable refill rate).
+    pub fn new(limiter: Arc<dyn RateLimiter>, settings: &RateLimitSettings) -> Self {
         Self {
             limiter,
-            refill_per_second,
+            refill_per_second: settings.refill_per_second(),
         }
     }
 }
@@ -68,14 +70,16 @@ pub async fn enforce(State(limits): State<RateLimits>, req: Request, next: Next)
 
 fn budget_headers(headers: &mut HeaderMap, decision: RateDecision, refill_per_second: f64) {
     let missing = f64::from(decision.limit.saturating_sub(decision.remaining));
-    let until_full = Duration::from_secs_f64(missing / refill_per_second);
+    let until_full =
+        Duration::try_from_secs_f64(missing / refill_per_second).unwrap_or(Duration::MAX);
     headers.insert(LIMIT, HeaderValue::from(decision.limit));
     headers.insert(REMAINING, HeaderValue::from(decision.remaining));
     headers.insert(RESET, HeaderValue::from(ceil_seconds(until_full)));
 }
 
 fn ceil_seconds(wait: Duration) -> u64 {
-    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+    wait.as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0))
 }
 
 /// A wait in whole seconds, rounded up, at least one: a client retrying
@@ -115,5 +119,18 @@ mod tests {
         };
         budget_headers(&mut headers, full, 20.0);
         assert_eq!(headers[RESET], "0");
+    }
+
+    #[test]
+    fn a_zero_refill_rate_never_panics() {
+        let mut headers = HeaderMap::new();
+        let decision = RateDecision {
+            allowed: false,
+            limit: 10,
+            remaining: 0,
+            retry_after: Duration::ZERO,
+        };
+        budget_headers(&mut headers, decision, 0.0);
+        assert_eq!(headers[RESET], u64::MAX.to_string());
     }
 }

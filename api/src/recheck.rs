@@ -17,11 +17,13 @@ const ROUND: u64 = 256;
 /// The longest wait between scans, so new keys get a first check soon even
 /// when results are kept for hours.
 const MAX_SCAN_PERIOD: Duration = Duration::from_secs(60);
+/// The shortest wait between scans, so a tiny interval cannot spin.
+const MIN_SCAN_PERIOD: Duration = Duration::from_millis(100);
 
 /// Scans for keys due, forever; every scan waits a period jittered by ±20%,
 /// so nodes started together drift apart. Never returns: the server aborts it.
 pub async fn run(core: Signet, leases: Arc<dyn Leases>, settings: Recheck) {
-    let period = settings.interval.min(MAX_SCAN_PERIOD);
+    let period = settings.interval.clamp(MIN_SCAN_PERIOD, MAX_SCAN_PERIOD);
     let round = RecheckRound {
         older_than: settings.interval,
         limit: ROUND,

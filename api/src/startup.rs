@@ -73,13 +73,18 @@ pub async fn compose(settings: &Settings, dns: Arc<dyn DnsLookup>) -> anyhow::Re
     })
 }
 
+/// The buckets' shape, clamped to usable values.
+fn rate_limit_settings(settings: &Settings) -> RateLimitSettings {
+    RateLimitSettings::new(
+        settings.rate_limit.capacity,
+        settings.rate_limit.refill_per_second,
+    )
+}
+
 /// The shared state: on Redis when configured (starting degraded if Redis
 /// is down), otherwise in this process.
 async fn shared_state(settings: &Settings) -> anyhow::Result<SharedState> {
-    let limits = RateLimitSettings::new(
-        settings.rate_limit.capacity,
-        settings.rate_limit.refill_per_second,
-    );
+    let limits = rate_limit_settings(settings);
     let url = settings.redis_url.as_ref().map(|url| url.expose_secret());
     let mut shared = SharedSettings::new(url, limits);
     shared.key_prefix.clone_from(&settings.redis_key_prefix);
@@ -211,7 +216,7 @@ fn router(
     );
     let mut dialects = Router::new().merge(mailgun).merge(greenarrow);
     if settings.rate_limit.capacity > 0 {
-        let limits = RateLimits::new(shared.rate_limiter(), settings.rate_limit.refill_per_second);
+        let limits = RateLimits::new(shared.rate_limiter(), &rate_limit_settings(settings));
         // Inside the auth layer, which names the API key to count against.
         dialects = dialects.layer(from_fn_with_state(limits, ratelimit::enforce));
     }

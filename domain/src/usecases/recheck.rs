@@ -16,11 +16,15 @@ use crate::tenant::TenantId;
 
 use super::Signet;
 
+/// Longest a node holds a key's check: ample for one lookup with retries.
+const MAX_LEASE: Duration = Duration::from_secs(60);
+
 /// One round of background re-checks.
 #[derive(Debug, Clone, Copy)]
 pub struct RecheckRound {
-    /// Keys checked longer ago than this, or never, are due. Also how long a
-    /// node holds a key's lease, so no other node checks it in the meantime.
+    /// Keys checked longer ago than this, or never, are due. A node holds a
+    /// key's lease for this long, at most a minute, so no other node checks
+    /// it in the meantime.
     pub older_than: Duration,
     /// At most this many keys, oldest result first.
     pub limit: u64,
@@ -71,12 +75,16 @@ impl Signet {
             .keys
             .keys_due_for_check(cutoff, round.limit)
             .await?;
+        // The lease covers one lookup, not the whole interval: the re-read
+        // under it skips keys checked meanwhile, and a node that dies holding
+        // leases delays those keys by at most this long.
+        let lease = round.older_than.min(MAX_LEASE);
         let mut report = RecheckReport {
             due: due.len(),
             ..RecheckReport::default()
         };
         let outcomes: Vec<Outcome> = stream::iter(due)
-            .map(|(tenant, id)| self.recheck_key(leases, tenant, id, cutoff, round.older_than))
+            .map(|(tenant, id)| self.recheck_key(leases, tenant, id, cutoff, lease))
             .buffer_unordered(round.concurrency.max(1))
             .collect()
             .await;

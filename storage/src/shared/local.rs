@@ -184,8 +184,19 @@ const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 /// Leases held by this process only: enough when a node runs alone.
 #[derive(Default)]
 pub struct LocalLeases {
-    held_until: Mutex<HashMap<String, Instant>>,
+    held: Mutex<HeldLeases>,
 }
+
+/// Lease expiries, swept of expired ones whenever the map has doubled since
+/// the last sweep, so taking a lease costs O(1) amortised.
+#[derive(Default)]
+struct HeldLeases {
+    until: HashMap<String, Instant>,
+    sweep_at: usize,
+}
+
+/// Fewest leases worth a sweep.
+const MIN_SWEEP: usize = 1024;
 
 impl LocalLeases {
     /// No lease held.
@@ -198,13 +209,16 @@ impl LocalLeases {
 impl Leases for LocalLeases {
     async fn try_acquire(&self, name: &str, ttl: Duration) -> bool {
         let now = Instant::now();
-        let mut held = lock(&self.held_until);
-        held.retain(|_, until| *until > now);
-        if held.contains_key(name) {
+        let mut held = lock(&self.held);
+        if held.until.get(name).is_some_and(|until| *until > now) {
             return false;
         }
+        if held.until.len() >= held.sweep_at.max(MIN_SWEEP) {
+            held.until.retain(|_, until| *until > now);
+            held.sweep_at = held.until.len() * 2;
+        }
         let until = now.checked_add(ttl).unwrap_or(now + FOREVER);
-        held.insert(name.to_owned(), until);
+        held.until.insert(name.to_owned(), until);
         true
     }
 }
