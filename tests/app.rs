@@ -8,20 +8,17 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use rand::Rng as _;
-use reqwest::{Method, RequestBuilder, Url};
-use sea_orm::{ConnectionTrait as _, Database};
+use reqwest::{Method, RequestBuilder};
 use secrecy::SecretString;
 use signet_api::dns::DnsSettings;
 use signet_api::{Application, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
 use signet_domain::{Signet, TenantName, TenantSettings};
+use signet_testkit::postgres::{postgres_url, POSTGRES_URL_VAR};
+use signet_testkit::FreshPostgres;
 use tempfile::TempDir;
 
 use crate::dns_server::TestDns;
 use crate::redis_server::RedisConfig;
-
-/// The variable naming the PostgreSQL server tests create databases on.
-pub const POSTGRES_URL_VAR: &str = "SIGNET_TEST_POSTGRES_URL";
 
 /// Which database a test app runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -88,10 +85,9 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let database = match options.backend {
         Backend::Sqlite => TestDatabase::sqlite(),
         Backend::Postgres => {
-            let server = postgres_url().unwrap_or_else(|| {
+            TestDatabase::Postgres(FreshPostgres::create().await.unwrap_or_else(|| {
                 panic!("{POSTGRES_URL_VAR} must name a PostgreSQL server for this test")
-            });
-            TestDatabase::postgres(&server).await
+            }))
         }
     };
     let dns = TestDns::start().await;
@@ -227,21 +223,9 @@ impl TestApp {
     /// Drops the app's PostgreSQL database under it, as an outage would.
     pub async fn drop_database(&self) {
         match &self.database {
-            TestDatabase::Postgres { admin_url, name } => drop_postgres(admin_url, name).await,
+            TestDatabase::Postgres(database) => database.drop_database().await,
             TestDatabase::Sqlite(_) => panic!("drop_database needs the PostgreSQL backend"),
         }
-    }
-}
-
-/// The PostgreSQL server for tests, if configured. In CI (`CI=true`) a
-/// missing server is a failure, never a silent skip.
-pub fn postgres_url() -> Option<String> {
-    match std::env::var(POSTGRES_URL_VAR) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but {POSTGRES_URL_VAR} is not set: the PostgreSQL suite must run")
-        }
-        _ => None,
     }
 }
 
@@ -257,26 +241,12 @@ pub fn backends() -> Vec<Backend> {
 /// Where a test app keeps its data; cleaned up when the app is dropped.
 enum TestDatabase {
     Sqlite(TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres(FreshPostgres),
 }
 
 impl TestDatabase {
     fn sqlite() -> Self {
         Self::Sqlite(tempfile::tempdir().expect("a temporary directory"))
-    }
-
-    async fn postgres(server: &str) -> Self {
-        let name = format!("signet_t_{:016x}", rand::thread_rng().gen::<u64>());
-        let admin_url = server.to_owned();
-        let admin = Database::connect(admin_url.as_str())
-            .await
-            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {POSTGRES_URL_VAR}: {e}"));
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("the test database is created");
-        let _ = admin.close().await;
-        Self::Postgres { admin_url, name }
     }
 
     fn url(&self) -> String {
@@ -285,41 +255,8 @@ impl TestDatabase {
                 "sqlite://{}?mode=rwc",
                 dir.path().join("signet.db").display()
             ),
-            Self::Postgres { admin_url, name } => {
-                let mut url = Url::parse(admin_url).expect("a valid PostgreSQL URL");
-                url.set_path(name);
-                url.to_string()
-            }
+            Self::Postgres(database) => database.url().to_owned(),
         }
-    }
-}
-
-impl Drop for TestDatabase {
-    /// Drops a PostgreSQL test database, on a thread of its own since `drop`
-    /// cannot await. Failures are ignored: the server may be gone already.
-    fn drop(&mut self) {
-        if let Self::Postgres { admin_url, name } = self {
-            let (admin_url, name) = (admin_url.clone(), name.clone());
-            let cleanup = std::thread::spawn(move || {
-                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    runtime.block_on(drop_postgres(&admin_url, &name));
-                }
-            });
-            let _ = cleanup.join();
-        }
-    }
-}
-
-async fn drop_postgres(admin_url: &str, name: &str) {
-    if let Ok(admin) = Database::connect(admin_url).await {
-        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-        if let Err(e) = admin.execute_unprepared(&sql).await {
-            eprintln!("could not drop test database {name}: {e}");
-        }
-        let _ = admin.close().await;
     }
 }
 

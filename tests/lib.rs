@@ -3,4 +3,7 @@
 pub mod app;
 
 pub use app::*;
-pub use signet_testkit::{dns_server, redis_server, PrivateRedis, RedisConfig, TestDns};
+pub use signet_testkit::postgres::{postgres_url, POSTGRES_URL_VAR};
+pub use signet_testkit::{
+    dns_server, eventually, redis_server, within, PrivateRedis, RedisConfig, TestDns,
+};

@@ -3,29 +3,25 @@
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
+use signet_testkit::signet_process::{self, SignetServer, PROCESS_TIMEOUT};
+use signet_testkit::within;
 use tempfile::TempDir;
-use tokio::io::{AsyncBufReadExt as _, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
 const SIGNET: &str = env!("CARGO_BIN_EXE_signet");
 
 /// `signet ARGS` in `dir`, with no `SIGNET_*` variable from outside.
 fn signet(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(SIGNET);
-    command.args(args).current_dir(dir).env("RUST_LOG", "info");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("SIGNET_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = signet_process::signet(SIGNET, args);
+    command.current_dir(dir);
     command
 }
 
 async fn run(dir: &Path, args: &[&str]) -> Output {
-    signet(dir, args).output().await.expect("signet runs")
+    signet_process::output(signet(dir, args)).await
 }
 
 async fn run_ok(dir: &Path, args: &[&str]) -> String {
@@ -43,54 +39,21 @@ async fn run_json(dir: &Path, args: &[&str]) -> Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 
-/// A running `signet serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base_url: String,
+/// Starts `signet serve` in `dir` and waits until it listens.
+async fn serve(dir: &Path) -> SignetServer {
+    SignetServer::start(signet(dir, &["serve"])).await
 }
 
-impl Server {
-    /// Starts `signet serve` on a free port and waits for its `listening` line.
-    async fn start(dir: &Path) -> Self {
-        let mut child = signet(dir, &["serve"])
-            .env("SIGNET_LISTEN", "127.0.0.1:0")
-            .env("SIGNET_LOG_FORMAT", "json")
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("signet serve starts");
-        let mut lines = BufReader::new(child.stderr.take().expect("piped stderr")).lines();
-        let address = loop {
-            let line = lines
-                .next_line()
-                .await
-                .expect("stderr is readable")
-                .expect("the server logs `listening` before exiting");
-            let Ok(event) = serde_json::from_str::<Value>(&line) else {
-                continue;
-            };
-            if event["fields"]["message"] == "listening" {
-                break event["fields"]["address"].as_str().unwrap().to_owned();
-            }
-        };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Self {
-            child,
-            base_url: format!("http://{address}"),
-        }
-    }
-
-    async fn status(&self, path: &str, key: &str) -> u16 {
-        reqwest::Client::new()
-            .get(format!("{}{path}", self.base_url))
-            .basic_auth("api", Some(key))
-            .send()
-            .await
-            .expect("the server answers")
-            .status()
-            .as_u16()
-    }
+/// The status `path` answers on `server` to `key`.
+async fn status(server: &SignetServer, path: &str, key: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{}{path}", server.base_url))
+        .basic_auth("api", Some(key))
+        .send()
+        .await
+        .expect("the server answers")
+        .status()
+        .as_u16()
 }
 
 #[tokio::test]
@@ -103,11 +66,11 @@ async fn a_created_tenants_key_works_against_serve_until_revoked() {
     assert!(created["tenant_id"].is_i64());
     let key = created["api_key"].as_str().unwrap().to_owned();
 
-    let server = Server::start(dir.path()).await;
-    assert_eq!(server.status("/readyz", &key).await, 200);
-    assert_eq!(server.status("/v1/dkim/keys", &key).await, 200);
-    assert_eq!(server.status("/ga/api/v3/eng/dkim_keys", &key).await, 200);
-    assert_eq!(server.status("/v1/dkim/keys", "sgn_wrong").await, 401);
+    let server = serve(dir.path()).await;
+    assert_eq!(status(&server, "/readyz", &key).await, 200);
+    assert_eq!(status(&server, "/v1/dkim/keys", &key).await, 200);
+    assert_eq!(status(&server, "/ga/api/v3/eng/dkim_keys", &key).await, 200);
+    assert_eq!(status(&server, "/v1/dkim/keys", "sgn_wrong").await, 401);
 
     // Revoked by another process, the key stops working on the next request.
     let keys = run_json(
@@ -117,17 +80,19 @@ async fn a_created_tenants_key_works_against_serve_until_revoked() {
     .await;
     let id = keys[0]["api_key_id"].as_i64().unwrap().to_string();
     run_ok(dir.path(), &["api-key", "revoke", "--tenant", "acme", &id]).await;
-    assert_eq!(server.status("/v1/dkim/keys", &key).await, 401);
+    assert_eq!(status(&server, "/v1/dkim/keys", &key).await, 401);
 }
 
 #[tokio::test]
 async fn serve_stops_cleanly_on_sigterm() {
     let dir = TempDir::new().unwrap();
-    let mut server = Server::start(dir.path()).await;
+    let mut server = serve(dir.path()).await;
     let pid = server.child.id().expect("running").to_string();
     let kill = Command::new("kill").args(["-TERM", &pid]).status().await;
     assert!(kill.unwrap().success());
-    let status = server.child.wait().await.unwrap();
+    let status = within(PROCESS_TIMEOUT, "serve stops", server.child.wait())
+        .await
+        .unwrap();
     assert!(status.success(), "{status:?}");
 }
 
@@ -150,11 +115,9 @@ async fn a_configured_master_key_file_is_used_and_none_is_made() {
     let dir = TempDir::new().unwrap();
     let key_file = dir.path().join("given.key");
     std::fs::write(&key_file, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n").unwrap();
-    let out = signet(dir.path(), &["tenant", "create", "acme"])
-        .env("SIGNET_MASTER_KEY_FILE", &key_file)
-        .output()
-        .await
-        .unwrap();
+    let mut command = signet(dir.path(), &["tenant", "create", "acme"]);
+    command.env("SIGNET_MASTER_KEY_FILE", &key_file);
+    let out = signet_process::output(command).await;
     assert!(
         out.status.success(),
         "{}",
@@ -167,14 +130,12 @@ async fn a_configured_master_key_file_is_used_and_none_is_made() {
 #[tokio::test]
 async fn postgres_without_a_master_key_is_refused_with_the_reason() {
     let dir = TempDir::new().unwrap();
-    let out = signet(dir.path(), &["serve"])
-        .env(
-            "SIGNET_DATABASE_URL",
-            "postgres://signet@127.0.0.1:1/signet",
-        )
-        .output()
-        .await
-        .unwrap();
+    let mut command = signet(dir.path(), &["serve"]);
+    command.env(
+        "SIGNET_DATABASE_URL",
+        "postgres://signet@127.0.0.1:1/signet",
+    );
+    let out = signet_process::output(command).await;
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("SIGNET_MASTER_KEY"), "{stderr}");
@@ -252,20 +213,22 @@ async fn administration_needs_no_redis_and_serve_refuses_a_malformed_redis_url()
     let dir = TempDir::new().unwrap();
     let with_bad_redis = |args: &[&str]| {
         let mut command = signet(dir.path(), args);
-        command.env("SIGNET_REDIS_URL", "not a URL");
+        // A password, and a database that is not a number.
+        command.env("SIGNET_REDIS_URL", "redis://:hunter2@h/x");
         command
     };
-    let created = with_bad_redis(&["tenant", "create", "acme"])
-        .output()
-        .await
-        .unwrap();
+    let created = signet_process::output(with_bad_redis(&["tenant", "create", "acme"])).await;
     assert!(
         created.status.success(),
         "{}",
         String::from_utf8_lossy(&created.stderr)
     );
-    let served = with_bad_redis(&["serve"]).output().await.unwrap();
+    let served = signet_process::output(with_bad_redis(&["serve"])).await;
     assert!(!served.status.success());
     let stderr = String::from_utf8_lossy(&served.stderr);
     assert!(stderr.contains("SIGNET_REDIS_URL"), "{stderr}");
+    assert!(
+        !stderr.contains("hunter2"),
+        "the password is shown: {stderr}"
+    );
 }

@@ -6,47 +6,39 @@
 //! `CI=true`), and Redis: `SIGNET_TEST_REDIS_URL`, or else a private
 //! `redis-server`.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use futures::future::join_all;
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
-use sea_orm::{ConnectionTrait as _, Database};
 use serde_json::Value;
 use signet_domain::{KeySize, PrivateKey};
-use signet_testkit::{PrivateRedis, RedisConfig, TestDns};
-use tokio::io::{AsyncBufReadExt as _, BufReader};
-use tokio::process::{Child, Command};
-use tokio::time::Instant;
+use signet_testkit::dns_server::split;
+use signet_testkit::signet_process::{self, SignetServer};
+use signet_testkit::{eventually, FreshPostgres, PrivateRedis, RedisConfig, TestDns};
+use tokio::process::Command;
 
 const SIGNET: &str = env!("CARGO_BIN_EXE_signet");
 /// The burst each API key gets: enough for the hundred concurrent creates.
 const CAPACITY: usize = 150;
 
-/// One `signet serve`, killed when dropped.
-struct Node {
-    _child: Child,
-    base_url: String,
-}
-
 /// Two nodes, their database, Redis and DNS server, and a tenant's API key.
 struct Cluster {
-    nodes: [Node; 2],
+    nodes: [SignetServer; 2],
     dns: TestDns,
     env: Vec<(&'static str, String)>,
     api_key: String,
     client: Client,
     // Dropped last: the nodes must be gone before the database is.
     _redis: Option<PrivateRedis>,
-    _database: TestDatabase,
+    _database: FreshPostgres,
 }
 
 impl Cluster {
     /// Starts everything; `None` when PostgreSQL is not configured (outside CI).
     async fn start() -> Option<Self> {
-        let database = TestDatabase::create().await?;
+        let database = FreshPostgres::create().await?;
         let (redis, private) = match std::env::var(signet_testkit::redis_server::REDIS_URL_VAR) {
             Ok(url) if !url.is_empty() => (RedisConfig::new(url), None),
             _ => {
@@ -60,7 +52,7 @@ impl Cluster {
         let dns = TestDns::start().await;
         let master_key = STANDARD.encode(rand::random::<[u8; 32]>());
         let env = vec![
-            ("SIGNET_DATABASE_URL", database.url.clone()),
+            ("SIGNET_DATABASE_URL", database.url().to_owned()),
             ("SIGNET_MASTER_KEY", master_key),
             ("SIGNET_REDIS_URL", redis.url),
             ("SIGNET_REDIS_KEY_PREFIX", redis.key_prefix),
@@ -75,7 +67,10 @@ impl Cluster {
         ];
         let created = run_json(&env, &["tenant", "create", "acme", "--json"]).await;
         let api_key = created["api_key"].as_str().expect("an API key").to_owned();
-        let nodes = [serve(&env).await, serve(&env).await];
+        let nodes = [
+            SignetServer::start(signet(&env, &["serve"])).await,
+            SignetServer::start(signet(&env, &["serve"])).await,
+        ];
         let cluster = Self {
             nodes,
             dns,
@@ -92,23 +87,17 @@ impl Cluster {
     }
 
     /// Waits until a node is ready with Redis in use.
-    async fn wait_ready(&self, node: &Node) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let response = self
-                .client
-                .get(format!("{}/readyz", node.base_url))
-                .send()
-                .await;
-            if let Ok(response) = response {
-                let body: Value = response.json().await.unwrap_or_default();
-                if body["status"] == "ok" && body["redis"] == "redis" {
-                    return;
-                }
-            }
-            assert!(Instant::now() < deadline, "{} is not ready", node.base_url);
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    async fn wait_ready(&self, node: &SignetServer) {
+        let url = format!("{}/readyz", node.base_url);
+        eventually(
+            Duration::from_secs(20),
+            &format!("{url} is ready"),
+            || async {
+                let body: Value = self.client.get(&url).send().await.ok()?.json().await.ok()?;
+                (body["status"] == "ok" && body["redis"] == "redis").then_some(())
+            },
+        )
+        .await;
     }
 
     /// Another API key of the tenant, through the command line.
@@ -136,120 +125,19 @@ impl Cluster {
 
 /// `signet ARGS` with `env` and no other `SIGNET_*` variable.
 fn signet(env: &[(&'static str, String)], args: &[&str]) -> Command {
-    let mut command = Command::new(SIGNET);
-    command.args(args).env("RUST_LOG", "info");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("SIGNET_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = signet_process::signet(SIGNET, args);
     command.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
     command
 }
 
 async fn run_json(env: &[(&'static str, String)], args: &[&str]) -> Value {
-    let out = signet(env, args).output().await.expect("signet runs");
+    let out = signet_process::output(signet(env, args)).await;
     assert!(
         out.status.success(),
         "signet {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("JSON output")
-}
-
-/// Starts `signet serve` on a free port and waits for its `listening` line.
-async fn serve(env: &[(&'static str, String)]) -> Node {
-    let mut child = signet(env, &["serve"])
-        .env("SIGNET_LISTEN", "127.0.0.1:0")
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("signet serve starts");
-    let mut lines = BufReader::new(child.stderr.take().expect("piped stderr")).lines();
-    let address = loop {
-        let line = lines
-            .next_line()
-            .await
-            .expect("stderr is readable")
-            .expect("the server logs `listening` before exiting");
-        let Ok(event) = serde_json::from_str::<Value>(&line) else {
-            continue;
-        };
-        if event["fields"]["message"] == "listening" {
-            break event["fields"]["address"].as_str().unwrap().to_owned();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Node {
-        _child: child,
-        base_url: format!("http://{address}"),
-    }
-}
-
-/// A fresh PostgreSQL database, dropped with its connections afterwards.
-struct TestDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl TestDatabase {
-    async fn create() -> Option<Self> {
-        let admin_url = match std::env::var("SIGNET_TEST_POSTGRES_URL") {
-            Ok(url) if !url.is_empty() => url,
-            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-                panic!(
-                    "CI=true but SIGNET_TEST_POSTGRES_URL is not set: the two-node test must run"
-                )
-            }
-            _ => {
-                eprintln!("skipped: SIGNET_TEST_POSTGRES_URL is not set");
-                return None;
-            }
-        };
-        let name = format!("signet_t_{:016x}", rand::random::<u64>());
-        let admin = Database::connect(admin_url.as_str())
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at SIGNET_TEST_POSTGRES_URL: {e}"));
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("the test database is created");
-        let _ = admin.close().await;
-        let mut url = reqwest::Url::parse(&admin_url).expect("a valid PostgreSQL URL");
-        url.set_path(&name);
-        Some(Self {
-            url: url.to_string(),
-            admin_url,
-            name,
-        })
-    }
-}
-
-impl Drop for TestDatabase {
-    /// Drops the database on a thread of its own, since `drop` cannot await.
-    fn drop(&mut self) {
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        let cleanup = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(async {
-                if let Ok(admin) = Database::connect(admin_url.as_str()).await {
-                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    if let Err(e) = admin.execute_unprepared(&sql).await {
-                        eprintln!("could not drop test database {name}: {e}");
-                    }
-                    let _ = admin.close().await;
-                }
-            });
-        });
-        let _ = cleanup.join();
-    }
 }
 
 /// A 1024-bit key as PKCS#1 PEM, and the TXT value that publishes it.
@@ -260,15 +148,6 @@ fn pem() -> (String, String) {
         key.to_pkcs1_pem().to_string(),
         format!("k=rsa; p={}", key.public_key()),
     )
-}
-
-/// A TXT value cut into character-strings of at most 255 bytes.
-fn split(value: &str) -> Vec<String> {
-    value
-        .as_bytes()
-        .chunks(255)
-        .map(|chunk| String::from_utf8(chunk.to_vec()).expect("records are ASCII"))
-        .collect()
 }
 
 async fn json(request: RequestBuilder, status: StatusCode) -> Value {

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use chrono::Utc;
-use rand::Rng as _;
 use sea_orm::{ConnectionTrait as _, Database, DatabaseConnection, DbBackend, Statement};
 use signet_domain::ports::{KeyStore as _, NewKey, TenantStore as _};
 use signet_domain::{DkimKey, DomainName, KeySize, PrivateKey, Selector, Tenant, TenantName};
 use signet_storage::{Keyring, MasterKey, Storage};
+use signet_testkit::FreshPostgres;
 use tempfile::TempDir;
 
 /// Which database a test runs on.
@@ -84,18 +84,10 @@ where
             finish(tokio::spawn(body(db)).await);
         }
         Backend::Postgres => {
-            let Some(admin_url) = postgres_url() else {
+            let Some(database) = FreshPostgres::create().await else {
                 return;
             };
-            let admin = Database::connect(&admin_url)
-                .await
-                .unwrap_or_else(|e| panic!("PostgreSQL at SIGNET_TEST_POSTGRES_URL: {e}"));
-            let name = format!("signet_t_{:016x}", rand::thread_rng().gen::<u64>());
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-            let url = with_database(&admin_url, &name);
+            let url = database.url().to_owned();
             let store = Storage::connect(&url, keyring).await.unwrap();
             store.migrate().await.unwrap();
             let db = TestDb {
@@ -105,12 +97,7 @@ where
                 master_key,
             };
             let outcome = tokio::spawn(body(db)).await;
-            let dropped = admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await;
-            if let Err(e) = dropped {
-                eprintln!("could not drop test database {name}: {e}");
-            }
+            drop(database);
             finish(outcome);
         }
     }
@@ -120,34 +107,6 @@ fn finish(outcome: Result<(), tokio::task::JoinError>) {
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }
-}
-
-/// The PostgreSQL server to test against; `None` skips, except in CI.
-fn postgres_url() -> Option<String> {
-    match std::env::var("SIGNET_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but SIGNET_TEST_POSTGRES_URL is not set: the PostgreSQL suite must run")
-        }
-        _ => {
-            eprintln!("SIGNET_TEST_POSTGRES_URL not set: skipping the PostgreSQL variant");
-            None
-        }
-    }
-}
-
-/// The same server URL naming another database.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (url, String::new()),
-    };
-    let authority_end = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[authority_end..].find('/') {
-        Some(slash) => &base[..authority_end + slash],
-        None => base,
-    };
-    format!("{server}/{database}{query}")
 }
 
 /// Runs SQL on a raw connection and returns the first column of each row as text.

@@ -97,6 +97,16 @@ impl TestDns {
     }
 }
 
+/// A TXT value cut into character-strings of at most 255 bytes, as DNS
+/// providers publish long records (the inner list [`TestDns::set_txt`] takes).
+pub fn split(value: &str) -> Vec<String> {
+    value
+        .as_bytes()
+        .chunks(255)
+        .map(|chunk| String::from_utf8(chunk.to_vec()).expect("records are ASCII"))
+        .collect()
+}
+
 /// UDP and TCP sockets on the same free loopback port.
 async fn bind_pair() -> (UdpSocket, TcpListener) {
     for _ in 0..50 {

@@ -1,10 +1,22 @@
 //! Services Signet's tests run against, shared by the black-box tests (the
-//! `tests` crate) and the multi-process tests of the `signet` binary: a real
-//! DNS server on loopback, and Redis (the configured one, or a private
-//! `redis-server` a test may kill).
+//! `tests` crate), the storage tests and the multi-process tests of the
+//! `signet` binary: a real DNS server on loopback, Redis (the configured one,
+//! or a private `redis-server` a test may kill), a fresh PostgreSQL database,
+//! the `signet` binary as a child process, and waiting with a deadline.
 
 pub mod dns_server;
+pub mod postgres;
 pub mod redis_server;
+pub mod signet_process;
+pub mod wait;
 
 pub use dns_server::TestDns;
+pub use postgres::FreshPostgres;
 pub use redis_server::{PrivateRedis, RedisConfig};
+pub use wait::{eventually, within};
+
+/// Whether the tests run under CI (`CI=true`), where a missing service is a
+/// failure, never a silent skip.
+pub fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|ci| ci == "true")
+}

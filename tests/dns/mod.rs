@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use signet_api::dns::{DnsSettings, HickoryDns};
 use signet_domain::{KeySize, PrivateKey};
+use signet_tests::dns_server::split;
 use signet_tests::TestDns;
 
 /// The record name most tests publish at.
@@ -50,14 +51,4 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 /// The record Signet tells tenants to publish for `key`.
 fn record(key: &PrivateKey) -> String {
     format!("k=rsa; p={}", key.public_key())
-}
-
-/// A TXT value cut into character-strings of at most 255 bytes, as DNS
-/// providers publish long records.
-fn split(value: &str) -> Vec<String> {
-    value
-        .as_bytes()
-        .chunks(255)
-        .map(|chunk| String::from_utf8(chunk.to_vec()).expect("records are ASCII"))
-        .collect()
 }

@@ -13,6 +13,7 @@ use rsa::pkcs8::{DecodePublicKey as _, EncodePrivateKey as _, EncodePublicKey as
 use rsa::traits::PublicKeyParts as _;
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::Value;
+pub use signet_tests::dns_server::split;
 use signet_tests::TestApp;
 
 /// Where a request's parameters go.
@@ -232,15 +233,6 @@ pub fn publish(app: &TestApp, dns_record: &Value) {
     let name = dns_record["name"].as_str().expect("a record name");
     let value = dns_record["value"].as_str().expect("a record value");
     app.dns.set_txt(name, vec![split(value)]);
-}
-
-/// A TXT value cut into character-strings.
-pub fn split(value: &str) -> Vec<String> {
-    value
-        .as_bytes()
-        .chunks(255)
-        .map(|chunk| String::from_utf8(chunk.to_vec()).expect("records are ASCII"))
-        .collect()
 }
 
 /// The size in bits of the public key in a record value `k=rsa; p=...`.

@@ -7,29 +7,12 @@ mod rate_limits;
 mod recheck;
 mod redis_outage;
 
-use std::future::Future;
 use std::time::Duration;
 
 use reqwest::Client;
 use serde_json::Value;
 use signet_api::Settings;
-use tokio::time::Instant;
-
-/// Polls `check` every 50 ms until it gives a value, failing after `within`.
-pub async fn eventually<T, F, Fut>(within: Duration, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+pub use signet_tests::eventually;
 
 /// The `dns_record.valid` Mailgun shows for the key (domain, selector) of the
 /// tenant whose API key is `key`, on the server at `base_url`.

@@ -1,21 +1,48 @@
 //! Redis killed under a stream of requests: not one request fails, readiness
 //! says degraded, and Redis is used again once it is back on the same port.
+//! The workers pause between the stream's phases while the test kills and
+//! restarts Redis, so each phase has its full count of requests.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use signet_tests::{spawn_app_with, AppOptions, PrivateRedis, RedisConfig, TestApp};
+use signet_tests::{spawn_app_with, within, AppOptions, PrivateRedis, RedisConfig, TestApp};
+use tokio::sync::Barrier;
 
 use super::eventually;
 use crate::mailgun::support::{pems, Mailgun};
 
-/// Requests in the stream, and how many are answered before Redis dies.
-const REQUESTS: usize = 240;
-const KILL_AFTER: usize = 60;
+/// The requests of each phase of the stream: Redis up, killed, back.
+const PHASES: [Range<usize>; 3] = [0..60, 60..180, 180..240];
 const WORKERS: usize = 4;
+/// How long a phase may take on a loaded machine.
+const PHASE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What the workers share: the next request of each phase, and the barrier
+/// where they wait between phases, twice: once to say the phase is over,
+/// once to be let go into the next.
+struct Stream {
+    next: [AtomicUsize; 3],
+    between: Barrier,
+}
+
+impl Stream {
+    fn new() -> Self {
+        Self {
+            next: PHASES.map(|phase| AtomicUsize::new(phase.start)),
+            between: Barrier::new(WORKERS + 1),
+        }
+    }
+
+    /// The test's side of the barrier.
+    async fn meet(&self, what: &str) {
+        within(PHASE_TIMEOUT, what, self.between.wait()).await;
+    }
+}
 
 async fn readiness(app: &TestApp) -> (StatusCode, Value) {
     let response = app.client.get(app.url("/readyz")).send().await.unwrap();
@@ -24,7 +51,7 @@ async fn readiness(app: &TestApp) -> (StatusCode, Value) {
 }
 
 /// One request of the stream: a list in either dialect, or a create.
-async fn request(app: &TestApp, pem: &str, i: usize) -> StatusCode {
+async fn request(app: &TestApp, pem: &str, i: usize) -> Result<StatusCode, reqwest::Error> {
     let request = match i % 3 {
         0 => app.get("/v1/dkim/keys"),
         1 => app.get("/ga/api/v3/eng/dkim_keys"),
@@ -34,7 +61,31 @@ async fn request(app: &TestApp, pem: &str, i: usize) -> StatusCode {
             ("pem", pem),
         ]),
     };
-    request.send().await.expect("the server answers").status()
+    Ok(request.send().await?.status())
+}
+
+/// Sends requests phase by phase; returns how many it sent and the failures.
+async fn work(app: Arc<TestApp>, stream: Arc<Stream>, pem: String) -> (usize, Vec<String>) {
+    let (mut sent, mut failures) = (0, Vec::new());
+    for (phase, range) in PHASES.iter().enumerate() {
+        if phase > 0 {
+            stream.between.wait().await;
+            stream.between.wait().await;
+        }
+        loop {
+            let i = stream.next[phase].fetch_add(1, Ordering::SeqCst);
+            if i >= range.end {
+                break;
+            }
+            sent += 1;
+            match request(&app, &pem, i).await {
+                Ok(StatusCode::OK) => {}
+                Ok(status) => failures.push(format!("request {i}: {status}")),
+                Err(e) => failures.push(format!("request {i}: {e}")),
+            }
+        }
+    }
+    (sent, failures)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,42 +108,16 @@ async fn killing_redis_mid_stream_fails_no_request_and_it_is_used_again_when_bac
     assert_eq!(body["status"], "ok", "{body}");
     assert_eq!(body["redis"], "redis", "{body}");
 
-    let next = Arc::new(AtomicUsize::new(0));
-    let answered = Arc::new(AtomicUsize::new(0));
+    let stream = Arc::new(Stream::new());
     let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let (app, next, answered) = (app.clone(), next.clone(), answered.clone());
-            let pem = pem.pkcs1.clone();
-            tokio::spawn(async move {
-                let mut failures = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= REQUESTS {
-                        return failures;
-                    }
-                    let status = request(&app, &pem, i).await;
-                    if status != StatusCode::OK {
-                        failures.push((i, status));
-                    }
-                    answered.fetch_add(1, Ordering::SeqCst);
-                }
-            })
-        })
+        .map(|_| tokio::spawn(work(app.clone(), stream.clone(), pem.pkcs1.clone())))
         .collect();
-    eventually(
-        Duration::from_secs(30),
-        "the stream is under way",
-        || async { (answered.load(Ordering::SeqCst) >= KILL_AFTER).then_some(()) },
-    )
-    .await;
+    stream.meet("the requests with Redis up are answered").await;
     redis.kill().await;
-    let killed_at = answered.load(Ordering::SeqCst);
-    let mut failures = Vec::new();
-    for worker in workers {
-        failures.extend(worker.await.unwrap());
-    }
-    assert!(killed_at < REQUESTS, "Redis died before the stream ended");
-    assert!(failures.is_empty(), "failed requests: {failures:?}");
+    stream.meet("the workers go on").await;
+    stream
+        .meet("the requests with Redis down are answered")
+        .await;
 
     let (status, body) = readiness(&app).await;
     assert_eq!(status, StatusCode::OK, "the node still serves: {body}");
@@ -113,6 +138,18 @@ async fn killing_redis_mid_stream_fails_no_request_and_it_is_used_again_when_bac
         },
     )
     .await;
+    stream.meet("the workers go on").await;
+    let (mut sent, mut failures) = (0, Vec::new());
+    for worker in workers {
+        let (count, failed) = within(PHASE_TIMEOUT, "the stream ends", worker)
+            .await
+            .expect("a worker never panics");
+        sent += count;
+        failures.extend(failed);
+    }
+    assert_eq!(sent, PHASES[2].end, "every request of every phase was sent");
+    assert!(failures.is_empty(), "failed requests: {failures:?}");
+
     let after = Mailgun::new(&app).list_keys(&[("limit", "100")]).await;
     assert_eq!(after.status, 200);
     assert_eq!(after.headers["x-ratelimit-limit"], "1000000");

@@ -23,7 +23,7 @@ async fn the_local_cache_returns_a_value_until_its_ttl_passes() {
     eventually(
         Duration::from_secs(5),
         "the short entry expires",
-        || async { cache.get("short").await.is_none() },
+        || async { cache.get("short").await.is_none().then_some(()) },
     )
     .await;
     assert_eq!(cache.get("k").await.as_deref(), Some("v2"));
@@ -81,7 +81,7 @@ async fn the_local_limiter_refills_over_time() {
         "1 token per 20 ms"
     );
     eventually(Duration::from_secs(5), "a token comes back", || async {
-        limiter.take("key").await.allowed
+        limiter.take("key").await.allowed.then_some(())
     })
     .await;
 }
@@ -93,7 +93,10 @@ async fn a_local_lease_is_refused_while_held_then_granted_again() {
     assert!(!leases.try_acquire("job", Duration::from_millis(100)).await);
     assert!(leases.try_acquire("other", Duration::from_secs(60)).await);
     eventually(Duration::from_secs(5), "the lease expires", || async {
-        leases.try_acquire("job", Duration::from_secs(60)).await
+        leases
+            .try_acquire("job", Duration::from_secs(60))
+            .await
+            .then_some(())
     })
     .await;
     assert!(!leases.try_acquire("job", Duration::from_secs(60)).await);

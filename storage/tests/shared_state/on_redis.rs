@@ -27,7 +27,7 @@ async fn the_redis_cache_returns_a_value_until_its_ttl_passes() {
     eventually(
         Duration::from_secs(5),
         "the short entry expires",
-        || async { cache.get("short").await.unwrap().is_none() },
+        || async { cache.get("short").await.unwrap().is_none().then_some(()) },
     )
     .await;
     assert_eq!(cache.get("k").await.unwrap().as_deref(), Some("v2"));
@@ -75,7 +75,7 @@ async fn the_redis_limiter_refills_over_time() {
         "1 token per 20 ms"
     );
     eventually(Duration::from_secs(5), "a token comes back", || async {
-        limiter.take("key").await.unwrap().allowed
+        limiter.take("key").await.unwrap().allowed.then_some(())
     })
     .await;
 }
@@ -136,6 +136,7 @@ async fn a_redis_lease_is_refused_to_anyone_until_its_ttl_passes() {
             .try_acquire("job", Duration::from_secs(60))
             .await
             .unwrap()
+            .then_some(())
     })
     .await;
     assert!(!node_a.try_acquire("job", ttl).await.unwrap());

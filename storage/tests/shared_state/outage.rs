@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 
 use crate::capture::LogCount;
 use crate::support::{
-    connection, eventually, free_port, redis_url_for, settings, PrivateRedis, PROBE_INTERVAL,
+    connection, eventually, free_port, loopback_url, settings, PrivateRedis, PROBE_INTERVAL,
 };
 
 /// A stream of cache and rate-limit calls, as requests would make them.
@@ -62,7 +62,7 @@ impl Stream {
         eventually(
             Duration::from_secs(30),
             "the stream makes progress",
-            || async { self.calls.load(Ordering::SeqCst) >= target },
+            || async { (self.calls.load(Ordering::SeqCst) >= target).then_some(()) },
         )
         .await;
     }
@@ -88,9 +88,8 @@ async fn killing_redis_mid_stream_fails_no_call_and_redis_comes_back_by_itself()
         return;
     }
     let logs = LogCount::start();
-    let port = free_port();
-    let server = PrivateRedis::start(port).await;
-    let url = server.url();
+    let server = PrivateRedis::start().await;
+    let (port, url) = (server.port(), server.url());
     let settings = settings(&url, RateLimitSettings::new(1_000_000, 1_000_000.0));
     let prefix = settings.key_prefix.clone();
     let shared = SharedState::connect_with(settings).await.unwrap();
@@ -110,11 +109,11 @@ async fn killing_redis_mid_stream_fails_no_call_and_redis_comes_back_by_itself()
         shared.health()
     );
 
-    let _server = PrivateRedis::start(port).await;
+    let _server = PrivateRedis::start_on(port).await;
     eventually(
         Duration::from_secs(15),
         "health returns to Redis",
-        || async { shared.health() == SharedHealth::Redis },
+        || async { (shared.health() == SharedHealth::Redis).then_some(()) },
     )
     .await;
     stream.run_for(200).await;
@@ -151,7 +150,7 @@ async fn redis_down_at_startup_starts_degraded_then_recovers_when_it_starts() {
     }
     let logs = LogCount::start();
     let port = free_port();
-    let url = redis_url_for(port);
+    let url = loopback_url(port);
     let settings = settings(&url, RateLimitSettings::new(2, 0.01));
     let prefix = settings.key_prefix.clone();
     let shared = SharedState::connect_with(settings)
@@ -181,11 +180,11 @@ async fn redis_down_at_startup_starts_degraded_then_recovers_when_it_starts() {
         assert!(matches!(shared.check().await, SharedHealth::Degraded(_)));
     }
 
-    let _server = PrivateRedis::start(port).await;
+    let _server = PrivateRedis::start_on(port).await;
     eventually(
         Duration::from_secs(15),
         "health returns to Redis",
-        || async { shared.check().await == SharedHealth::Redis },
+        || async { (shared.check().await == SharedHealth::Redis).then_some(()) },
     )
     .await;
     shared
@@ -222,7 +221,7 @@ async fn black_hole() -> (u16, Arc<AtomicU64>) {
 #[tokio::test]
 async fn a_hung_redis_costs_one_timeout_per_probe_not_one_per_call() {
     let (port, accepted) = black_hole().await;
-    let mut settings = settings(&redis_url_for(port), RateLimitSettings::new(100, 1.0));
+    let mut settings = settings(&loopback_url(port), RateLimitSettings::new(100, 1.0));
     settings.probe_interval = Duration::from_secs(3600);
     let shared = SharedState::connect_with(settings)
         .await

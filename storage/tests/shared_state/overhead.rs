@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use signet_domain::shared_state::RateLimiter;
 use signet_storage::shared::{LocalRateLimiter, RateLimitSettings, SharedState};
 
-use crate::support::{free_port, redis_url, redis_url_for, settings};
+use crate::support::{free_port, loopback_url, redis_url, settings};
 
 const CALLS: usize = 10_000;
 
@@ -40,7 +40,7 @@ async fn rate_limiter_overhead() {
         .unwrap();
     measure("Redis (Lua token bucket)", on_redis.rate_limiter().as_ref()).await;
 
-    let degraded = SharedState::connect_with(settings(&redis_url_for(free_port()), limits))
+    let degraded = SharedState::connect_with(settings(&loopback_url(free_port()), limits))
         .await
         .unwrap();
     measure("Redis down (fallback)", degraded.rate_limiter().as_ref()).await;

@@ -1,0 +1,123 @@
+//! A fresh PostgreSQL database per test, on the server named by
+//! `SIGNET_TEST_POSTGRES_URL`, dropped (`WITH (FORCE)`) afterwards. Under
+//! `CI=true` a missing or unreachable server is a failure, never a skip.
+
+use sea_orm::{ConnectionTrait as _, Database};
+
+use crate::on_ci;
+
+/// The variable naming the PostgreSQL server tests create databases on.
+pub const POSTGRES_URL_VAR: &str = "SIGNET_TEST_POSTGRES_URL";
+
+/// The PostgreSQL server for tests, if configured; panics under CI when it
+/// is not.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if on_ci() => {
+            panic!("CI=true but {POSTGRES_URL_VAR} is not set: the PostgreSQL tests must run")
+        }
+        _ => None,
+    }
+}
+
+/// A database of one test's own, dropped with its connections when this is.
+#[derive(Debug)]
+pub struct FreshPostgres {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl FreshPostgres {
+    /// Creates a database on the configured server; `None` (the test skips)
+    /// when none is configured outside CI. Panics if the server is
+    /// unreachable.
+    pub async fn create() -> Option<Self> {
+        let Some(admin_url) = postgres_url() else {
+            eprintln!("skipped: {POSTGRES_URL_VAR} is not set");
+            return None;
+        };
+        let name = format!("signet_t_{:016x}", rand::random::<u64>());
+        let admin = Database::connect(admin_url.as_str())
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {POSTGRES_URL_VAR}: {e}"));
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("the test database is created");
+        let _ = admin.close().await;
+        Some(Self {
+            url: with_database(&admin_url, &name),
+            admin_url,
+            name,
+        })
+    }
+
+    /// The URL of the database.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Drops the database now, under whatever still uses it, as an outage
+    /// would. Failures are reported, not fatal: the server may be gone.
+    pub async fn drop_database(&self) {
+        if let Ok(admin) = Database::connect(self.admin_url.as_str()).await {
+            let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+            if let Err(e) = admin.execute_unprepared(&sql).await {
+                eprintln!("could not drop test database {}: {e}", self.name);
+            }
+            let _ = admin.close().await;
+        }
+    }
+}
+
+impl Drop for FreshPostgres {
+    /// Drops the database on a thread of its own, since `drop` cannot await.
+    fn drop(&mut self) {
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    runtime.block_on(self.drop_database());
+                }
+            });
+        });
+    }
+}
+
+/// The server URL `url` naming `database` instead, its query kept.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    format!("{server}/{database}{query}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_replaces_the_path_and_the_query_stays() {
+        let cases = [
+            ("postgres://u@h:5432/test", "postgres://u@h:5432/db"),
+            ("postgres://u@h:5432", "postgres://u@h:5432/db"),
+            (
+                "postgres://u@h/test?sslmode=disable",
+                "postgres://u@h/db?sslmode=disable",
+            ),
+        ];
+        for (server, expected) in cases {
+            assert_eq!(with_database(server, "db"), expected, "{server}");
+        }
+    }
+}
