@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::crypto::PrivateKey;
 use crate::dns::{DnsCheck, TxtAnswer};
 use crate::error::Result;
-use crate::key::{DkimKey, KeyFilter, KeyId, KeyQuery};
+use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyQuery};
 use crate::key_size::KeySize;
 use crate::names::{DomainName, Selector};
 use crate::sending_domain::SendingDomain;
@@ -79,6 +79,16 @@ pub trait KeyStore: Send + Sync {
     /// (`Rule(LastActiveKey)` if it would leave the domain no active key), so
     /// two concurrent deletes cannot both pass it.
     async fn delete_key(&self, tenant: TenantId, id: KeyId, rule: DeleteRule) -> Result<bool>;
+    /// Stores a DNS result, but only if the key still has the record that
+    /// was looked up: a rename or a new key since then makes it stale, and
+    /// nothing is stored. `None` when stale or when the key is gone.
+    async fn record_dns_check(
+        &self,
+        tenant: TenantId,
+        id: KeyId,
+        looked_up: &DnsRecord,
+        check: DnsCheck,
+    ) -> Result<Option<DkimKey>>;
     /// Deletes every key of a signing domain; returns how many.
     async fn delete_domain_keys(&self, tenant: TenantId, domain: &DomainName) -> Result<u64>;
     /// Unseals a key's private half.

@@ -43,6 +43,31 @@ storage_tests! {
         assert!(db.store.get_key(acme.id, KeyId(2)).await.unwrap().is_none());
     }
 
+    async fn a_dns_result_lands_only_on_the_record_it_was_looked_up_for(db) {
+        let acme = db.tenant("acme").await;
+        let key = db.key(&acme, "example.com", "s1").await;
+        let looked_up = key.dns_record();
+        let check = DnsCheck {
+            status: DnsStatus::Valid,
+            seen: vec![looked_up.value.clone()],
+            checked_at: Some(Utc::now()),
+        };
+        // Renamed between the lookup and the write: the result is stale.
+        let rename = KeyChange { selector: Some(selector("s2")), dns: Some(DnsCheck::default()), ..KeyChange::default() };
+        db.store.update_key(acme.id, key.id, rename).await.unwrap();
+        let stale = db.store.record_dns_check(acme.id, key.id, &looked_up, check.clone()).await.unwrap();
+        assert!(stale.is_none());
+        let now = db.store.get_key(acme.id, key.id).await.unwrap().unwrap();
+        assert_eq!(now.dns.status, DnsStatus::Unknown);
+
+        // For the record the key has now, it is stored.
+        let current = now.dns_record();
+        let fresh = DnsCheck { seen: vec![current.value.clone()], ..check };
+        let stored = db.store.record_dns_check(acme.id, key.id, &current, fresh.clone()).await.unwrap();
+        assert_eq!(stored.map(|k| k.dns.status), Some(DnsStatus::Valid));
+        assert!(db.store.record_dns_check(acme.id, KeyId(99), &current, fresh).await.unwrap().is_none());
+    }
+
     async fn the_private_key_opens_to_what_was_stored(db) {
         let acme = db.tenant("acme").await;
         let key = db.key(&acme, "example.com", "s1").await;

@@ -202,13 +202,9 @@ impl Signet {
         }
         for key in keys {
             let check = self.check_dns(&key).await;
-            let change = KeyChange {
-                dns: Some(check),
-                ..KeyChange::default()
-            };
             self.ports
                 .keys
-                .update_key(tenant.id, key.id, change)
+                .record_dns_check(tenant.id, key.id, &key.dns_record(), check)
                 .await?;
         }
         self.view(tenant, domain).await

@@ -250,15 +250,20 @@ impl Signet {
         self.ports.keys.update_key(tenant.id, key.id, change).await
     }
 
-    /// Looks the key's record up now and stores the result.
+    /// Looks the key's record up now and stores the result, unless the
+    /// record moved meanwhile (then the key is returned as it now stands).
     pub async fn verify_key(&self, tenant: &Tenant, id: KeyId) -> Result<DkimKey> {
         let key = self.get_key(tenant, id).await?;
         let check = self.check_dns(&key).await;
-        let change = KeyChange {
-            dns: Some(check),
-            ..KeyChange::default()
-        };
-        self.ports.keys.update_key(tenant.id, id, change).await
+        let stored = self
+            .ports
+            .keys
+            .record_dns_check(tenant.id, id, &key.dns_record(), check)
+            .await?;
+        match stored {
+            Some(key) => Ok(key),
+            None => self.get_key(tenant, id).await,
+        }
     }
 
     /// Looks a key's record up now, past any DNS cache (the tenant may have

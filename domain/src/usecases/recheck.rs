@@ -8,9 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt as _};
 
-use crate::error::{Entity, Error, Result};
+use crate::error::{Error, Result};
 use crate::key::KeyId;
-use crate::ports::KeyChange;
 use crate::shared_state::Leases;
 use crate::tenant::TenantId;
 
@@ -122,13 +121,15 @@ impl Signet {
             Err(e) => return Outcome::Failed(e),
         };
         let answer = self.ports.dns.txt(&key.dns_record().name).await;
-        let change = KeyChange {
-            dns: Some(answer.check(&key.public_key, self.ports.clock.now())),
-            ..KeyChange::default()
-        };
-        match self.ports.keys.update_key(tenant, id, change).await {
-            Ok(_) => Outcome::Checked,
-            Err(Error::NotFound(Entity::Key)) => Outcome::Skipped,
+        let check = answer.check(&key.public_key, self.ports.clock.now());
+        match self
+            .ports
+            .keys
+            .record_dns_check(tenant, id, &key.dns_record(), check)
+            .await
+        {
+            Ok(Some(_)) => Outcome::Checked,
+            Ok(None) => Outcome::Skipped,
             Err(e) => Outcome::Failed(e),
         }
     }

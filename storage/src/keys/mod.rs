@@ -13,8 +13,8 @@ use sea_orm::{
 };
 use signet_domain::ports::{KeyChange, KeyStore, NewKey};
 use signet_domain::{
-    DeleteRule, DkimKey, DomainName, KeyFilter, KeyId, KeyQuery, PageStart, PrivateKey, Result,
-    Selector, TenantId,
+    DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, KeyFilter, KeyId, KeyQuery, PageStart,
+    PrivateKey, Result, Selector, TenantId,
 };
 
 use crate::connect::Storage;
@@ -90,6 +90,18 @@ impl KeyStore for Storage {
     async fn update_key(&self, tenant: TenantId, id: KeyId, change: KeyChange) -> Result<DkimKey> {
         let txn = self.begin_write().await.or_internal()?;
         let work = write::update(&txn, self.keyring(), tenant, id, change).await;
+        txn.finish(work).await
+    }
+
+    async fn record_dns_check(
+        &self,
+        tenant: TenantId,
+        id: KeyId,
+        looked_up: &DnsRecord,
+        check: DnsCheck,
+    ) -> Result<Option<DkimKey>> {
+        let txn = self.begin_write().await.or_internal()?;
+        let work = write::record_dns_check(&txn, tenant, id, looked_up, check).await;
         txn.finish(work).await
     }
 

@@ -8,7 +8,8 @@ use sea_orm::{
 };
 use signet_domain::ports::{KeyChange, NewKey};
 use signet_domain::{
-    DeleteRule, DkimKey, Entity, Error, KeyId, KeySize, Result, RuleViolation, TenantId,
+    DeleteRule, DkimKey, DnsCheck, DnsRecord, Entity, Error, KeyId, KeySize, Result, RuleViolation,
+    TenantId,
 };
 
 use super::rows::{seal, seen_json, stored_time, to_key};
@@ -101,6 +102,34 @@ pub(super) async fn update(
     }
     row.updated_at = Set(stored_time(Utc::now()));
     to_key(row.update(txn).await.or_conflict(Entity::Key)?)
+}
+
+/// Stores a DNS result if the key's record is still the one looked up. The
+/// tenant's row lock orders it with renames, so a stale result never lands.
+pub(super) async fn record_dns_check(
+    txn: &DatabaseTransaction,
+    tenant: TenantId,
+    id: KeyId,
+    looked_up: &DnsRecord,
+    check: DnsCheck,
+) -> Result<Option<DkimKey>> {
+    lock_tenant(txn, tenant).await?;
+    let Some(current) = dkim_key::Entity::find_by_id((tenant.0, id.0))
+        .one(txn)
+        .await
+        .or_internal()?
+    else {
+        return Ok(None);
+    };
+    if to_key(current.clone())?.dns_record() != *looked_up {
+        return Ok(None);
+    }
+    let mut row = current.into_active_model();
+    row.dns_status = Set(check.status.as_str().to_owned());
+    row.dns_seen = Set(seen_json(&check));
+    row.dns_checked_at = Set(check.checked_at.map(stored_time));
+    row.updated_at = Set(stored_time(Utc::now()));
+    to_key(row.update(txn).await.or_internal()?).map(Some)
 }
 
 /// Takes the tenant's next key id. The update locks the tenant's row, so key
