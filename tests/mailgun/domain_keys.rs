@@ -149,14 +149,7 @@ async fn a_deactivated_key_stops_signing() {
     let app = spawn_app().await;
     let mg = Mailgun::new(&app);
     let (a, _, _) = pems().await;
-    let created = mg
-        .import_key("example.com", "s1", &a.pkcs1)
-        .await
-        .expect(200);
-    publish(&app, &created["dns_record"]);
-    mg.key_action("example.com", "s1", "activate")
-        .await
-        .expect(200);
+    mg.import_active("example.com", "s1", &a.pkcs1).await;
 
     let body = mg
         .key_action("example.com", "s1", "deactivate")

@@ -303,14 +303,7 @@ async fn the_last_active_key_of_a_domain_cannot_be_deleted() {
     let app = spawn_app().await;
     let mg = Mailgun::new(&app);
     let (a, b, _) = pems().await;
-    let first = mg
-        .import_key("example.com", "s1", &a.pkcs1)
-        .await
-        .expect(200);
-    publish(&app, &first["dns_record"]);
-    mg.key_action("example.com", "s1", "activate")
-        .await
-        .expect(200);
+    mg.import_active("example.com", "s1", &a.pkcs1).await;
     mg.delete_key("example.com", "s1").await.expect_error(
         400,
         "cannot delete domain key: must have at least one active domain key",
@@ -323,14 +316,7 @@ async fn the_last_active_key_of_a_domain_cannot_be_deleted() {
     mg.delete_key("example.com", "s2").await.expect(200);
 
     // With another active key, the first may go too.
-    let second = mg
-        .import_key("example.com", "s3", &b.pkcs1)
-        .await
-        .expect(200);
-    publish(&app, &second["dns_record"]);
-    mg.key_action("example.com", "s3", "activate")
-        .await
-        .expect(200);
+    mg.import_active("example.com", "s3", &b.pkcs1).await;
     mg.delete_key("example.com", "s1").await.expect(200);
     assert_eq!(mg.selectors_of("example.com").await, ["s3"]);
 }

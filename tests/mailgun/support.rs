@@ -197,6 +197,17 @@ impl<'a> Mailgun<'a> {
         Self::send(self.request(Method::PUT, &path)).await
     }
 
+    /// Imports a key, publishes its record in the app's DNS and activates it;
+    /// returns the create response.
+    pub async fn import_active(&self, domain: &str, selector: &str, pem: &str) -> Value {
+        let created = self.import_key(domain, selector, pem).await.expect(200);
+        publish(self.app, &created["dns_record"]);
+        self.key_action(domain, selector, "activate")
+            .await
+            .expect(200);
+        created
+    }
+
     /// `DELETE /v1/dkim/keys?signing_domain=&selector=`.
     pub async fn delete_key(&self, domain: &str, selector: &str) -> Answer {
         let params = [("signing_domain", domain), ("selector", selector)];
