@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::de::DeserializeOwned;
+use signet_domain::excerpt::scrub;
 use signet_domain::{Authentication, KeyId, Tenant};
 
 use crate::error::{ErrorCode, GaError};
@@ -32,7 +33,8 @@ impl<S: Send + Sync> FromRequestParts<S> for GaTenant {
 }
 
 /// A JSON body. Syntax errors, wrong types, unknown fields and a missing body
-/// are `invalid_request` (400); a wrong content type keeps its 415.
+/// are `invalid_request` (400); a wrong content type keeps its 415. serde's
+/// message quotes field names and values the client sent, so it is scrubbed.
 #[derive(Debug)]
 pub struct GaJson<T>(pub T);
 
@@ -56,7 +58,7 @@ fn json_error(rejection: &JsonRejection) -> GaError {
         JsonRejection::MissingJsonContentType(_) => {
             "the request body must be JSON, sent with Content-Type: application/json".to_owned()
         }
-        other => redact_values(&other.body_text()),
+        other => scrub(&other.body_text()),
     };
     let status = match rejection.status() {
         StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
@@ -66,31 +68,6 @@ fn json_error(rejection: &JsonRejection) -> GaError {
         StatusCode::BAD_REQUEST => GaError::invalid_request(message),
         other => GaError::new(other, ErrorCode::InvalidRequest, vec![message]),
     }
-}
-
-/// Blanks the quoted values serde echoes (`invalid type: string "..."`), so
-/// a private key sent in the wrong place is never repeated back. Field names,
-/// which serde quotes with backticks, stay.
-fn redact_values(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut chars = message.chars();
-    while let Some(c) = chars.next() {
-        if c != '"' {
-            out.push(c);
-            continue;
-        }
-        out.push_str("\"…\"");
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => {
-                    chars.next();
-                }
-                '"' => break,
-                _ => {}
-            }
-        }
-    }
-    out
 }
 
 /// A query string; anything it cannot hold is `invalid_request`.
@@ -108,7 +85,7 @@ where
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(value)| Self(value))
-            .map_err(|rejection| GaError::invalid_request(redact_values(&rejection.body_text())))
+            .map_err(|rejection| GaError::invalid_request(scrub(&rejection.body_text())))
     }
 }
 
@@ -127,19 +104,5 @@ impl<S: Send + Sync> FromRequestParts<S> for KeyIdPath {
         raw.parse::<i64>()
             .map(|id| Self(KeyId(id)))
             .map_err(|_| GaError::key_not_found())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_values;
-
-    #[test]
-    fn quoted_values_are_blanked_and_field_names_kept() {
-        let message = r#"dkim_key.key: invalid type: string "-----BEGIN RSA \"PRIVATE\" KEY-----", expected struct `Key`"#;
-        assert_eq!(
-            redact_values(message),
-            r#"dkim_key.key: invalid type: string "…", expected struct `Key`"#
-        );
     }
 }

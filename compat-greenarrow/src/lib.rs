@@ -17,6 +17,7 @@ mod wire;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::any;
+use signet_domain::excerpt::excerpt;
 use signet_domain::Signet;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
@@ -69,23 +70,51 @@ pub fn error_response(status: StatusCode, message: &str) -> Response {
     GaError::from_status(status, message).into_response()
 }
 
+/// The method and path as a message may quote them: a path can hold
+/// anything, a private key included, so only an excerpt of what follows the
+/// prefix is quoted.
+fn request_line(method: &Method, uri: &Uri) -> (String, String) {
+    let path = uri.path();
+    let path = match path.strip_prefix(PREFIX) {
+        Some(rest) => format!("{PREFIX}{}", excerpt(rest)),
+        None => excerpt(path),
+    };
+    (excerpt(method.as_str()), path)
+}
+
 async fn unknown_route(method: Method, uri: Uri) -> GaError {
+    let (method, path) = request_line(&method, &uri);
     GaError::from_status(
         StatusCode::NOT_FOUND,
-        &format!("no such route: {method} {}", uri.path()),
+        &format!("no such route: {method} {path}"),
     )
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> GaError {
+    let (method, path) = request_line(&method, &uri);
     GaError::from_status(
         StatusCode::METHOD_NOT_ALLOWED,
-        &format!("method {method} is not allowed on {}", uri.path()),
+        &format!("method {method} is not allowed on {path}"),
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_is_quoted_after_the_prefix_and_key_material_is_not() {
+        let line = |path: &str| request_line(&Method::GET, &path.parse().unwrap());
+        assert_eq!(
+            line("/ga/api/v3/eng/domains/abc123"),
+            ("GET".into(), "/ga/api/v3/eng/domains/abc123".into())
+        );
+        let pem_line = "MIICXAIBAAKBgQC7kV0aW1vb3v9Jx2c5GqzDq9l3M4mYtWq0pR2sY";
+        assert_eq!(
+            line(&format!("/ga/api/v3/eng/dkim_keys/{pem_line}")).1,
+            "/ga/api/v3/eng<redacted>"
+        );
+    }
 
     #[test]
     fn every_route_is_documented_in_openapi_3_1_with_basic_auth() {

@@ -8,6 +8,7 @@ use axum::extract::rejection::PathRejection;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use signet_domain::excerpt::{excerpt, scrub};
 use signet_domain::{Entity, Error, RuleViolation};
 
 use crate::wire::GenericResponse;
@@ -82,9 +83,10 @@ impl ApiError {
         Self::bad_request(format!("{field} is required"))
     }
 
-    /// 400 for a parameter that does not parse.
+    /// 400 for a parameter that does not parse. The name may be one the
+    /// client made up, so only an excerpt of it is quoted.
     pub fn invalid(field: &str, reason: impl fmt::Display) -> Self {
-        Self::bad_request(format!("{field} {reason}"))
+        Self::bad_request(format!("{} {reason}", excerpt(field)))
     }
 
     /// A mapper for core errors of an operation: duplicates and broken rules
@@ -137,10 +139,10 @@ impl From<Error> for ApiError {
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
         if rejection.status().is_server_error() {
-            tracing::error!(cause = %rejection.body_text(), "path extraction failed");
+            tracing::error!(cause = %scrub(&rejection.body_text()), "path extraction failed");
             Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
         } else {
-            Self::bad_request(format!("invalid path: {}", rejection.body_text()))
+            Self::bad_request(format!("invalid path: {}", scrub(&rejection.body_text())))
         }
     }
 }

@@ -9,6 +9,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
+use signet_domain::excerpt::{excerpt, scrub};
 
 use crate::error::ApiError;
 
@@ -164,7 +165,8 @@ impl<S: Send + Sync> FromRequest<S> for Params {
                     Vec::new()
                 } else {
                     return Err(ApiError::bad_request(format!(
-                        "unsupported Content-Type {kind}: send multipart/form-data or application/x-www-form-urlencoded"
+                        "unsupported Content-Type {}: send multipart/form-data or application/x-www-form-urlencoded",
+                        excerpt(&kind)
                     )));
                 }
             }
@@ -187,7 +189,7 @@ fn body_error(status: StatusCode, detail: &str) -> ApiError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(status, "request body is too large")
     } else {
-        ApiError::bad_request(format!("cannot read the request body: {detail}"))
+        ApiError::bad_request(format!("cannot read the request body: {}", scrub(detail)))
     }
 }
 
@@ -196,8 +198,9 @@ fn json_fields(bytes: &[u8]) -> Result<Vec<(String, Value)>, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Vec::new());
     }
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request(format!("malformed JSON body: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(format!("malformed JSON body: {}", scrub(&e.to_string())))
+    })?;
     let serde_json::Value::Object(object) = value else {
         return Err(ApiError::bad_request("a JSON body must be an object"));
     };
@@ -231,9 +234,9 @@ async fn multipart_fields<S: Send + Sync>(
     }
     let mut req = Request::new(Body::from(bytes));
     *req.headers_mut() = headers;
-    let mut multipart = Multipart::from_request(req, state).await.map_err(|e| {
-        ApiError::bad_request(format!("malformed multipart body: {}", e.body_text()))
-    })?;
+    let mut multipart = Multipart::from_request(req, state)
+        .await
+        .map_err(|e| malformed_multipart(&e.body_text()))?;
     let mut fields = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let Some(name) = field.name().map(str::to_owned) else {
@@ -278,8 +281,13 @@ fn multipart_error(e: MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         body_error(e.status(), "")
     } else {
-        ApiError::bad_request(format!("malformed multipart body: {}", e.body_text()))
+        malformed_multipart(&e.body_text())
     }
+}
+
+/// multer's messages quote field names, which a client chooses.
+fn malformed_multipart(detail: &str) -> ApiError {
+    ApiError::bad_request(format!("malformed multipart body: {}", scrub(detail)))
 }
 
 #[cfg(test)]

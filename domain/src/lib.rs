@@ -5,6 +5,7 @@ pub mod crypto;
 pub mod dns;
 pub mod dns_cache;
 pub mod error;
+pub mod excerpt;
 pub mod key;
 pub mod key_size;
 pub mod names;

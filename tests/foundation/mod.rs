@@ -2,6 +2,7 @@
 
 mod auth;
 mod docs;
+mod echo;
 mod health;
 mod limits;
 mod observability;
