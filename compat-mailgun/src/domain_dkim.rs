@@ -74,8 +74,8 @@ pub async fn update_dkim_authority(
 /// Update a DKIM selector
 ///
 /// Renames the selector of the key the domain signs with. Its record moves,
-/// so it must be verified again before it signs. Omitted means no change.
-/// The parameter may come in the query string or the body.
+/// so it must be verified again before it signs. `dkim_selector` is required
+/// (400 when missing or empty) and may come in the query string or the body.
 #[utoipa::path(
     put,
     path = "/v3/domains/{name}/dkim_selector",
@@ -89,7 +89,8 @@ pub async fn update_dkim_authority(
     responses(
         (status = 200, description = "Changed", body = GenericResponse,
             example = json!({"message": "DKIM selector changed"})),
-        (status = 400, description = "A bad or duplicate selector", body = GenericResponse),
+        (status = 400, description = "A missing, bad or duplicate selector", body = GenericResponse,
+            example = json!({"message": "dkim_selector is required"})),
         (status = 401, description = "Invalid private key", body = GenericResponse),
         (status = 404, description = "No such domain, or it has no signing key", body = GenericResponse,
             example = json!({"message": "Domain not found"})),
@@ -105,18 +106,11 @@ pub async fn update_dkim_selector(
 ) -> Result<Json<GenericResponse>> {
     let name = domain_name(&name)?;
     let form = DkimSelectorForm::try_from(&params)?;
-    match form.dkim_selector {
-        Some(selector) => {
-            state
-                .core
-                .change_selector(&caller.0, &name, selector)
-                .await
-                .map_err(ApiError::during("failed to change DKIM selector"))?;
-        }
-        None => {
-            state.core.get_domain(&caller.0, &name).await?;
-        }
-    }
+    state
+        .core
+        .change_selector(&caller.0, &name, form.dkim_selector)
+        .await
+        .map_err(ApiError::during("failed to change DKIM selector"))?;
     Ok(Json(GenericResponse::new("DKIM selector changed")))
 }
 

@@ -117,14 +117,6 @@ async fn a_new_dkim_selector_renames_the_signing_key_and_needs_verifying_again()
         assert_eq!(record["valid"], "unknown");
         assert_eq!(mg.selectors_of("example.com").await, [selector]);
     }
-
-    // Omitted: nothing changes.
-    let body = mg
-        .call(Method::PUT, path, Via::UrlEncoded, &[])
-        .await
-        .expect(200);
-    assert_eq!(body["message"], "DKIM selector changed");
-    assert_eq!(mg.selectors_of("example.com").await, ["sel2"]);
 }
 
 #[tokio::test]
@@ -151,4 +143,62 @@ async fn dkim_selector_errors_are_clear() {
         .expect_error(404, "Domain not found");
     }
     assert_eq!(mg.selectors_of("example.com").await, ["s1", "taken"]);
+}
+
+#[tokio::test]
+async fn a_missing_or_empty_dkim_selector_is_a_400_and_changes_nothing() {
+    let app = spawn_app().await;
+    let mg = Mailgun::new(&app);
+    mg.create_domain("example.com", "s1").await.expect(200);
+    let before = mg.domain("example.com").await.expect(200);
+    let path = "/v3/domains/example.com/dkim_selector";
+    for via in VIAS {
+        for params in [
+            &[][..],
+            &[("dkim_selector", "")],
+            &[("dkim_selector", "  ")],
+            &[("selector", "s2")],
+        ] {
+            mg.call(Method::PUT, path, via, params)
+                .await
+                .expect_error(400, "dkim_selector is required");
+        }
+    }
+    // The missing parameter is reported before the domain is looked up.
+    mg.call(
+        Method::PUT,
+        "/v3/domains/nothing.example/dkim_selector",
+        Via::Query,
+        &[],
+    )
+    .await
+    .expect_error(400, "dkim_selector is required");
+    assert_eq!(mg.selectors_of("example.com").await, ["s1"]);
+    assert_eq!(mg.domain("example.com").await.expect(200), before);
+}
+
+#[tokio::test]
+async fn a_missing_or_empty_self_is_a_400_and_changes_nothing() {
+    let app = spawn_app().await;
+    let mg = Mailgun::new(&app);
+    mg.create_domain("example.com", "root").await.expect(200);
+    let params = [
+        ("name", "mail.example.com"),
+        ("dkim_key_size", "1024"),
+        ("dkim_selector", "sub"),
+        ("force_dkim_authority", "true"),
+    ];
+    mg.call(Method::POST, "/v4/domains", Via::UrlEncoded, &params)
+        .await
+        .expect(200);
+    let before = mg.domain("mail.example.com").await.expect(200);
+    let path = "/v3/domains/mail.example.com/dkim_authority";
+    for via in VIAS {
+        for params in [&[][..], &[("self", "")], &[("own", "false")]] {
+            mg.call(Method::PUT, path, via, params)
+                .await
+                .expect_error(400, "self is required");
+        }
+    }
+    assert_eq!(mg.domain("mail.example.com").await.expect(200), before);
 }

@@ -318,9 +318,11 @@ impl TryFrom<&Params> for DkimAuthorityForm {
 /// Parameters of `PUT /v3/domains/{name}/dkim_selector`.
 #[derive(Debug, ToSchema)]
 pub struct DkimSelectorForm {
-    /// The new selector of the domain's DKIM key. If omitted no change is committed.
-    #[schema(value_type = Option<String>, example = "s2")]
-    pub dkim_selector: Option<Selector>,
+    /// The new selector of the domain's DKIM key. Required: Mailgun's page
+    /// says an omitted selector commits no change, but a 200 that changes
+    /// nothing hides a client's mistake, so Signet answers 400.
+    #[schema(value_type = String, example = "s2")]
+    pub dkim_selector: Selector,
 }
 
 impl TryFrom<&Params> for DkimSelectorForm {
@@ -328,7 +330,8 @@ impl TryFrom<&Params> for DkimSelectorForm {
 
     fn try_from(params: &Params) -> Result<Self, ApiError> {
         Ok(Self {
-            dkim_selector: selector(params, "dkim_selector")?,
+            dkim_selector: selector(params, "dkim_selector")?
+                .ok_or_else(|| ApiError::missing("dkim_selector"))?,
         })
     }
 }
