@@ -3,6 +3,7 @@
 mod auth;
 mod docs;
 mod health;
+mod keygen;
 mod limits;
 mod observability;
 mod rotation;
