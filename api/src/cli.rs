@@ -10,9 +10,9 @@ use secrecy::SecretString;
 use crate::config::{
     default_keygen_concurrency, parse_duration, Limits, LogFormat, MasterKeySource, RateLimit,
     Recheck, Settings, DEFAULT_BODY_LIMIT, DEFAULT_DATABASE_URL, DEFAULT_DNS_CACHE_TTL,
-    DEFAULT_DNS_RECHECK_CONCURRENCY, DEFAULT_DNS_RECHECK_INTERVAL, DEFAULT_LISTEN,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_RATE_LIMIT_CAPACITY, DEFAULT_RATE_LIMIT_REFILL_PER_SECOND,
-    DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_DNS_RECHECK_CONCURRENCY, DEFAULT_DNS_RECHECK_INTERVAL, DEFAULT_KEYGEN_QUEUE_TIMEOUT,
+    DEFAULT_KEYGEN_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS, DEFAULT_RATE_LIMIT_CAPACITY,
+    DEFAULT_RATE_LIMIT_REFILL_PER_SECOND, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REQUEST_TIMEOUT,
 };
 use crate::dns::DnsSettings;
 
@@ -166,6 +166,16 @@ pub struct ConfigArgs {
     #[arg(long, env = "SIGNET_KEYGEN_CONCURRENCY",
           value_parser = positive, global = true)]
     keygen_concurrency: Option<usize>,
+    /// Longest a key-generating request may take (`10m`), in place of the
+    /// request timeout; slower ones get 408.
+    #[arg(long, env = "SIGNET_KEYGEN_TIMEOUT", default_value = DEFAULT_KEYGEN_TIMEOUT,
+          value_parser = parse_duration, global = true)]
+    keygen_timeout: Duration,
+    /// Longest a key generation may wait for a free generator; longer is 503
+    /// with `Retry-After`.
+    #[arg(long, env = "SIGNET_KEYGEN_QUEUE_TIMEOUT", default_value = DEFAULT_KEYGEN_QUEUE_TIMEOUT,
+          value_parser = parse_duration, global = true)]
+    keygen_queue_timeout: Duration,
     /// DNS servers (`ip:port`, comma-separated) [default: the system's].
     #[arg(long, env = "SIGNET_DNS_SERVERS", value_delimiter = ',', global = true)]
     dns_servers: Vec<SocketAddr>,
@@ -231,11 +241,13 @@ impl ConfigArgs {
             limits: Limits {
                 body_limit: self.body_limit,
                 request_timeout: self.request_timeout,
+                keygen_timeout: self.keygen_timeout,
                 max_connections: self.max_connections,
             },
             keygen_concurrency: self
                 .keygen_concurrency
                 .unwrap_or_else(default_keygen_concurrency),
+            keygen_queue_timeout: self.keygen_queue_timeout,
             dns: DnsSettings {
                 servers: self.dns_servers,
                 timeout: self.dns_timeout.unwrap_or(dns_defaults.timeout),
@@ -298,6 +310,27 @@ mod tests {
         assert_eq!(settings.rate_limit, RateLimit::default());
         assert_eq!(settings.dns_recheck, Recheck::default());
         assert_eq!(settings.dns_cache_ttl, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn key_generation_has_its_own_timeouts() {
+        let defaults = Cli::try_parse_from(["signet"])
+            .unwrap()
+            .config
+            .into_settings();
+        assert_eq!(defaults.limits.keygen_timeout, Duration::from_secs(600));
+        assert_eq!(defaults.keygen_queue_timeout, Duration::from_secs(30));
+        let cli = Cli::try_parse_from([
+            "signet",
+            "--keygen-timeout",
+            "15m",
+            "--keygen-queue-timeout",
+            "5s",
+        ])
+        .unwrap();
+        let settings = cli.config.into_settings();
+        assert_eq!(settings.limits.keygen_timeout, Duration::from_secs(900));
+        assert_eq!(settings.keygen_queue_timeout, Duration::from_secs(5));
     }
 
     #[test]

@@ -17,6 +17,11 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// Longest a request may take, body upload included. Generous, because
 /// generating an 8192-bit key takes tens of seconds.
 pub const DEFAULT_REQUEST_TIMEOUT: &str = "120s";
+/// Longest a key-generating request may take: an 8192-bit key alone takes
+/// tens of seconds, and it may first wait its turn.
+pub const DEFAULT_KEYGEN_TIMEOUT: &str = "10m";
+/// Longest a generation may wait for a free generator before a 503.
+pub const DEFAULT_KEYGEN_QUEUE_TIMEOUT: &str = "30s";
 /// Most connections served at once; further ones wait to be accepted.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// Prefix of every Redis key Signet writes.
@@ -50,6 +55,8 @@ pub struct Settings {
     pub limits: Limits,
     /// How many RSA generations may run at once.
     pub keygen_concurrency: usize,
+    /// Longest a generation may wait for a free generator; then 503.
+    pub keygen_queue_timeout: Duration,
     /// How TXT records are looked up.
     pub dns: DnsSettings,
     /// Build absolute URLs from `X-Forwarded-Proto`/`X-Forwarded-Host`.
@@ -78,6 +85,8 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             limits: Limits::default(),
             keygen_concurrency: default_keygen_concurrency(),
+            keygen_queue_timeout: parse_duration(DEFAULT_KEYGEN_QUEUE_TIMEOUT)
+                .expect("a valid literal duration"),
             dns: DnsSettings::default(),
             trust_forwarded_headers: false,
             redis_url: None,
@@ -124,6 +133,9 @@ pub struct Limits {
     pub body_limit: usize,
     /// Longest a request may take; slower ones get 408.
     pub request_timeout: Duration,
+    /// Longest a request that generates a key may take, in place of
+    /// `request_timeout` once its body is read.
+    pub keygen_timeout: Duration,
     /// Most connections served at once.
     pub max_connections: usize,
 }
@@ -133,6 +145,8 @@ impl Default for Limits {
         Self {
             body_limit: DEFAULT_BODY_LIMIT,
             request_timeout: parse_duration(DEFAULT_REQUEST_TIMEOUT)
+                .expect("a valid literal duration"),
+            keygen_timeout: parse_duration(DEFAULT_KEYGEN_TIMEOUT)
                 .expect("a valid literal duration"),
             max_connections: DEFAULT_MAX_CONNECTIONS,
         }

@@ -1,4 +1,5 @@
-//! Per-request limits: body size (413) and time (408), answered in the
+//! Per-request limits: body size (413) and time (408, with a longer bound
+//! for requests that generate a key), answered in the
 //! caller's dialect; and a cap on connections served at once.
 
 use std::net::SocketAddr;
@@ -9,41 +10,67 @@ use std::task::{Context, Poll};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_LENGTH;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use futures::StreamExt as _;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 use crate::config::Limits;
 use crate::dialect::Dialect;
 
-/// Reads the whole body (at most `body_limit` bytes) and runs the request,
-/// all within `request_timeout`. Buffering here means no extractor further in
-/// ever meets an over-long body, whatever its own limit.
+/// Reads the whole body (at most `body_limit` bytes) within
+/// `request_timeout`, then runs the request within what is left of it, or
+/// within `keygen_timeout` for a request that may generate a key. Buffering
+/// here means no extractor further in ever meets an over-long body, whatever
+/// its own limit.
 pub async fn enforce(State(limits): State<Limits>, req: Request, next: Next) -> Response {
     let dialect = Dialect::of(req.uri().path());
-    let run = async {
-        let req = match buffer(req, limits.body_limit).await {
-            Ok(req) => req,
-            Err(BodyError::TooLarge) => {
-                let message = format!(
-                    "request body is larger than the limit of {} bytes",
-                    limits.body_limit
-                );
-                return dialect.error(StatusCode::PAYLOAD_TOO_LARGE, &message);
-            }
-            Err(BodyError::Unreadable) => {
-                return dialect.error(StatusCode::BAD_REQUEST, "request body could not be read")
-            }
-        };
-        next.run(req).await
+    let started = Instant::now();
+    let deadline = if generates_key(req.method(), req.uri().path()) {
+        started + limits.keygen_timeout
+    } else {
+        started + limits.request_timeout
     };
-    match tokio::time::timeout(limits.request_timeout, run).await {
+    let timed_out = || dialect.error(StatusCode::REQUEST_TIMEOUT, "request timed out");
+    let body = tokio::time::timeout_at(
+        started + limits.request_timeout,
+        buffer(req, limits.body_limit),
+    );
+    let req = match body.await {
+        Ok(Ok(req)) => req,
+        Ok(Err(BodyError::TooLarge)) => {
+            let message = format!(
+                "request body is larger than the limit of {} bytes",
+                limits.body_limit
+            );
+            return dialect.error(StatusCode::PAYLOAD_TOO_LARGE, &message);
+        }
+        Ok(Err(BodyError::Unreadable)) => {
+            return dialect.error(StatusCode::BAD_REQUEST, "request body could not be read")
+        }
+        Err(_) => return timed_out(),
+    };
+    match tokio::time::timeout_at(deadline, next.run(req)).await {
         Ok(response) => response,
-        Err(_) => dialect.error(StatusCode::REQUEST_TIMEOUT, "request timed out"),
+        Err(_) => timed_out(),
+    }
+}
+
+/// The routes that may generate a key (an 8192-bit one takes tens of seconds,
+/// after its turn in the queue): creating a key or a domain, and making a
+/// domain its own DKIM authority.
+fn generates_key(method: &Method, path: &str) -> bool {
+    match *method {
+        Method::POST => matches!(
+            path,
+            "/v1/dkim/keys" | "/v3/domains" | "/v4/domains" | "/ga/api/v3/eng/dkim_keys"
+        ),
+        Method::PUT => path.starts_with("/v3/domains/") && path.ends_with("/dkim_authority"),
+        _ => false,
     }
 }
 

@@ -63,7 +63,10 @@ pub async fn compose(settings: &Settings, dns: Arc<dyn DnsLookup>) -> anyhow::Re
         keys: storage.clone(),
         domains: storage.clone(),
         tenants: storage.clone(),
-        generator: Arc::new(PooledKeyGenerator::new(settings.keygen_concurrency)),
+        generator: Arc::new(PooledKeyGenerator::new(
+            settings.keygen_concurrency,
+            settings.keygen_queue_timeout,
+        )),
         dns,
         clock: Arc::new(SystemClock),
     };

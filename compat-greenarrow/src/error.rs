@@ -11,7 +11,7 @@
 //! | 401 | `unauthorized` | missing, malformed or revoked credentials |
 //! | 404 | `not_found` | unknown key id or route |
 //! | 405, 413, 415, 429, other 4xx | `invalid_request` | the request cannot be processed as sent |
-//! | 408, 5xx | `internal_error` | Signet could not answer in time or at all |
+//! | 408, 5xx | `internal_error` | Signet could not answer in time or at all (a 503 with `Retry-After` when key generation is saturated) |
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -74,6 +74,8 @@ pub struct GaError {
     status: StatusCode,
     code: ErrorCode,
     messages: Vec<String>,
+    /// Whole seconds for `Retry-After`, on a 503 worth retrying later.
+    retry_after: Option<u64>,
 }
 
 impl GaError {
@@ -83,6 +85,7 @@ impl GaError {
             status,
             code,
             messages,
+            retry_after: None,
         }
     }
 
@@ -144,6 +147,18 @@ impl GaError {
         )
     }
 
+    /// `internal_error` with 503 and `Retry-After`: key generation is saturated.
+    pub fn busy(retry_after: std::time::Duration) -> Self {
+        Self {
+            retry_after: Some(whole_seconds(retry_after)),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::InternalError,
+                vec!["too many keys are being generated, try again later".into()],
+            )
+        }
+    }
+
     /// An error for a status produced outside this dialect.
     pub fn from_status(status: StatusCode, message: &str) -> Self {
         Self::new(status, ErrorCode::for_status(status), vec![message.into()])
@@ -183,6 +198,10 @@ impl From<Error> for GaError {
             Error::Unavailable(cause) => {
                 tracing::warn!(%cause, "backing service unavailable");
                 Self::unavailable()
+            }
+            Error::Busy { what, retry_after } => {
+                tracing::info!(what, ?retry_after, "busy");
+                Self::busy(retry_after)
             }
             Error::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
@@ -232,8 +251,20 @@ impl IntoResponse for GaError {
                 HeaderValue::from_static(AUTH_CHALLENGE),
             );
         }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
+}
+
+/// `Retry-After` takes whole seconds: round up, and never say 0.
+fn whole_seconds(wait: std::time::Duration) -> u64 {
+    wait.as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0))
+        .max(1)
 }
 
 #[cfg(test)]
@@ -258,6 +289,17 @@ mod tests {
         let e = GaError::from(Error::Conflict(Entity::Key));
         assert_eq!(e.code(), ErrorCode::ValidationFailed);
         assert_eq!(e.messages, [SELECTOR_TAKEN]);
+    }
+
+    #[test]
+    fn busy_is_a_503_with_retry_after_in_whole_seconds() {
+        let e = GaError::from(Error::Busy {
+            what: "key generation",
+            retry_after: std::time::Duration::from_millis(1500),
+        });
+        let response = e.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
     }
 
     #[test]

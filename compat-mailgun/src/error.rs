@@ -21,6 +21,8 @@ const CHALLENGE: &str = "Basic realm=\"signet\"";
 pub struct ApiError {
     status: StatusCode,
     message: Cow<'static, str>,
+    /// Whole seconds for `Retry-After`, on a 503 worth retrying later.
+    retry_after: Option<u64>,
 }
 
 /// Result of a handler.
@@ -32,6 +34,7 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -66,6 +69,17 @@ impl ApiError {
             StatusCode::SERVICE_UNAVAILABLE,
             "service temporarily unavailable, try again later",
         )
+    }
+
+    /// 503 with `Retry-After`: key generation is saturated.
+    pub fn busy(retry_after: std::time::Duration) -> Self {
+        Self {
+            retry_after: Some(whole_seconds(retry_after)),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many keys are being generated, try again later",
+            )
+        }
     }
 
     /// 404 `Domain not found`.
@@ -128,6 +142,10 @@ impl From<Error> for ApiError {
                 tracing::warn!(%cause, "backing service unavailable");
                 Self::unavailable()
             }
+            Error::Busy { what, retry_after } => {
+                tracing::info!(what, ?retry_after, "busy");
+                Self::busy(retry_after)
+            }
             Error::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
@@ -165,6 +183,18 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static(CHALLENGE),
             );
         }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
+}
+
+/// `Retry-After` takes whole seconds: round up, and never say 0.
+fn whole_seconds(wait: std::time::Duration) -> u64 {
+    wait.as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0))
+        .max(1)
 }

@@ -112,6 +112,15 @@ pub enum Error {
     /// A backing service (database, DNS) cannot be reached right now.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// Too much work is queued (key generation); the caller may try again
+    /// after `retry_after`.
+    #[error("busy: {what}; retry after {}s", .retry_after.as_secs())]
+    Busy {
+        /// What is busy, for the log.
+        what: &'static str,
+        /// When a retry has a fair chance.
+        retry_after: std::time::Duration,
+    },
     /// A bug or an unexpected failure; the detail is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),

@@ -171,8 +171,9 @@ pub trait TenantStore: Send + Sync {
 /// Makes RSA keys without stalling other work.
 #[async_trait]
 pub trait KeyGenerator: Send + Sync {
-    /// Generates a key of this size.
-    async fn generate(&self, size: KeySize) -> Result<PrivateKey>;
+    /// Generates a key of this size for `tenant`, who may hold only a fair
+    /// share of the generators. `Busy` if no generator frees up in time.
+    async fn generate(&self, tenant: TenantId, size: KeySize) -> Result<PrivateKey>;
 }
 
 /// Looks up TXT records.

@@ -4,6 +4,7 @@ mod auth;
 mod docs;
 mod echo;
 mod health;
+mod keygen;
 mod limits;
 mod observability;
 mod rotation;

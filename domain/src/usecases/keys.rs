@@ -84,7 +84,7 @@ impl Signet {
             return Err(Error::Conflict(Entity::Key));
         }
         let private_key = match req.material {
-            KeyMaterial::Generate(size) => self.ports.generator.generate(size).await?,
+            KeyMaterial::Generate(size) => self.ports.generator.generate(tenant.id, size).await?,
             KeyMaterial::Import(key) => key,
         };
         let default_for_domain = match req.default_for_domain {
