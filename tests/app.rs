@@ -12,7 +12,7 @@ use reqwest::{Method, RequestBuilder};
 use secrecy::SecretString;
 use signet_api::dns::DnsSettings;
 use signet_api::{Application, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
-use signet_domain::{Signet, TenantName, TenantSettings};
+use signet_domain::{MinRsaBits, Signet, TenantName, TenantSettings};
 use signet_testkit::postgres::{postgres_url, POSTGRES_URL_VAR};
 use signet_testkit::FreshPostgres;
 use tempfile::TempDir;
@@ -37,6 +37,8 @@ pub struct AppOptions {
     pub backend: Backend,
     /// The tenant's `private_key_export` setting.
     pub private_key_export: bool,
+    /// The tenant's `min_rsa_bits`; `None` keeps the default (1024).
+    pub min_rsa_bits: Option<u32>,
     /// Adjusts the settings before the server is built (limits, timeouts).
     pub configure: Option<fn(&mut Settings)>,
     /// Keep the shared state on this Redis; `None` keeps it in process.
@@ -130,9 +132,14 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         .create_tenant(&tenant)
         .await
         .expect("the test tenant is created");
-    if options.private_key_export {
+    if options.private_key_export || options.min_rsa_bits.is_some() {
         let settings = TenantSettings {
-            private_key_export: true,
+            private_key_export: options.private_key_export,
+            min_rsa_bits: options
+                .min_rsa_bits
+                .map_or_else(MinRsaBits::default, |bits| {
+                    MinRsaBits::try_from(bits).expect("512, 1024 or 2048")
+                }),
         };
         core.update_tenant_settings(&created, settings)
             .await

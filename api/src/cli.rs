@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
+use signet_domain::MinRsaBits;
 
 use crate::config::{
     default_keygen_concurrency, parse_duration, Limits, LogFormat, MasterKeySource, RateLimit,
@@ -61,13 +62,18 @@ pub enum TenantCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change a tenant's settings.
+    /// Change a tenant's settings (at least one).
+    #[command(group(ArgGroup::new("setting").required(true).multiple(true)))]
     Set {
         /// The tenant.
         name: String,
         /// May private keys leave Signet (GreenArrow's `key.private`)?
-        #[arg(long, value_enum)]
-        private_key_export: Toggle,
+        #[arg(long, value_enum, group = "setting")]
+        private_key_export: Option<Toggle>,
+        /// Smallest RSA key the tenant may generate or import: 512, 1024
+        /// (the default; RFC 8301's floor) or 2048.
+        #[arg(long, value_parser = min_rsa_bits, group = "setting")]
+        min_rsa_bits: Option<MinRsaBits>,
     },
 }
 
@@ -280,6 +286,14 @@ fn positive_rate(s: &str) -> Result<f64, String> {
     }
 }
 
+/// 512, 1024 or 2048.
+fn min_rsa_bits(s: &str) -> Result<MinRsaBits, String> {
+    s.parse::<u32>()
+        .ok()
+        .and_then(|bits| MinRsaBits::try_from(bits).ok())
+        .ok_or_else(|| format!("`{s}` is not one of 512, 1024 or 2048"))
+}
+
 /// A count of at least one.
 fn positive(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
@@ -359,6 +373,27 @@ mod tests {
             let parsed = Cli::try_parse_from(["signet", "--rate-limit-refill-per-second", bad]);
             assert!(parsed.is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn tenant_set_needs_a_setting_and_takes_either_or_both() {
+        let set = |args: &[&str]| {
+            let mut all = vec!["signet", "tenant", "set", "acme"];
+            all.extend_from_slice(args);
+            Cli::try_parse_from(all)
+        };
+        assert!(set(&[]).is_err());
+        assert!(set(&["--min-rsa-bits", "768"]).is_err());
+        let both = set(&["--min-rsa-bits", "512", "--private-key-export", "on"]).unwrap();
+        assert!(matches!(
+            both.command,
+            Some(Command::Tenant(TenantCommand::Set {
+                private_key_export: Some(Toggle::On),
+                min_rsa_bits: Some(min),
+                ..
+            })) if min.bits() == 512
+        ));
+        assert!(set(&["--private-key-export", "off"]).is_ok());
     }
 
     #[test]

@@ -64,37 +64,46 @@ async fn tenant(command: TenantCommand, core: &Signet) -> anyhow::Result<()> {
                             "tenant_id": t.id.0,
                             "name": t.name.as_str(),
                             "private_key_export": t.settings.private_key_export,
+                            "min_rsa_bits": t.settings.min_rsa_bits.bits(),
                         })
                     })
                     .collect();
                 println!("{}", serde_json::Value::Array(out));
             } else {
-                println!("{:>6}  {:<32}  PRIVATE_KEY_EXPORT", "ID", "NAME");
+                println!(
+                    "{:>6}  {:<32}  PRIVATE_KEY_EXPORT  MIN_RSA_BITS",
+                    "ID", "NAME"
+                );
                 for t in tenants {
-                    let export = if t.settings.private_key_export {
-                        "on"
-                    } else {
-                        "off"
-                    };
-                    println!("{:>6}  {:<32}  {export}", t.id, t.name.as_str());
+                    println!(
+                        "{:>6}  {:<32}  {:<18}  {}",
+                        t.id,
+                        t.name.as_str(),
+                        on_off(t.settings.private_key_export),
+                        t.settings.min_rsa_bits
+                    );
                 }
             }
         }
         TenantCommand::Set {
             name,
             private_key_export,
+            min_rsa_bits,
         } => {
             let tenant = find(core, &name).await?;
+            let current = tenant.settings;
             let settings = TenantSettings {
-                private_key_export: private_key_export.into(),
+                private_key_export: private_key_export
+                    .map_or(current.private_key_export, bool::from),
+                min_rsa_bits: min_rsa_bits.unwrap_or(current.min_rsa_bits),
             };
             let tenant = core.update_tenant_settings(&tenant, settings).await?;
-            let export = if tenant.settings.private_key_export {
-                "on"
-            } else {
-                "off"
-            };
-            println!("tenant {}: private-key-export {export}", tenant.name);
+            println!(
+                "tenant {}: private-key-export {}, min-rsa-bits {}",
+                tenant.name,
+                on_off(tenant.settings.private_key_export),
+                tenant.settings.min_rsa_bits
+            );
         }
     }
     Ok(())
@@ -150,6 +159,14 @@ async fn api_key(command: ApiKeyCommand, core: &Signet) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn on_off(enabled: bool) -> &'static str {
+    if enabled {
+        "on"
+    } else {
+        "off"
+    }
 }
 
 fn parse_name(name: &str) -> anyhow::Result<TenantName> {

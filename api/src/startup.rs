@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use anyhow::Context as _;
+use anyhow::{anyhow, Context as _};
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
@@ -16,7 +16,7 @@ use signet_domain::ports::{DnsLookup, SystemClock};
 use signet_domain::shared_state::Leases;
 use signet_domain::{CoreSettings, Ports, Signet};
 use signet_storage::shared::{RateLimitSettings, SharedHealth, SharedSettings, SharedState};
-use signet_storage::Storage;
+use signet_storage::{Storage, StorageError};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -38,7 +38,8 @@ pub struct Composition {
     pub storage: Arc<Storage>,
 }
 
-/// Opens the database and applies pending migrations.
+/// Opens the database, applies pending migrations, and checks that the
+/// configured master keys open what it holds sealed.
 pub async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
     let keyring = master_key::keyring(
         &settings.master_key,
@@ -52,6 +53,14 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
         .migrate()
         .await
         .context("cannot migrate the database")?;
+    storage.check_master_key().await.map_err(|e| match e {
+        StorageError::WrongMasterKey { .. } => anyhow!(e).context(
+            "refusing to start: wrong master key. Set SIGNET_MASTER_KEY (or \
+             SIGNET_MASTER_KEY_FILE) to the key the database needs, or keep it in \
+             SIGNET_MASTER_KEY_PREVIOUS after a rotation",
+        ),
+        other => anyhow!(other).context("refusing to start"),
+    })?;
     Ok(storage)
 }
 

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Output;
 
 use serde_json::Value;
+use signet_storage::MasterKey;
 use signet_testkit::signet_process::{self, SignetServer, PROCESS_TIMEOUT};
 use signet_testkit::within;
 use tempfile::TempDir;
@@ -231,4 +232,121 @@ async fn administration_needs_no_redis_and_serve_refuses_a_malformed_redis_url()
         !stderr.contains("hunter2"),
         "the password is shown: {stderr}"
     );
+}
+
+/// `signet ARGS` in `dir` with these master keys.
+fn with_keys(dir: &Path, args: &[&str], key: &MasterKey, previous: Option<&MasterKey>) -> Command {
+    let mut command = signet(dir, args);
+    command.env("SIGNET_MASTER_KEY", key.to_base64().as_str());
+    if let Some(previous) = previous {
+        command.env("SIGNET_MASTER_KEY_PREVIOUS", previous.to_base64().as_str());
+    }
+    command
+}
+
+#[tokio::test]
+async fn a_wrong_master_key_is_refused_at_start_naming_the_key_it_needs() {
+    let dir = TempDir::new().unwrap();
+    let (a, b) = (
+        MasterKey::generate().unwrap(),
+        MasterKey::generate().unwrap(),
+    );
+    let created = signet_process::output(with_keys(
+        dir.path(),
+        &["tenant", "create", "acme", "--json"],
+        &a,
+        None,
+    ))
+    .await;
+    assert!(created.status.success(), "{created:?}");
+    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
+    let api_key = created["api_key"].as_str().unwrap().to_owned();
+    {
+        let server = SignetServer::start(with_keys(dir.path(), &["serve"], &a, None)).await;
+        let made = reqwest::Client::new()
+            .post(format!("{}/v1/dkim/keys", server.base_url))
+            .basic_auth("api", Some(&api_key))
+            .form(&[
+                ("signing_domain", "example.com"),
+                ("selector", "s1"),
+                ("bits", "1024"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(made.status(), 200);
+    }
+
+    for args in [&["tenant", "list"][..], &["serve"]] {
+        let started = std::time::Instant::now();
+        let mut command = with_keys(dir.path(), args, &b, None);
+        command.env("SIGNET_LISTEN", "127.0.0.1:0");
+        let out = signet_process::output(command).await;
+        assert!(!out.status.success(), "{args:?} started with the wrong key");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("master key {}", a.id())),
+            "{stderr}"
+        );
+        assert!(stderr.contains("SIGNET_MASTER_KEY_PREVIOUS"), "{stderr}");
+        for secret in [a.to_base64(), b.to_base64()] {
+            assert!(!stderr.contains(secret.as_str()), "a master key is shown");
+        }
+        assert!(out.stdout.is_empty());
+    }
+
+    // After a rotation, the old key kept as previous opens what it sealed.
+    let server = SignetServer::start(with_keys(dir.path(), &["serve"], &b, Some(&a))).await;
+    assert_eq!(status(&server, "/v1/dkim/keys", &api_key).await, 200);
+    assert_eq!(
+        status(&server, "/ga/api/v3/eng/dkim_keys/1", &api_key).await,
+        200
+    );
+}
+
+#[tokio::test]
+async fn tenant_set_min_rsa_bits_lets_greenarrow_take_512_bit_keys() {
+    let dir = TempDir::new().unwrap();
+    let created = run_json(dir.path(), &["tenant", "create", "acme", "--json"]).await;
+    let api_key = created["api_key"].as_str().unwrap().to_owned();
+    let tenants = run_json(dir.path(), &["tenant", "list", "--json"]).await;
+    assert_eq!(tenants[0]["min_rsa_bits"], 1024);
+    for bad in [
+        &["tenant", "set", "acme"][..],
+        &["tenant", "set", "acme", "--min-rsa-bits", "768"],
+    ] {
+        assert!(!run(dir.path(), bad).await.status.success(), "{bad:?}");
+    }
+
+    let server = serve(dir.path()).await;
+    let create = |selector: &'static str| {
+        reqwest::Client::new()
+            .post(format!("{}/ga/api/v3/eng/dkim_keys", server.base_url))
+            .basic_auth("api", Some(&api_key))
+            .json(&serde_json::json!({ "dkim_key": {
+                "domain": "example.com", "selector": selector, "key": { "bits": 512 }
+            }}))
+            .send()
+    };
+    let refused = create("s1").await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("min_rsa_bits"));
+
+    let out = run_ok(
+        dir.path(),
+        &["tenant", "set", "acme", "--min-rsa-bits", "512"],
+    )
+    .await;
+    assert!(out.contains("min-rsa-bits 512"), "{out}");
+    let tenants = run_json(dir.path(), &["tenant", "list", "--json"]).await;
+    assert_eq!(tenants[0]["min_rsa_bits"], 512);
+    assert_eq!(tenants[0]["private_key_export"], false, "left as it was");
+    let text = run_ok(dir.path(), &["tenant", "list"]).await;
+    assert!(
+        text.contains("MIN_RSA_BITS") && text.contains("512"),
+        "{text}"
+    );
+    let accepted = create("s1").await.unwrap();
+    assert_eq!(accepted.status(), 200, "{}", accepted.text().await.unwrap());
 }

@@ -17,7 +17,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use signet_domain::{Entity, Error};
+use signet_domain::{Entity, Error, RuleViolation};
 use utoipa::ToSchema;
 
 /// What `WWW-Authenticate` says on every 401.
@@ -194,6 +194,21 @@ impl From<Error> for GaError {
             Error::NotFound(entity) => Self::not_found(entity),
             Error::Conflict(Entity::Key) => Self::validation(vec![SELECTOR_TAKEN.into()]),
             Error::Conflict(entity) => Self::validation(vec![format!("{entity} already exists")]),
+            Error::Rule(RuleViolation::WeakKey {
+                bits,
+                min,
+                imported,
+            }) => Self::validation(vec![if imported {
+                format!(
+                    "key.private must be a key of at least {min} bits for this account \
+                     (min_rsa_bits); it has {bits}"
+                )
+            } else {
+                format!(
+                    "key.bits must be greater than or equal to {min} for this account \
+                     (min_rsa_bits)"
+                )
+            }]),
             Error::Rule(rule) => Self::validation(vec![rule.to_string()]),
             Error::Unavailable(cause) => {
                 tracing::warn!(%cause, "backing service unavailable");
@@ -300,6 +315,22 @@ mod tests {
         let response = e.into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+    }
+
+    #[test]
+    fn a_weak_key_names_the_field_it_came_in() {
+        let weak = |imported| {
+            GaError::from(Error::Rule(RuleViolation::WeakKey {
+                bits: 512,
+                min: 1024,
+                imported,
+            }))
+        };
+        let generated = weak(false);
+        assert_eq!(generated.code(), ErrorCode::ValidationFailed);
+        assert!(generated.messages[0].starts_with("key.bits "));
+        assert!(generated.messages[0].contains("1024"));
+        assert!(weak(true).messages[0].starts_with("key.private "));
     }
 
     #[test]

@@ -48,7 +48,8 @@ pub async fn get_key(
 ///
 /// Give `key.bits` (512 to 8192) to generate a key, or `key.private` (PEM,
 /// PKCS#1 or PKCS#8) to import one; given both, the imported key is used and
-/// `bits` must equal its size. The key is active at once. With
+/// `bits` must equal its size. Either must be at least the tenant's
+/// `min_rsa_bits` (1024 unless lowered to 512). The key is active at once. With
 /// `default_for_domain: true`, the domain's other keys lose the flag.
 /// Read-only fields (`id`, `key.public`, `dns`) are refused.
 #[utoipa::path(
@@ -78,7 +79,8 @@ pub async fn create_key(
 /// Update a DKIM Key.
 ///
 /// Changes only the fields given: `domain`, `selector`, `default_for_domain`,
-/// `key.private` (bits follow the new key). `key.bits` may be sent only with
+/// `key.private` (bits follow the new key, which must be at least the
+/// tenant's `min_rsa_bits`). `key.bits` may be sent only with
 /// the key's current size or a new `key.private` of that size. Moving the
 /// key's DNS record (new name or new key) resets its DNS status.
 #[utoipa::path(

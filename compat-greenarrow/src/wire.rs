@@ -59,12 +59,14 @@ pub struct KeyInput {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyMaterialInput {
-    /// Size of a key to generate, 512 to 8192. With `private`, it must equal
-    /// the imported key's size. May not change on an existing key.
+    /// Size of a key to generate, 512 to 8192, and at least the tenant's
+    /// `min_rsa_bits` (1024 unless lowered to 512). With `private`, it must
+    /// equal the imported key's size. May not change on an existing key.
     #[schema(example = 1024)]
     pub bits: Option<i64>,
     /// A PEM private key, PKCS#1 (`BEGIN RSA PRIVATE KEY`) or PKCS#8
-    /// (`BEGIN PRIVATE KEY`), 512 to 8192 bits.
+    /// (`BEGIN PRIVATE KEY`), 512 to 8192 bits and at least the tenant's
+    /// `min_rsa_bits` (1024 unless lowered to 512), on create and update.
     pub private: Option<String>,
     /// Read-only: refused with `validation_failed`.
     #[serde(default)]

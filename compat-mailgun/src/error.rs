@@ -112,6 +112,14 @@ impl ApiError {
             Error::Rule(RuleViolation::LastActiveKey) => {
                 Self::bad_request(format!("{action}: {}", RuleViolation::LastActiveKey))
             }
+            Error::Rule(weak @ RuleViolation::WeakKey { imported, .. }) => {
+                let action = if imported {
+                    "failed to import domain key"
+                } else {
+                    action
+                };
+                Self::bad_request(format!("{action}: {weak}"))
+            }
             other => Self::from(other),
         }
     }

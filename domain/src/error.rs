@@ -77,6 +77,17 @@ pub enum RuleViolation {
     /// `self=false` needs a root domain registered by the same tenant.
     #[error("no root domain of {0} is registered to take DKIM authority")]
     NoRootDomain(String),
+    /// The key is smaller than the tenant's `min_rsa_bits`. Dialects word it
+    /// for the field the size or the key came in.
+    #[error("the key has {bits} bits, below this account's minimum of {min} (min_rsa_bits)")]
+    WeakKey {
+        /// The key's size.
+        bits: u32,
+        /// The tenant's minimum.
+        min: u32,
+        /// Sent by the client (`true`) rather than to be generated.
+        imported: bool,
+    },
 }
 
 fn dns_not_valid_message(name: &str, found: &[String]) -> String {

@@ -22,7 +22,9 @@ pub use key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyQuery, PageStart};
 pub use key_size::KeySize;
 pub use names::{DomainName, Selector};
 pub use sending_domain::SendingDomain;
-pub use tenant::{ApiKeyId, Authentication, Tenant, TenantId, TenantName, TenantSettings};
+pub use tenant::{
+    ApiKeyId, Authentication, MinRsaBits, Tenant, TenantId, TenantName, TenantSettings,
+};
 pub use usecases::{
     AuthorityChange, CoreSettings, CreateKey, DefaultFlag, DeleteRule, DomainView, KeyMaterial,
     KeyUpdate, Ports, RecheckReport, RecheckRound, RegisterDomain, Signet,

@@ -8,7 +8,8 @@ use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
-use crate::error::InvalidValue;
+use crate::error::{InvalidValue, RuleViolation};
+use crate::key_size::KeySize;
 
 /// A tenant's database identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,6 +57,62 @@ impl fmt::Display for TenantName {
 pub struct TenantSettings {
     /// Whether private keys may leave Signet at all (GreenArrow's `key.private`).
     pub private_key_export: bool,
+    /// The smallest RSA key the tenant may generate or import.
+    pub min_rsa_bits: MinRsaBits,
+}
+
+/// The smallest RSA key a tenant may generate or import: 512, 1024 or 2048
+/// bits. RFC 8301 forbids verifiers to accept signatures by keys under 1024
+/// bits, so 1024 is the default and 512 is only for a tenant that asks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MinRsaBits(u32);
+
+impl MinRsaBits {
+    /// The sizes a tenant may choose.
+    pub const CHOICES: [u32; 3] = [512, 1024, 2048];
+
+    /// The minimum in bits.
+    pub fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// Refuses a key smaller than the minimum; `imported` says whether it
+    /// was sent by the client (so a dialect can name the field it came in).
+    pub fn check(self, size: KeySize, imported: bool) -> Result<(), RuleViolation> {
+        if size.bits() >= self.0 {
+            Ok(())
+        } else {
+            Err(RuleViolation::WeakKey {
+                bits: size.bits(),
+                min: self.0,
+                imported,
+            })
+        }
+    }
+}
+
+impl Default for MinRsaBits {
+    fn default() -> Self {
+        Self(1024)
+    }
+}
+
+impl TryFrom<u32> for MinRsaBits {
+    type Error = InvalidValue;
+
+    fn try_from(bits: u32) -> Result<Self, Self::Error> {
+        if Self::CHOICES.contains(&bits) {
+            Ok(Self(bits))
+        } else {
+            Err(InvalidValue("must be 512, 1024 or 2048".into()))
+        }
+    }
+}
+
+impl fmt::Display for MinRsaBits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// An authenticated tenant. Holding one is the capability to act on its data:
@@ -163,6 +220,33 @@ mod tests {
         assert_eq!(a.hash(), ApiKeyHash::of(a.expose()));
         assert_eq!(a.hash().0.len(), 64);
         assert!(!format!("{a:?}").contains(&a.expose()[4..]));
+    }
+
+    #[test]
+    fn the_minimum_rsa_size_is_1024_unless_chosen_from_three_sizes() {
+        assert_eq!(MinRsaBits::default().bits(), 1024);
+        for bits in MinRsaBits::CHOICES {
+            assert_eq!(MinRsaBits::try_from(bits).unwrap().bits(), bits);
+        }
+        for bits in [0, 511, 768, 4096] {
+            assert!(MinRsaBits::try_from(bits).is_err(), "{bits}");
+        }
+    }
+
+    #[test]
+    fn a_key_below_the_minimum_is_refused_and_one_at_it_is_not() {
+        let min = MinRsaBits::default();
+        let size = |bits: u32| KeySize::try_from(bits).unwrap();
+        assert!(min.check(size(1024), true).is_ok());
+        assert!(min.check(size(4096), false).is_ok());
+        assert_eq!(
+            min.check(size(512), true),
+            Err(RuleViolation::WeakKey {
+                bits: 512,
+                min: 1024,
+                imported: true
+            })
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@ mod m20261122_000002_create_api_keys;
 mod m20261122_000003_create_dkim_keys;
 mod m20261122_000004_create_sending_domains;
 mod m20261123_000001_index_dkim_keys_by_dns_check;
+mod m20261129_000001_add_tenants_min_rsa_bits;
+mod m20261129_000002_create_sealing_canary;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -23,6 +25,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_dkim_keys::Migration),
             Box::new(m20261122_000004_create_sending_domains::Migration),
             Box::new(m20261123_000001_index_dkim_keys_by_dns_check::Migration),
+            Box::new(m20261129_000001_add_tenants_min_rsa_bits::Migration),
+            Box::new(m20261129_000002_create_sealing_canary::Migration),
         ]
     }
 }

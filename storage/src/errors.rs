@@ -17,6 +17,29 @@ pub enum StorageError {
     /// A migration failed.
     #[error("cannot migrate the database: {0}")]
     Migrate(#[source] DbErr),
+    /// No master key of the keyring opens what the database holds sealed.
+    #[error(
+        "the database's private keys are sealed with master key {needed}, \
+         and no configured master key ({configured}) is that key"
+    )]
+    WrongMasterKey {
+        /// Id of the master key the database needs.
+        needed: String,
+        /// Ids of the configured master keys, comma-separated.
+        configured: String,
+    },
+    /// A sealed value fails authentication under the key whose id it carries.
+    #[error(
+        "a value sealed with master key {0} fails authentication: \
+         the stored ciphertext is damaged or was altered"
+    )]
+    SealedValueCorrupt(String),
+    /// The canary could not be sealed.
+    #[error("cannot seal the canary: {0}")]
+    Seal(#[source] crate::sealing::SealError),
+    /// Reading or writing the sealing canary failed.
+    #[error("cannot check the master key against the database: {0}")]
+    Canary(#[source] DbErr),
 }
 
 /// Maps sea-orm results into the core's errors.

@@ -147,6 +147,13 @@ impl Keyring {
         self.current.id()
     }
 
+    /// The ids of every key in the ring, the current one first.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(&self.current)
+            .chain(&self.previous)
+            .map(MasterKey::id)
+    }
+
     /// Seals under the current master key with a fresh random nonce. `aad`
     /// binds the ciphertext to its context: opening needs the same bytes.
     pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<Sealed, SealError> {

@@ -10,7 +10,7 @@ use sea_orm::{
 use signet_domain::ports::TenantStore;
 use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo};
 use signet_domain::{
-    ApiKeyId, Entity, Error, Result, Tenant, TenantId, TenantName, TenantSettings,
+    ApiKeyId, Entity, Error, MinRsaBits, Result, Tenant, TenantId, TenantName, TenantSettings,
 };
 
 use crate::connect::Storage;
@@ -24,6 +24,7 @@ impl TenantStore for Storage {
         let row = tenant::ActiveModel {
             name: Set(name.as_str().to_owned()),
             private_key_export: Set(TenantSettings::default().private_key_export),
+            min_rsa_bits: Set(stored_bits(TenantSettings::default().min_rsa_bits)),
             next_key_id: Set(1),
             created_at: Set(stored_time(now)),
             ..Default::default()
@@ -58,6 +59,10 @@ impl TenantStore for Storage {
                 .col_expr(
                     tenant::Column::PrivateKeyExport,
                     Expr::value(settings.private_key_export),
+                )
+                .col_expr(
+                    tenant::Column::MinRsaBits,
+                    Expr::value(stored_bits(settings.min_rsa_bits)),
                 )
                 .filter(tenant::Column::Id.eq(tenant.0))
                 .exec(&*txn)
@@ -155,6 +160,15 @@ fn to_tenant(row: tenant::Model) -> Result<Tenant> {
         name: TenantName::parse(&row.name).map_err(|e| corrupt("tenant name", e))?,
         settings: TenantSettings {
             private_key_export: row.private_key_export,
+            min_rsa_bits: u32::try_from(row.min_rsa_bits)
+                .map_err(|e| corrupt("tenant min_rsa_bits", e))
+                .and_then(|bits| {
+                    MinRsaBits::try_from(bits).map_err(|e| corrupt("tenant min_rsa_bits", e))
+                })?,
         },
     })
+}
+
+fn stored_bits(min: MinRsaBits) -> i32 {
+    i32::try_from(min.bits()).expect("512, 1024 or 2048 fits an i32")
 }

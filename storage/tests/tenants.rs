@@ -3,7 +3,7 @@
 use chrono::Utc;
 use signet_domain::ports::TenantStore as _;
 use signet_domain::tenant::ApiKeyHash;
-use signet_domain::{ApiKeyId, Entity, Error, TenantId, TenantName, TenantSettings};
+use signet_domain::{ApiKeyId, Entity, Error, MinRsaBits, TenantId, TenantName, TenantSettings};
 
 use crate::support::storage_tests;
 
@@ -34,13 +34,20 @@ storage_tests! {
     async fn settings_are_replaced(db) {
         let acme = db.tenant("acme").await;
         let other = db.tenant("other").await;
-        let export = TenantSettings { private_key_export: true };
+        let export = TenantSettings { private_key_export: true, ..TenantSettings::default() };
         let updated = db.store.update_settings(acme.id, export).await.unwrap();
         assert_eq!(updated.settings, export);
         assert_eq!(db.store.find_tenant(&name("acme")).await.unwrap(), Some(updated));
         assert_eq!(db.store.find_tenant(&name("other")).await.unwrap(), Some(other));
         let back = db.store.update_settings(acme.id, TenantSettings::default()).await.unwrap();
         assert!(!back.settings.private_key_export);
+        assert_eq!(back.settings.min_rsa_bits.bits(), 1024);
+        for bits in MinRsaBits::CHOICES {
+            let min = TenantSettings { min_rsa_bits: MinRsaBits::try_from(bits).unwrap(), ..export };
+            db.store.update_settings(acme.id, min).await.unwrap();
+            let read = db.store.find_tenant(&name("acme")).await.unwrap().unwrap();
+            assert_eq!(read.settings, min);
+        }
         let err = db.store.update_settings(TenantId(404), export).await.unwrap_err();
         assert!(matches!(err, Error::NotFound(Entity::Tenant)), "{err:?}");
     }
@@ -85,7 +92,7 @@ storage_tests! {
         let acme = db.tenant("acme").await;
         let hash = ApiKeyHash::of("sgn_key");
         db.store.add_api_key(acme.id, &hash, Utc::now()).await.unwrap();
-        let export = TenantSettings { private_key_export: true };
+        let export = TenantSettings { private_key_export: true, ..TenantSettings::default() };
         db.store.update_settings(acme.id, export).await.unwrap();
         let found = db.store.tenant_by_api_key(&hash).await.unwrap().unwrap();
         assert_eq!(found.settings, export);

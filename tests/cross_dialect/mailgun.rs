@@ -50,6 +50,16 @@ impl<'a> Mailgun<'a> {
         Self::send(self.request(Method::POST, "/v1/dkim/keys").form(&form)).await
     }
 
+    /// `POST /v1/dkim/keys` importing `pem`.
+    pub async fn import_key(&self, domain: &str, selector: &str, pem: &str) -> Answer {
+        let form = [
+            ("signing_domain", domain),
+            ("selector", selector),
+            ("pem", pem),
+        ];
+        Self::send(self.request(Method::POST, "/v1/dkim/keys").form(&form)).await
+    }
+
     /// `GET /v1/dkim/keys?signing_domain=`: the selectors listed, in order,
     /// with their `dns_record`s.
     pub async fn keys_of(&self, domain: &str) -> Vec<(String, Value)> {

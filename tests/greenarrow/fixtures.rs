@@ -51,7 +51,8 @@ pub async fn keys() -> &'static [Pem; 3] {
     blocking(|| KEYS.get_or_init(|| std::array::from_fn(|_| Pem::generate(1024)))).await
 }
 
-/// A 512-bit key: the smallest size accepted.
+/// A 512-bit key: the smallest size GreenArrow accepts, and only from a
+/// tenant whose `min_rsa_bits` is lowered to 512.
 pub async fn small_key() -> &'static Pem {
     static KEY: OnceLock<Pem> = OnceLock::new();
     blocking(|| KEY.get_or_init(|| Pem::generate(512))).await

@@ -9,7 +9,7 @@ use serde_json::json;
 use signet_tests::spawn_app;
 
 use super::fixtures::{keys, small_key};
-use super::support::{assert_record_shape, id_of, keys_of, Ga};
+use super::support::{assert_record_shape, id_of, keys_of, spawn_full_range, Ga};
 
 #[tokio::test]
 async fn a_key_generated_from_bits_is_a_real_rsa_key_of_that_size() {
@@ -38,7 +38,7 @@ async fn a_key_generated_from_bits_is_a_real_rsa_key_of_that_size() {
 
 #[tokio::test]
 async fn a_key_imports_from_pkcs1_or_pkcs8_and_reports_its_size() {
-    let app = spawn_app().await;
+    let app = spawn_full_range().await;
     let ga = Ga::new(&app);
     let pems = keys().await;
     let small = small_key().await;

@@ -78,6 +78,7 @@ async fn the_policy_applies_from_the_next_request() {
     let tenant = app.core.tenant(&app.tenant).await.unwrap();
     let on = TenantSettings {
         private_key_export: true,
+        ..TenantSettings::default()
     };
     let tenant = app.core.update_tenant_settings(&tenant, on).await.unwrap();
     assert_record_shape(&ga.get(id).await.ok()["dkim_key"], true);

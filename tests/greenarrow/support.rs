@@ -3,10 +3,20 @@
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Value};
-use signet_tests::TestApp;
+use signet_tests::{spawn_app_with, AppOptions, TestApp};
 
 /// The collection's path.
 pub const KEYS: &str = "/ga/api/v3/eng/dkim_keys";
+
+/// An app whose tenant has lowered `min_rsa_bits` to 512, for GreenArrow's
+/// full 512..8192 range.
+pub async fn spawn_full_range() -> TestApp {
+    spawn_app_with(AppOptions {
+        min_rsa_bits: Some(512),
+        ..AppOptions::default()
+    })
+    .await
+}
 
 /// Talks GreenArrow to one app as one tenant.
 pub struct Ga<'a> {

@@ -4,6 +4,8 @@
 use serde_json::{json, Value};
 use signet_tests::spawn_app;
 
+use super::support::spawn_full_range;
+
 use super::fixtures::{keys, small_key};
 use super::support::{assert_has, Ga};
 
@@ -140,7 +142,7 @@ async fn a_selector_is_unique_per_domain_ignoring_case() {
 
 #[tokio::test]
 async fn bits_must_be_from_512_to_8192() {
-    let app = spawn_app().await;
+    let app = spawn_full_range().await;
     let ga = Ga::new(&app);
     let with_bits = |selector: &str, bits: i64| json!({ "domain": "example.com", "selector": selector, "key": { "bits": bits } });
     for bits in [511, 0, -1, -1024] {
@@ -170,7 +172,7 @@ async fn bits_must_be_from_512_to_8192() {
 
 #[tokio::test]
 async fn a_private_key_must_be_a_valid_rsa_key_of_512_bits_or_more() {
-    let app = spawn_app().await;
+    let app = spawn_full_range().await;
     let ga = Ga::new(&app);
     for bad in [
         "",
@@ -281,7 +283,7 @@ async fn read_only_fields_are_refused_on_create_and_update() {
 
 #[tokio::test]
 async fn bits_may_not_change_on_an_existing_key() {
-    let app = spawn_app().await;
+    let app = spawn_full_range().await;
     let ga = Ga::new(&app);
     let pems = keys().await;
     let id = ga.import("example.com", "s1", &pems[0].pkcs1).await;

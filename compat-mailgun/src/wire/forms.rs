@@ -106,12 +106,14 @@ pub struct CreateKeyForm {
     pub selector: Selector,
     /// Key size, 1024 or 2048. Mailgun documents no default; Signet makes 2048-bit
     /// keys when it is omitted, the size today's large receivers expect.
-    /// Ignored when `pem` is given.
+    /// Ignored when `pem` is given. A size below the account's
+    /// `min_rsa_bits` (1024 unless raised to 2048) is refused.
     #[schema(value_type = Option<u32>, example = 2048)]
     pub bits: Option<KeySize>,
     /// An RSA private key to import instead of generating one: PEM, PKCS #1
     /// (`BEGIN RSA PRIVATE KEY`) or PKCS #8 (`BEGIN PRIVATE KEY`), 1024 or 2048
-    /// bits, as a form field or a file part. It is never returned.
+    /// bits and at least the account's `min_rsa_bits`, as a form field or a
+    /// file part. It is never returned.
     #[schema(value_type = Option<String>)]
     pub pem: Option<PrivateKey>,
 }
@@ -181,7 +183,8 @@ pub struct CreateDomainForm {
     /// The name of the new domain.
     #[schema(value_type = String, example = "mg.example.com")]
     pub name: DomainName,
-    /// The size of the new domain's DKIM key: 1024 or 2048; 2048 when omitted.
+    /// The size of the new domain's DKIM key: 1024 or 2048, and at least the
+    /// account's `min_rsa_bits`; 2048 when omitted.
     #[schema(value_type = Option<String>, example = "2048")]
     pub dkim_key_size: Option<KeySize>,
     /// The selector of the domain's DKIM key: an atom (no dots); `mx` when omitted.

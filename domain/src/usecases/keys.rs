@@ -73,7 +73,13 @@ pub enum DeleteRule {
 
 impl Signet {
     /// Creates a key, generating it on a bounded pool if asked to.
+    /// Keys below the tenant's `min_rsa_bits` are refused before any work.
     pub async fn create_key(&self, tenant: &Tenant, req: CreateKey) -> Result<DkimKey> {
+        let min = tenant.settings.min_rsa_bits;
+        match &req.material {
+            KeyMaterial::Generate(size) => min.check(*size, false)?,
+            KeyMaterial::Import(key) => min.check(key.size(), true)?,
+        }
         let keys = &self.ports.keys;
         // Cheap early answer; the store's unique index settles races.
         if keys
@@ -155,7 +161,8 @@ impl Signet {
     }
 
     /// Changes a key. Moving its record (new name or new key) resets its DNS
-    /// status to unknown, so it must be verified again before it signs.
+    /// status to unknown, so it must be verified again before it signs. A
+    /// new private key below the tenant's `min_rsa_bits` is refused.
     pub async fn update_key(
         &self,
         tenant: &Tenant,
@@ -163,6 +170,9 @@ impl Signet {
         update: KeyUpdate,
     ) -> Result<DkimKey> {
         let current = self.get_key(tenant, id).await?;
+        if let Some(key) = &update.private_key {
+            tenant.settings.min_rsa_bits.check(key.size(), true)?;
+        }
         let moves_record = update
             .signing_domain
             .as_ref()

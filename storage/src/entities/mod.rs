@@ -2,5 +2,6 @@
 
 pub mod api_key;
 pub mod dkim_key;
+pub mod sealing_canary;
 pub mod sending_domain;
 pub mod tenant;

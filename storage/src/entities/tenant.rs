@@ -11,6 +11,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub name: String,
     pub private_key_export: bool,
+    /// The smallest RSA key the tenant may generate or import: 512, 1024 or 2048.
+    pub min_rsa_bits: i32,
     /// The id the tenant's next DKIM key gets.
     pub next_key_id: i64,
     pub created_at: DateTimeUtc,

@@ -2,7 +2,7 @@
 
 mod rows;
 
-pub(crate) use rows::stored_time;
+pub(crate) use rows::{aad, stored_time};
 mod write;
 
 use async_trait::async_trait;

@@ -44,7 +44,7 @@ pub(crate) fn stored_time(t: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Binds a sealed private key to its row: opened under any other tenant or
 /// key id, it fails authentication, so rows cannot be swapped.
-fn aad(tenant: TenantId, id: KeyId) -> Vec<u8> {
+pub(crate) fn aad(tenant: TenantId, id: KeyId) -> Vec<u8> {
     let mut aad = b"signet/dkim_keys/v1".to_vec();
     aad.extend_from_slice(&tenant.0.to_be_bytes());
     aad.extend_from_slice(&id.0.to_be_bytes());
