@@ -1,10 +1,8 @@
 //! `page_token`: a keyset cursor, so following tokens through a list that
 //! changes underneath never skips or repeats a key.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use signet_domain::{DomainName, KeyId};
+use signet_domain::{cursor, DomainName, KeyId};
 
 use crate::error::GaError;
 use crate::list::MAX_PER_PAGE;
@@ -42,15 +40,13 @@ impl PageToken {
             n: self.per_page,
             d: self.domain.as_ref().map(ToString::to_string),
         };
-        let json = serde_json::to_vec(&wire).expect("a token always serializes");
-        URL_SAFE_NO_PAD.encode(json)
+        cursor::encode(&wire)
     }
 
     /// Reads a token; anything this module did not write is `invalid_request`.
     pub fn decode(token: &str) -> Result<Self, GaError> {
         let invalid = || GaError::invalid_request("page_token is not valid");
-        let json = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-        let wire: Wire = serde_json::from_slice(&json).map_err(|_| invalid())?;
+        let wire: Wire = cursor::decode(token).ok_or_else(invalid)?;
         let domain = wire
             .d
             .map(|d| DomainName::parse(&d))
@@ -71,6 +67,9 @@ impl PageToken {
 
 #[cfg(test)]
 mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+
     use super::*;
 
     #[test]

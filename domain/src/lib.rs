@@ -2,6 +2,7 @@
 //! them, and the ports their adapters implement. Names no framework.
 
 pub mod crypto;
+pub mod cursor;
 pub mod dns;
 pub mod dns_cache;
 pub mod error;
