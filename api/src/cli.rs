@@ -11,8 +11,9 @@ use signet_domain::MinRsaBits;
 use crate::config::{
     default_keygen_concurrency, parse_duration, Limits, LogFormat, MasterKeySource, RateLimit,
     Recheck, Settings, DEFAULT_BODY_LIMIT, DEFAULT_DATABASE_URL, DEFAULT_DNS_CACHE_TTL,
-    DEFAULT_DNS_RECHECK_CONCURRENCY, DEFAULT_DNS_RECHECK_INTERVAL, DEFAULT_KEYGEN_QUEUE_TIMEOUT,
-    DEFAULT_KEYGEN_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS, DEFAULT_RATE_LIMIT_CAPACITY,
+    DEFAULT_DNS_RECHECK_CONCURRENCY, DEFAULT_DNS_RECHECK_INTERVAL, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_KEYGEN_QUEUE_TIMEOUT, DEFAULT_KEYGEN_TIMEOUT, DEFAULT_LISTEN,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_RATE_LIMIT_CAPACITY,
     DEFAULT_RATE_LIMIT_REFILL_PER_SECOND, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REQUEST_TIMEOUT,
 };
 use crate::dns::DnsSettings;
@@ -168,6 +169,21 @@ pub struct ConfigArgs {
     #[arg(long, env = "SIGNET_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
           value_parser = positive, global = true)]
     max_connections: usize,
+    /// Most connections open from one client address; more are closed at
+    /// once. 0 is no cap (behind a load balancer, which is every connection's
+    /// address).
+    #[arg(long, env = "SIGNET_MAX_CONNECTIONS_PER_IP",
+          default_value_t = DEFAULT_MAX_CONNECTIONS_PER_IP, global = true)]
+    max_connections_per_ip: usize,
+    /// Longest from connecting, or from a request's first byte, to its
+    /// complete head; slower connections are closed.
+    #[arg(long, env = "SIGNET_HEADER_READ_TIMEOUT", default_value = DEFAULT_HEADER_READ_TIMEOUT,
+          value_parser = positive_duration, global = true)]
+    header_read_timeout: Duration,
+    /// Longest a kept-alive connection may idle between requests.
+    #[arg(long, env = "SIGNET_IDLE_TIMEOUT", default_value = DEFAULT_IDLE_TIMEOUT,
+          value_parser = positive_duration, global = true)]
+    idle_timeout: Duration,
     /// RSA generations running at once [default: number of cores].
     #[arg(long, env = "SIGNET_KEYGEN_CONCURRENCY",
           value_parser = positive, global = true)]
@@ -249,6 +265,9 @@ impl ConfigArgs {
                 request_timeout: self.request_timeout,
                 keygen_timeout: self.keygen_timeout,
                 max_connections: self.max_connections,
+                max_connections_per_ip: self.max_connections_per_ip,
+                header_read_timeout: self.header_read_timeout,
+                idle_timeout: self.idle_timeout,
             },
             keygen_concurrency: self
                 .keygen_concurrency
@@ -302,6 +321,14 @@ fn positive(s: &str) -> Result<usize, String> {
     }
 }
 
+/// A duration longer than zero (a zero timeout would close every connection).
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err(format!("`{s}` must be longer than zero")),
+        d => Ok(d),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +372,37 @@ mod tests {
         let settings = cli.config.into_settings();
         assert_eq!(settings.limits.keygen_timeout, Duration::from_secs(900));
         assert_eq!(settings.keygen_queue_timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn connection_limits_are_configurable_and_timeouts_must_be_positive() {
+        let defaults = Cli::try_parse_from(["signet"])
+            .unwrap()
+            .config
+            .into_settings();
+        assert_eq!(defaults.limits.max_connections_per_ip, 64);
+        assert_eq!(defaults.limits.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(defaults.limits.idle_timeout, Duration::from_secs(75));
+        let cli = Cli::try_parse_from([
+            "signet",
+            "--max-connections-per-ip",
+            "0",
+            "--header-read-timeout",
+            "2s",
+            "--idle-timeout",
+            "1m",
+        ])
+        .unwrap();
+        let limits = cli.config.into_settings().limits;
+        assert_eq!(limits.max_connections_per_ip, 0);
+        assert_eq!(limits.header_read_timeout, Duration::from_secs(2));
+        assert_eq!(limits.idle_timeout, Duration::from_secs(60));
+        for flag in ["--header-read-timeout", "--idle-timeout"] {
+            assert!(
+                Cli::try_parse_from(["signet", flag, "0"]).is_err(),
+                "{flag}"
+            );
+        }
     }
 
     #[test]

@@ -24,6 +24,16 @@ pub const DEFAULT_KEYGEN_TIMEOUT: &str = "10m";
 pub const DEFAULT_KEYGEN_QUEUE_TIMEOUT: &str = "30s";
 /// Most connections served at once; further ones wait to be accepted.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Most connections one client address may hold open: a sixteenth of the
+/// global cap, so no single client can take every slot.
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 64;
+/// Longest a client may take to send a request head, from connecting (or
+/// from the head's first byte on a kept-alive connection).
+pub const DEFAULT_HEADER_READ_TIMEOUT: &str = "10s";
+/// Longest a kept-alive connection may idle between requests. Longer than
+/// the 60 s idle timeout of common load balancers, so the balancer closes
+/// first and never reuses a connection Signet is closing.
+pub const DEFAULT_IDLE_TIMEOUT: &str = "75s";
 /// Prefix of every Redis key Signet writes.
 pub const DEFAULT_REDIS_KEY_PREFIX: &str = "signet:";
 /// Burst of requests an API key may send at once.
@@ -138,6 +148,14 @@ pub struct Limits {
     pub keygen_timeout: Duration,
     /// Most connections served at once.
     pub max_connections: usize,
+    /// Most connections open from one client address; 0 is no cap (behind a
+    /// load balancer every connection comes from its address).
+    pub max_connections_per_ip: usize,
+    /// Longest from connecting, or from a request's first byte, to its
+    /// complete head; slower connections are closed.
+    pub header_read_timeout: Duration,
+    /// Longest a kept-alive connection may idle between requests.
+    pub idle_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -149,6 +167,10 @@ impl Default for Limits {
             keygen_timeout: parse_duration(DEFAULT_KEYGEN_TIMEOUT)
                 .expect("a valid literal duration"),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
+            header_read_timeout: parse_duration(DEFAULT_HEADER_READ_TIMEOUT)
+                .expect("a valid literal duration"),
+            idle_timeout: parse_duration(DEFAULT_IDLE_TIMEOUT).expect("a valid literal duration"),
         }
     }
 }

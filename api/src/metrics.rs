@@ -51,6 +51,15 @@ fn describe() {
         metrics::Unit::Seconds,
         "Time to generate one RSA key"
     );
+    metrics::describe_gauge!("signet_connections_open", "Client connections open");
+    metrics::describe_counter!(
+        "signet_connections_refused_total",
+        "Client connections closed at once: over their address's cap"
+    );
+    metrics::describe_counter!(
+        "signet_connections_timed_out_total",
+        "Client connections closed for a slow request head or idling"
+    );
     metrics::describe_gauge!("signet_db_pool_size", "Database connections open");
     metrics::describe_gauge!("signet_db_pool_idle", "Database connections idle");
 }

@@ -21,14 +21,15 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
-use crate::config::{Recheck, Settings};
+use crate::config::{Limits, Recheck, Settings};
 use crate::dns::HickoryDns;
 use crate::health::Readiness;
 use crate::keygen::PooledKeyGenerator;
-use crate::limits::CappedListener;
 use crate::metrics::MetricsState;
 use crate::ratelimit::RateLimits;
-use crate::{auth, dialect, docs, health, master_key, metrics, ratelimit, recheck, telemetry};
+use crate::{
+    auth, connections, dialect, docs, health, master_key, metrics, ratelimit, recheck, telemetry,
+};
 
 /// The core and the database it runs on, as the server and the CLI use them.
 pub struct Composition {
@@ -133,7 +134,7 @@ pub struct Application {
     router: Router,
     core: Signet,
     metrics: PrometheusHandle,
-    max_connections: usize,
+    limits: Limits,
     /// The background re-check's leases and settings; `None` when it is off.
     recheck: Option<(Arc<dyn Leases>, Recheck)>,
 }
@@ -160,7 +161,7 @@ impl Application {
             router,
             core,
             metrics,
-            max_connections: settings.limits.max_connections,
+            limits: settings.limits,
             recheck,
         })
     }
@@ -192,16 +193,13 @@ impl Application {
         });
         let addr = self.listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
-        let listener = CappedListener::new(self.listener, self.max_connections);
-        let served = axum::serve(listener, self.router)
-            .with_graceful_shutdown(stop)
-            .await;
+        connections::serve(self.listener, self.router, self.limits, stop).await;
         upkeep.abort();
         if let Some(recheck) = recheck {
             recheck.abort();
         }
         tracing::info!("stopped");
-        served
+        Ok(())
     }
 }
 

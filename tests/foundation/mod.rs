@@ -1,6 +1,7 @@
 //! The foundation: health, auth, limits, observability and docs, over HTTP.
 
 mod auth;
+mod connections;
 mod docs;
 mod echo;
 mod health;

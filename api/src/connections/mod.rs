@@ -1,0 +1,138 @@
+//! The serve loop: accepts connections under a global cap and a per-address
+//! cap, closes connections that wait too long for a request (see
+//! [`deadline`]), and on stop finishes the requests in flight.
+
+mod deadline;
+mod per_ip;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::{GracefulConnection, GracefulShutdown};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tower::ServiceExt as _;
+
+use crate::config::Limits;
+use deadline::{Activity, Deadlined, Timeouts};
+use per_ip::{IpSlot, PerIp};
+
+/// Serves `router` on `listener` until `stop` completes, then waits for the
+/// requests in flight.
+pub async fn serve(
+    mut listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    stop: impl Future<Output = ()>,
+) {
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let per_ip =
+        (limits.max_connections_per_ip > 0).then(|| PerIp::new(limits.max_connections_per_ip));
+    let timeouts = Timeouts {
+        header_read: limits.header_read_timeout,
+        idle: limits.idle_timeout,
+    };
+    // HTTP/1.1 only, as axum::serve served it (axum is built without http2).
+    // `Deadlined` times request
+    // heads and idling itself: hyper's header-read timer also runs while a
+    // connection idles, so it cannot give the two their own limits.
+    let mut builder = http1::Builder::new();
+    builder.header_read_timeout(None);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(stop);
+    loop {
+        let (permit, stream, peer) = tokio::select! {
+            accepted = accept(&mut listener, &permits) => accepted,
+            () = &mut stop => break,
+        };
+        let ip_slot = match &per_ip {
+            Some(per_ip) => match per_ip.admit(peer.ip()) {
+                Some(slot) => Some(slot),
+                None => {
+                    metrics::counter!("signet_connections_refused_total", "reason" => "per_ip")
+                        .increment(1);
+                    tracing::debug!(peer = %peer.ip(), "connection over the per-address cap closed");
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let held = Held::new(permit, ip_slot);
+        let connection = connection(&builder, stream, router.clone(), timeouts);
+        let watched = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = watched.await {
+                tracing::debug!(error = %e, "connection closed");
+            }
+            drop(held);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// Waits for a free slot under the global cap, then for a connection:
+/// beyond the cap, new connections wait in the kernel's backlog.
+async fn accept(
+    listener: &mut TcpListener,
+    permits: &Arc<Semaphore>,
+) -> (OwnedSemaphorePermit, TcpStream, SocketAddr) {
+    let permit = permits
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("the semaphore is never closed");
+    // axum's accept retries on transient errors and backs off on fd exhaustion.
+    let (stream, peer) = axum::serve::Listener::accept(listener).await;
+    (permit, stream, peer)
+}
+
+/// One connection served by `router`, its reads under `timeouts`.
+fn connection(
+    builder: &http1::Builder,
+    stream: TcpStream,
+    router: Router,
+    timeouts: Timeouts,
+) -> impl GracefulConnection<Error = hyper::Error> + Send + 'static {
+    let activity = Arc::new(Activity::default());
+    let io = TokioIo::new(Deadlined::new(stream, activity.clone(), timeouts));
+    let service = service_fn(move |req: Request<Incoming>| {
+        let busy = activity.begin();
+        let router = router.clone();
+        async move {
+            let response = router.oneshot(req).await;
+            drop(busy);
+            response
+        }
+    });
+    builder.serve_connection(io, service)
+}
+
+/// What an open connection holds until it closes: its slots under both caps.
+struct Held {
+    _permit: OwnedSemaphorePermit,
+    _ip_slot: Option<IpSlot>,
+}
+
+impl Held {
+    fn new(permit: OwnedSemaphorePermit, ip_slot: Option<IpSlot>) -> Self {
+        metrics::gauge!("signet_connections_open").increment(1);
+        Self {
+            _permit: permit,
+            _ip_slot: ip_slot,
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        metrics::gauge!("signet_connections_open").decrement(1);
+    }
+}
