@@ -1,6 +1,8 @@
-//! The foundation: health, auth, limits, observability and docs, over HTTP.
+//! The foundation: health, auth, limits, database waits, observability and
+//! docs, over HTTP.
 
 mod auth;
+mod database_waits;
 mod docs;
 mod health;
 mod limits;
