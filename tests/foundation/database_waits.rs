@@ -204,7 +204,7 @@ async fn a_write_waiting_on_the_database_when_the_network_goes_dark_gets_503_and
         let answer = mailgun
             .list_keys(&[("signing_domain", "example.com")])
             .await;
-        (answer.status == 200).then(|| answer.body)
+        (answer.status == 200).then_some(answer.body)
     })
     .await;
     assert_eq!(selectors["items"], json!([]), "nothing half-written");
