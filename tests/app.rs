@@ -14,7 +14,7 @@ use signet_api::dns::DnsSettings;
 use signet_api::{Application, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
 use signet_domain::{MinRsaBits, Signet, TenantName, TenantSettings};
 use signet_testkit::postgres::{postgres_url, POSTGRES_URL_VAR};
-use signet_testkit::FreshPostgres;
+use signet_testkit::{FreshPostgres, TcpProxy};
 use tempfile::TempDir;
 
 use crate::dns_server::TestDns;
@@ -43,6 +43,9 @@ pub struct AppOptions {
     pub configure: Option<fn(&mut Settings)>,
     /// Keep the shared state on this Redis; `None` keeps it in process.
     pub redis: Option<RedisConfig>,
+    /// Reach PostgreSQL through a [`TcpProxy`] the test can break
+    /// ([`TestApp::database_proxy`]).
+    pub database_proxy: bool,
 }
 
 /// A running server and what a test needs to talk to it.
@@ -65,6 +68,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The settings the server was built with, to start more nodes like it.
     pub settings: Settings,
+    /// The proxy between the server and PostgreSQL, if asked for.
+    pub database_proxy: Option<TcpProxy>,
     database: TestDatabase,
 }
 
@@ -92,10 +97,21 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
             }))
         }
     };
+    let database_proxy = match (&database, options.database_proxy) {
+        (_, false) => None,
+        (TestDatabase::Postgres(postgres), true) => {
+            Some(TcpProxy::start(postgres.server_addr().await).await)
+        }
+        (TestDatabase::Sqlite(_), true) => panic!("a database proxy needs PostgreSQL"),
+    };
+    let database_url = match (&database, &database_proxy) {
+        (TestDatabase::Postgres(postgres), Some(proxy)) => postgres.url_via(proxy.addr()),
+        _ => database.url(),
+    };
     let dns = TestDns::start().await;
     let mut settings = Settings {
         listen: "127.0.0.1:0".parse().expect("a valid address"),
-        database_url: SecretString::from(database.url()),
+        database_url: SecretString::from(database_url.clone()),
         master_key: MasterKeySource::Base64(SecretString::from(random_master_key())),
         keygen_concurrency: 2,
         dns: DnsSettings {
@@ -153,8 +169,9 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         client: reqwest::Client::new(),
         dns,
         core,
-        database_url: database.url(),
+        database_url,
         settings,
+        database_proxy,
         database,
     };
     // The socket is bound before `build` returns, so this answers at once.

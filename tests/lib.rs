@@ -5,5 +5,5 @@ pub mod app;
 pub use app::*;
 pub use signet_testkit::postgres::{postgres_url, POSTGRES_URL_VAR};
 pub use signet_testkit::{
-    dns_server, eventually, redis_server, within, PrivateRedis, RedisConfig, TestDns,
+    dns_server, eventually, redis_server, tcp_proxy, within, PrivateRedis, RedisConfig, TestDns,
 };

@@ -10,10 +10,11 @@ use signet_domain::MinRsaBits;
 
 use crate::config::{
     default_keygen_concurrency, parse_duration, Limits, LogFormat, MasterKeySource, RateLimit,
-    Recheck, Settings, DEFAULT_BODY_LIMIT, DEFAULT_DATABASE_URL, DEFAULT_DNS_CACHE_TTL,
-    DEFAULT_DNS_RECHECK_CONCURRENCY, DEFAULT_DNS_RECHECK_INTERVAL, DEFAULT_HEADER_READ_TIMEOUT,
-    DEFAULT_IDLE_TIMEOUT, DEFAULT_KEYGEN_QUEUE_TIMEOUT, DEFAULT_KEYGEN_TIMEOUT, DEFAULT_LISTEN,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_RATE_LIMIT_CAPACITY,
+    Recheck, Settings, DEFAULT_BODY_LIMIT, DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL,
+    DEFAULT_DNS_CACHE_TTL, DEFAULT_DNS_RECHECK_CONCURRENCY, DEFAULT_DNS_RECHECK_INTERVAL,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_KEYGEN_QUEUE_TIMEOUT,
+    DEFAULT_KEYGEN_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_RATE_LIMIT_CAPACITY,
     DEFAULT_RATE_LIMIT_REFILL_PER_SECOND, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REQUEST_TIMEOUT,
 };
 use crate::dns::DnsSettings;
@@ -134,6 +135,10 @@ pub struct ConfigArgs {
     #[arg(long, env = "SIGNET_DATABASE_URL", default_value = DEFAULT_DATABASE_URL,
           hide_env_values = true, global = true)]
     database_url: String,
+    /// Longest a database call may wait (`250ms`, `5s`); longer is 503.
+    #[arg(long, env = "SIGNET_DATABASE_TIMEOUT", default_value = DEFAULT_DATABASE_TIMEOUT,
+          value_parser = positive_duration, global = true)]
+    database_timeout: Duration,
     /// Master key sealing private keys at rest: base64 of 32 bytes.
     #[arg(
         long,
@@ -257,6 +262,7 @@ impl ConfigArgs {
         Settings {
             listen: self.listen,
             database_url: SecretString::from(self.database_url),
+            database_timeout: self.database_timeout,
             master_key,
             previous_master_keys: self.master_key_previous.map(SecretString::from),
             log_format: self.log_format,
@@ -313,19 +319,20 @@ fn min_rsa_bits(s: &str) -> Result<MinRsaBits, String> {
         .ok_or_else(|| format!("`{s}` is not one of 512, 1024 or 2048"))
 }
 
+/// A duration of at least a millisecond: a zero timeout would fail every
+/// call or close every connection.
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d >= Duration::from_millis(1) => Ok(d),
+        _ => Err(format!("`{s}` must be at least 1ms")),
+    }
+}
+
 /// A count of at least one.
 fn positive(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(format!("`{s}` is not a whole number of at least 1")),
-    }
-}
-
-/// A duration longer than zero (a zero timeout would close every connection).
-fn positive_duration(s: &str) -> Result<Duration, String> {
-    match parse_duration(s)? {
-        d if d.is_zero() => Err(format!("`{s}` must be longer than zero")),
-        d => Ok(d),
     }
 }
 
@@ -351,6 +358,18 @@ mod tests {
         assert_eq!(settings.rate_limit, RateLimit::default());
         assert_eq!(settings.dns_recheck, Recheck::default());
         assert_eq!(settings.dns_cache_ttl, Duration::from_secs(60));
+        assert_eq!(settings.database_timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_database_timeout_is_configurable_but_never_zero() {
+        let cli = Cli::try_parse_from(["signet", "--database-timeout", "1500ms"]).unwrap();
+        let settings = cli.config.into_settings();
+        assert_eq!(settings.database_timeout, Duration::from_millis(1500));
+        for bad in ["0", "0ms", "soon"] {
+            let parsed = Cli::try_parse_from(["signet", "--database-timeout", bad]);
+            assert!(parsed.is_err(), "{bad}");
+        }
     }
 
     #[test]

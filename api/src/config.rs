@@ -12,6 +12,8 @@ use crate::dns::DnsSettings;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// A SQLite file in the working directory, created if missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://signet.db?mode=rwc";
+/// Longest any database call may wait: for a connection, a lock or an answer.
+pub const DEFAULT_DATABASE_TIMEOUT: &str = "5s";
 /// Largest request body accepted: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// Longest a request may take, body upload included. Generous, because
@@ -54,6 +56,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// `sqlite://...` or `postgres://...`; may hold a password.
     pub database_url: SecretString,
+    /// Longest a database call may wait before the request gets 503.
+    pub database_timeout: Duration,
     /// Where the master key that seals private keys comes from.
     pub master_key: MasterKeySource,
     /// Retired master keys (comma-separated base64), still used to open what
@@ -90,6 +94,8 @@ impl Default for Settings {
         Self {
             listen: DEFAULT_LISTEN.parse().expect("a valid literal address"),
             database_url: SecretString::from(DEFAULT_DATABASE_URL),
+            database_timeout: parse_duration(DEFAULT_DATABASE_TIMEOUT)
+                .expect("a valid literal duration"),
             master_key: MasterKeySource::LocalFile,
             previous_master_keys: None,
             log_format: LogFormat::Text,

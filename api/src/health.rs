@@ -1,22 +1,19 @@
 //! Liveness and readiness, for load balancers and orchestrators.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
-use signet_domain::Signet;
 use signet_storage::shared::{SharedHealth, SharedState};
-
-/// How long the database may take to answer a readiness ping.
-const PING_TIMEOUT: Duration = Duration::from_secs(3);
+use signet_storage::Storage;
 
 /// What readiness looks at.
 #[derive(Clone)]
 pub struct Readiness {
-    /// The core, whose database is pinged.
-    pub core: Signet,
+    /// The database, probed within its timeout.
+    pub storage: Arc<Storage>,
     /// The shared state, whose Redis (if any) is pinged.
     pub shared: SharedState,
 }
@@ -28,11 +25,12 @@ pub async fn alive() -> Json<Value> {
 
 /// `GET /readyz`: 200 when the database answers: `status` is `ok`, or
 /// `degraded` while a configured Redis is away (the node serves on from
-/// in-process state). 503 with the reason when the database does not answer;
-/// the database's error is logged, not shown, as this endpoint is
-/// unauthenticated.
+/// in-process state). 503 with the reason when the database does not answer,
+/// as soon as the reason is known: a refused connection at once, silence
+/// after the database timeout. The reason is a fixed sentence and the
+/// database's error is logged, not shown, as this endpoint is unauthenticated.
 pub async fn ready(State(readiness): State<Readiness>) -> (StatusCode, Json<Value>) {
-    let (database, shared) = tokio::join!(database(&readiness.core), readiness.shared.check());
+    let (database, shared) = tokio::join!(readiness.storage.probe(), readiness.shared.check());
     // Redis's own error stays in the log: this endpoint is unauthenticated.
     let redis = match shared {
         SharedHealth::Local => "local",
@@ -52,25 +50,11 @@ pub async fn ready(State(readiness): State<Readiness>) -> (StatusCode, Json<Valu
         Err(reason) => {
             let body = json!({
                 "status": "unavailable",
-                "reason": reason,
+                "reason": reason.to_string(),
                 "database": "unavailable",
                 "redis": redis,
             });
             (StatusCode::SERVICE_UNAVAILABLE, Json(body))
-        }
-    }
-}
-
-async fn database(core: &Signet) -> Result<(), &'static str> {
-    match tokio::time::timeout(PING_TIMEOUT, core.ports().tenants.ping()).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "readiness: database ping failed");
-            Err("database is unreachable")
-        }
-        Err(_) => {
-            tracing::warn!("readiness: database ping timed out");
-            Err("database did not answer in time")
         }
     }
 }

@@ -16,7 +16,7 @@ use signet_domain::ports::{DnsLookup, SystemClock};
 use signet_domain::shared_state::Leases;
 use signet_domain::{CoreSettings, Ports, Signet};
 use signet_storage::shared::{RateLimitSettings, SharedHealth, SharedSettings, SharedState};
-use signet_storage::{Storage, StorageError};
+use signet_storage::{Bounded, Storage, StorageError};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -47,9 +47,13 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
         settings.previous_master_keys.as_ref(),
         &settings.database(),
     )?;
-    let storage = Storage::connect(settings.database_url.expose_secret(), keyring)
-        .await
-        .context("cannot open the database")?;
+    let storage = Storage::connect_with_timeout(
+        settings.database_url.expose_secret(),
+        keyring,
+        settings.database_timeout,
+    )
+    .await
+    .context("cannot open the database")?;
     storage
         .migrate()
         .await
@@ -69,10 +73,11 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
 /// DNS records up through `dns`.
 pub async fn compose(settings: &Settings, dns: Arc<dyn DnsLookup>) -> anyhow::Result<Composition> {
     let storage = Arc::new(open_storage(settings).await?);
+    let store = Arc::new(Bounded::new(Storage::clone(&storage), storage.timeout()));
     let ports = Ports {
-        keys: storage.clone(),
-        domains: storage.clone(),
-        tenants: storage.clone(),
+        keys: store.clone(),
+        domains: store.clone(),
+        tenants: store,
         generator: Arc::new(PooledKeyGenerator::new(
             settings.keygen_concurrency,
             settings.keygen_queue_timeout,
@@ -231,7 +236,7 @@ fn router(
         dialects = dialects.layer(from_fn_with_state(limits, ratelimit::enforce));
     }
     let readiness = Readiness {
-        core: core.clone(),
+        storage: storage.clone(),
         shared,
     };
     let operations = Router::new()

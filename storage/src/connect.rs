@@ -17,16 +17,13 @@ use tokio::sync::{Mutex, MutexGuard};
 use crate::errors::{DbResultExt as _, StorageError};
 use crate::sealing::Keyring;
 
-/// How long a statement waits for a locked SQLite file (another process
-/// writing) before failing.
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections in a SQLite pool: readers run in parallel under WAL.
 const SQLITE_POOL_SIZE: u32 = 8;
 /// Connections in a PostgreSQL pool.
 const POSTGRES_POOL_SIZE: u32 = 10;
-/// How long a request waits for a pooled connection before the database
-/// counts as unavailable.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a database call may wait (for a connection, a lock, a locked
+/// SQLite file, an answer) unless configured otherwise.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Arbitrary constant naming the PostgreSQL advisory lock that keeps two
 /// nodes from migrating at once.
 const MIGRATION_LOCK: i64 = 0x5167_6e65_7401;
@@ -45,6 +42,8 @@ struct Inner {
     /// SQLite allows one writer at a time; writers of this process queue here
     /// instead of failing with "database is locked". `None` on PostgreSQL.
     sqlite_writer: Option<Mutex<()>>,
+    /// The bound on each wait for the database.
+    timeout: Duration,
 }
 
 /// How busy the connection pool is.
@@ -59,13 +58,27 @@ pub struct PoolStatus {
 impl Storage {
     /// Opens a database: `sqlite://path/to/file.db?mode=rwc` (a relative
     /// path), `sqlite:///abs/path.db?mode=rwc`, or `postgres://...`. A SQLite
-    /// file is created when missing unless the URL sets a `mode`.
+    /// file is created when missing unless the URL sets a `mode`. Waits are
+    /// bounded by [`DEFAULT_TIMEOUT`].
     pub async fn connect(url: &str, keyring: Keyring) -> Result<Storage, StorageError> {
+        Self::connect_with_timeout(url, keyring, DEFAULT_TIMEOUT).await
+    }
+
+    /// Opens a database whose waits are bounded by `timeout`: for a pooled
+    /// connection, for a locked SQLite file, and on PostgreSQL for each
+    /// statement (`statement_timeout`) and for a client that went quiet in a
+    /// transaction (`idle_in_transaction_session_timeout`, so its locks go).
+    /// Waits on a network that stops answering need [`crate::Bounded`] too.
+    pub async fn connect_with_timeout(
+        url: &str,
+        keyring: Keyring,
+        timeout: Duration,
+    ) -> Result<Storage, StorageError> {
         let mut options = ConnectOptions::new(url);
         options
             .sqlx_logging(false)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_timeout(ACQUIRE_TIMEOUT);
+            .acquire_timeout(timeout)
+            .connect_timeout(timeout);
         let sqlite = if url.starts_with("sqlite:") {
             let create = !url.contains("mode=");
             options
@@ -74,7 +87,7 @@ impl Storage {
                     let o = o
                         .journal_mode(SqliteJournalMode::Wal)
                         .synchronous(SqliteSynchronous::Normal)
-                        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                        .busy_timeout(timeout)
                         .foreign_keys(true);
                     if create {
                         o.create_if_missing(true)
@@ -84,7 +97,15 @@ impl Storage {
                 });
             true
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            options.max_connections(POSTGRES_POOL_SIZE);
+            let millis = timeout.as_millis().max(1).to_string();
+            options
+                .max_connections(POSTGRES_POOL_SIZE)
+                .map_sqlx_postgres_opts(move |o| {
+                    o.options([
+                        ("statement_timeout", millis.as_str()),
+                        ("idle_in_transaction_session_timeout", millis.as_str()),
+                    ])
+                });
             false
         } else {
             return Err(StorageError::UnsupportedUrl);
@@ -97,6 +118,7 @@ impl Storage {
                 db,
                 keyring,
                 sqlite_writer: sqlite.then(|| Mutex::new(())),
+                timeout,
             }),
         })
     }
@@ -108,6 +130,11 @@ impl Storage {
         match db.get_database_backend() {
             DbBackend::Postgres => {
                 let txn = db.begin().await.map_err(StorageError::Migrate)?;
+                // Migrations may outlast the database timeout, and so may
+                // another node's, which the lock waits for.
+                txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+                    .await
+                    .map_err(StorageError::Migrate)?;
                 txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
                     .await
                     .map_err(StorageError::Migrate)?;
@@ -140,6 +167,11 @@ impl Storage {
             size,
             idle: u32::try_from(idle).unwrap_or(u32::MAX),
         }
+    }
+
+    /// The bound on each wait for the database.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
     }
 
     pub(crate) fn db(&self) -> &DatabaseConnection {

@@ -80,8 +80,9 @@ pub(crate) fn translate(e: DbErr) -> Error {
 }
 
 /// Whether the failure is the database's reachability rather than the
-/// statement: pool exhausted or closed, I/O, TLS, a busy SQLite file, or
-/// PostgreSQL's connection, resource and shutdown error classes.
+/// statement: pool exhausted or closed, I/O, TLS, a busy SQLite file,
+/// PostgreSQL's connection, resource and shutdown error classes, or one of its
+/// timeouts.
 fn is_unavailable(e: &DbErr) -> bool {
     let sqlx = match e {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
@@ -102,7 +103,12 @@ fn is_unavailable(e: &DbErr) -> bool {
             let pg_unavailable = db
                 .try_downcast_ref::<sea_orm::SqlxPostgresError>()
                 .is_some()
-                && (code.starts_with("08") || code.starts_with("53") || code.starts_with("57P"));
+                && (code.starts_with("08")
+                    || code.starts_with("53")
+                    || code.starts_with("57P")
+                    // statement_timeout and idle_in_transaction_session_timeout.
+                    || code == "57014"
+                    || code == "25P03");
             sqlite_busy || pg_unavailable
         }
         _ => false,

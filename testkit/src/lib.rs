@@ -1,18 +1,21 @@
 //! Services Signet's tests run against, shared by the black-box tests (the
 //! `tests` crate), the storage tests and the multi-process tests of the
 //! `signet` binary: a real DNS server on loopback, Redis (the configured one,
-//! or a private `redis-server` a test may kill), a fresh PostgreSQL database,
+//! or a private `redis-server` a test may kill), a fresh PostgreSQL database
+//! (behind a TCP proxy that can break the network, if a test wants),
 //! the `signet` binary as a child process, and waiting with a deadline.
 
 pub mod dns_server;
 pub mod postgres;
 pub mod redis_server;
 pub mod signet_process;
+pub mod tcp_proxy;
 pub mod wait;
 
 pub use dns_server::TestDns;
 pub use postgres::FreshPostgres;
 pub use redis_server::{PrivateRedis, RedisConfig};
+pub use tcp_proxy::TcpProxy;
 pub use wait::{eventually, within};
 
 /// Whether the tests run under CI (`CI=true`), where a missing service is a

@@ -2,6 +2,8 @@
 //! `SIGNET_TEST_POSTGRES_URL`, dropped (`WITH (FORCE)`) afterwards. Under
 //! `CI=true` a missing or unreachable server is a failure, never a skip.
 
+use std::net::SocketAddr;
+
 use sea_orm::{ConnectionTrait as _, Database};
 
 use crate::on_ci;
@@ -59,6 +61,22 @@ impl FreshPostgres {
         &self.url
     }
 
+    /// The server's address, to put a proxy in front of it.
+    pub async fn server_addr(&self) -> SocketAddr {
+        let (host, port) = split_authority(&self.url).1;
+        tokio::net::lookup_host((host, port))
+            .await
+            .ok()
+            .and_then(|mut found| found.next())
+            .unwrap_or_else(|| panic!("cannot resolve the PostgreSQL host {host}"))
+    }
+
+    /// The database's URL with `addr` (a proxy) in place of the server.
+    pub fn url_via(&self, addr: SocketAddr) -> String {
+        let (before, _, after) = split_authority(&self.url);
+        format!("{before}{addr}{after}")
+    }
+
     /// Drops the database now, under whatever still uses it, as an outage
     /// would. Failures are reported, not fatal: the server may be gone.
     pub async fn drop_database(&self) {
@@ -102,9 +120,46 @@ fn with_database(url: &str, database: &str) -> String {
     format!("{server}/{database}{query}")
 }
 
+/// A URL as (what precedes the host, (host, port), what follows the port).
+fn split_authority(url: &str) -> (&str, (&str, u16), &str) {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[authority_start..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| authority_start + i);
+    let host_start = url[authority_start..authority_end]
+        .rfind('@')
+        .map_or(authority_start, |i| authority_start + i + 1);
+    let server = &url[host_start..authority_end];
+    let (host, port) = match server.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => (host, port.parse().expect("a port")),
+        _ => (server, 5432),
+    };
+    (
+        &url[..host_start],
+        (host.trim_start_matches('[').trim_end_matches(']'), port),
+        &url[authority_end..],
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{split_authority, with_database};
+
+    #[test]
+    fn the_server_is_found_between_the_user_and_the_database() {
+        assert_eq!(
+            split_authority("postgres://u:p@db.example:6432/x?sslmode=disable"),
+            (
+                "postgres://u:p@",
+                ("db.example", 6432),
+                "/x?sslmode=disable"
+            )
+        );
+        assert_eq!(
+            split_authority("postgres://127.0.0.1/x"),
+            ("postgres://", ("127.0.0.1", 5432), "/x")
+        );
+    }
 
     #[test]
     fn the_database_replaces_the_path_and_the_query_stays() {

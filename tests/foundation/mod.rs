@@ -1,7 +1,9 @@
-//! The foundation: health, auth, limits, observability and docs, over HTTP.
+//! The foundation: health, auth, limits, database waits, observability and
+//! docs, over HTTP.
 
 mod auth;
 mod connections;
+mod database_waits;
 mod docs;
 mod echo;
 mod health;

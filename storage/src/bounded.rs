@@ -1,0 +1,209 @@
+//! The store ports with a deadline on every call. The pool's acquire timeout
+//! and PostgreSQL's `statement_timeout` bound waits the database knows of;
+//! only a client-side deadline bounds a network that stops answering, where
+//! no error ever arrives.
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use signet_domain::ports::{DomainStore, KeyChange, KeyStore, NewKey, TenantStore};
+use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo};
+use signet_domain::{
+    ApiKeyId, DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, Error, KeyFilter, KeyId,
+    KeyQuery, PrivateKey, Result, Selector, SendingDomain, Tenant, TenantId, TenantName,
+    TenantSettings,
+};
+
+/// Wraps a store so that each call answers within `limit`, or fails with
+/// `Unavailable` (a 503 in either dialect). A call cut short drops its
+/// transaction, which rolls back: a write is applied whole or not at all,
+/// though when the deadline falls during the commit itself the caller cannot
+/// know which.
+#[derive(Debug, Clone)]
+pub struct Bounded<S> {
+    inner: S,
+    limit: Duration,
+}
+
+impl<S> Bounded<S> {
+    /// Bounds every call of `inner` by `limit`.
+    pub fn new(inner: S, limit: Duration) -> Self {
+        Self { inner, limit }
+    }
+
+    async fn within<T>(&self, call: impl Future<Output = Result<T>> + Send) -> Result<T> {
+        match tokio::time::timeout(self.limit, call).await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::warn!(limit = ?self.limit, "database call timed out");
+                Err(Error::Unavailable(format!(
+                    "database did not answer within {:?}",
+                    self.limit
+                )))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl<S: KeyStore> KeyStore for Bounded<S> {
+    async fn insert_key(&self, tenant: TenantId, key: NewKey) -> Result<DkimKey> {
+        self.within(self.inner.insert_key(tenant, key)).await
+    }
+
+    async fn get_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<DkimKey>> {
+        self.within(self.inner.get_key(tenant, id)).await
+    }
+
+    async fn find_key(
+        &self,
+        tenant: TenantId,
+        domain: &DomainName,
+        selector: &Selector,
+    ) -> Result<Option<DkimKey>> {
+        self.within(self.inner.find_key(tenant, domain, selector))
+            .await
+    }
+
+    async fn list_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<Vec<DkimKey>> {
+        self.within(self.inner.list_keys(tenant, query)).await
+    }
+
+    async fn count_keys(&self, tenant: TenantId, filter: &KeyFilter) -> Result<u64> {
+        self.within(self.inner.count_keys(tenant, filter)).await
+    }
+
+    async fn update_key(&self, tenant: TenantId, id: KeyId, change: KeyChange) -> Result<DkimKey> {
+        self.within(self.inner.update_key(tenant, id, change)).await
+    }
+
+    async fn delete_key(&self, tenant: TenantId, id: KeyId, rule: DeleteRule) -> Result<bool> {
+        self.within(self.inner.delete_key(tenant, id, rule)).await
+    }
+
+    async fn record_dns_check(
+        &self,
+        tenant: TenantId,
+        id: KeyId,
+        looked_up: &DnsRecord,
+        check: DnsCheck,
+    ) -> Result<Option<DkimKey>> {
+        self.within(self.inner.record_dns_check(tenant, id, looked_up, check))
+            .await
+    }
+
+    async fn delete_domain_keys(&self, tenant: TenantId, domain: &DomainName) -> Result<u64> {
+        self.within(self.inner.delete_domain_keys(tenant, domain))
+            .await
+    }
+
+    async fn private_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<PrivateKey>> {
+        self.within(self.inner.private_key(tenant, id)).await
+    }
+
+    async fn keys_due_for_check(
+        &self,
+        checked_before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(TenantId, KeyId)>> {
+        self.within(self.inner.keys_due_for_check(checked_before, limit))
+            .await
+    }
+}
+
+#[async_trait]
+impl<S: DomainStore> DomainStore for Bounded<S> {
+    async fn insert_domain(&self, tenant: TenantId, domain: &SendingDomain) -> Result<()> {
+        self.within(self.inner.insert_domain(tenant, domain)).await
+    }
+
+    async fn get_domain(
+        &self,
+        tenant: TenantId,
+        name: &DomainName,
+    ) -> Result<Option<SendingDomain>> {
+        self.within(self.inner.get_domain(tenant, name)).await
+    }
+
+    async fn list_domains(
+        &self,
+        tenant: TenantId,
+        after: Option<&DomainName>,
+        limit: u64,
+    ) -> Result<Vec<SendingDomain>> {
+        self.within(self.inner.list_domains(tenant, after, limit))
+            .await
+    }
+
+    async fn set_authority(
+        &self,
+        tenant: TenantId,
+        name: &DomainName,
+        authority: &DomainName,
+    ) -> Result<()> {
+        self.within(self.inner.set_authority(tenant, name, authority))
+            .await
+    }
+
+    async fn reset_delegations(&self, tenant: TenantId, authority: &DomainName) -> Result<()> {
+        self.within(self.inner.reset_delegations(tenant, authority))
+            .await
+    }
+
+    async fn delete_domain(&self, tenant: TenantId, name: &DomainName) -> Result<bool> {
+        self.within(self.inner.delete_domain(tenant, name)).await
+    }
+}
+
+#[async_trait]
+impl<S: TenantStore> TenantStore for Bounded<S> {
+    async fn create_tenant(&self, name: &TenantName, now: DateTime<Utc>) -> Result<Tenant> {
+        self.within(self.inner.create_tenant(name, now)).await
+    }
+
+    async fn find_tenant(&self, name: &TenantName) -> Result<Option<Tenant>> {
+        self.within(self.inner.find_tenant(name)).await
+    }
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+        self.within(self.inner.list_tenants()).await
+    }
+
+    async fn update_settings(&self, tenant: TenantId, settings: TenantSettings) -> Result<Tenant> {
+        self.within(self.inner.update_settings(tenant, settings))
+            .await
+    }
+
+    async fn add_api_key(
+        &self,
+        tenant: TenantId,
+        hash: &ApiKeyHash,
+        now: DateTime<Utc>,
+    ) -> Result<ApiKeyId> {
+        self.within(self.inner.add_api_key(tenant, hash, now)).await
+    }
+
+    async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKeyInfo>> {
+        self.within(self.inner.list_api_keys(tenant)).await
+    }
+
+    async fn revoke_api_key(
+        &self,
+        tenant: TenantId,
+        id: ApiKeyId,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.within(self.inner.revoke_api_key(tenant, id, now))
+            .await
+    }
+
+    async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<Tenant>> {
+        self.within(self.inner.tenant_by_api_key(hash)).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.within(self.inner.ping()).await
+    }
+}
