@@ -258,6 +258,8 @@ pub fn backends() -> Vec<Backend> {
     let mut all = vec![Backend::Sqlite];
     if postgres_url().is_some() {
         all.push(Backend::Postgres);
+    } else {
+        crate::skip(&format!("{POSTGRES_URL_VAR} is not set: SQLite only"));
     }
     all
 }

@@ -1,5 +1,7 @@
 //! The two dialects' OpenAPI documents and a Swagger UI listing both.
 
+use axum::response::Redirect;
+use axum::routing::get;
 use axum::Router;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::OpenApi;
@@ -8,9 +10,10 @@ use utoipa_swagger_ui::{SwaggerUi, Url};
 /// Name of the security scheme added to documents that declare none.
 const BASIC_AUTH: &str = "basicAuth";
 
-/// `/openapi/mailgun.json`, `/openapi/greenarrow.json` and the UI at `/docs`.
+/// `/openapi/mailgun.json`, `/openapi/greenarrow.json` and the UI at `/docs`,
+/// where `/` also leads: a person opening the bare address finds the API.
 pub fn router(mailgun: OpenApi, greenarrow: OpenApi) -> Router {
-    SwaggerUi::new("/docs")
+    let ui: Router = SwaggerUi::new("/docs")
         .url(
             Url::with_primary("Mailgun dialect", "/openapi/mailgun.json", true),
             complete(mailgun, "Signet: Mailgun dialect"),
@@ -19,7 +22,8 @@ pub fn router(mailgun: OpenApi, greenarrow: OpenApi) -> Router {
             Url::new("GreenArrow dialect", "/openapi/greenarrow.json"),
             complete(greenarrow, "Signet: GreenArrow dialect"),
         )
-        .into()
+        .into();
+    ui.route("/", get(|| async { Redirect::temporary("/docs") }))
 }
 
 /// Fills in what a dialect left out: a title, and HTTP Basic auth (the API

@@ -1,17 +1,14 @@
 //! GreenArrow's `default_for_domain` is the key a Mailgun domain signs with.
 
 use serde_json::json;
+use signet_tests::dialect::greenarrow::id_of;
+use signet_tests::fixtures::keys;
 use signet_tests::spawn_app;
-
-use crate::greenarrow::fixtures::keys;
-use crate::greenarrow::support::{id_of, Ga};
-
-use super::mailgun::Mailgun;
 
 #[tokio::test]
 async fn the_default_set_through_greenarrow_is_the_domains_signing_key_in_mailgun() {
     let app = spawn_app().await;
-    let (mg, ga) = (Mailgun::new(&app), Ga::new(&app));
+    let (mg, ga) = (app.mailgun(), app.greenarrow());
     let registered = mg.create_domain("example.com", "first").await;
     assert_eq!(registered.status, 200, "{}", registered.body);
     let records = mg.domain_dkim_records("example.com").await;

@@ -1,17 +1,14 @@
 //! Keys made, renamed and deleted in one dialect, seen in the other.
 
 use serde_json::json;
+use signet_tests::dialect::greenarrow::{id_of, GreenArrow};
+use signet_tests::fixtures::keys;
 use signet_tests::spawn_app;
-
-use crate::greenarrow::fixtures::keys;
-use crate::greenarrow::support::{id_of, Ga};
-
-use super::mailgun::Mailgun;
 
 const SELECTOR_TAKEN: &str = "selector must be unique (case-insensitive) among all DKIM Keys with the same (case-insensitive) domain";
 
 /// The GreenArrow list's items for `domain`.
-async fn listed(ga: &Ga<'_>, domain: &str) -> Vec<serde_json::Value> {
+async fn listed(ga: &GreenArrow<'_>, domain: &str) -> Vec<serde_json::Value> {
     ga.list(&format!("domain={domain}&per_page=2000"))
         .await
         .ok()["dkim_keys"]
@@ -23,7 +20,7 @@ async fn listed(ga: &Ga<'_>, domain: &str) -> Vec<serde_json::Value> {
 #[tokio::test]
 async fn a_key_created_through_mailgun_is_listed_by_greenarrow_with_its_id() {
     let app = spawn_app().await;
-    let (mg, ga) = (Mailgun::new(&app), Ga::new(&app));
+    let (mg, ga) = (app.mailgun(), app.greenarrow());
     let created = mg.create_key("example.com", "mg1").await;
     assert_eq!(created.status, 200, "{}", created.body);
     let value = created.body["dns_record"]["value"]
@@ -51,7 +48,7 @@ async fn a_key_created_through_mailgun_is_listed_by_greenarrow_with_its_id() {
 #[tokio::test]
 async fn a_selector_renamed_through_greenarrow_is_renamed_in_mailgun() {
     let app = spawn_app().await;
-    let (mg, ga) = (Mailgun::new(&app), Ga::new(&app));
+    let (mg, ga) = (app.mailgun(), app.greenarrow());
     assert_eq!(mg.create_key("example.com", "old").await.status, 200);
     let id = id_of(&listed(&ga, "example.com").await[0]);
     let renamed = ga.update(id, json!({ "selector": "Renamed" })).await.ok();
@@ -73,7 +70,7 @@ async fn a_selector_renamed_through_greenarrow_is_renamed_in_mailgun() {
 #[tokio::test]
 async fn a_key_deleted_in_greenarrow_is_gone_from_mailgun() {
     let app = spawn_app().await;
-    let (mg, ga) = (Mailgun::new(&app), Ga::new(&app));
+    let (mg, ga) = (app.mailgun(), app.greenarrow());
     assert_eq!(mg.create_key("example.com", "mg1").await.status, 200);
     assert_eq!(mg.create_key("example.com", "mg2").await.status, 200);
     let first = listed(&ga, "example.com").await[0].clone();
@@ -94,7 +91,7 @@ async fn a_key_deleted_in_greenarrow_is_gone_from_mailgun() {
 #[tokio::test]
 async fn a_key_deleted_in_mailgun_is_gone_from_greenarrow() {
     let app = spawn_app().await;
-    let (mg, ga) = (Mailgun::new(&app), Ga::new(&app));
+    let (mg, ga) = (app.mailgun(), app.greenarrow());
     let pems = keys().await;
     // Keys made through GreenArrow are active; two, so Mailgun may delete one.
     let doomed = ga.import("example.com", "ga1", &pems[0].pkcs1).await;
@@ -114,7 +111,7 @@ async fn a_key_deleted_in_mailgun_is_gone_from_greenarrow() {
 #[tokio::test]
 async fn a_selector_is_unique_across_dialects() {
     let app = spawn_app().await;
-    let (mg, ga) = (Mailgun::new(&app), Ga::new(&app));
+    let (mg, ga) = (app.mailgun(), app.greenarrow());
     let pem = &keys().await[0].pkcs1;
 
     assert_eq!(mg.create_key("example.com", "shared").await.status, 200);

@@ -3,5 +3,4 @@
 
 mod domains;
 mod keys;
-mod mailgun;
 mod weak_keys;

@@ -3,12 +3,9 @@
 //! GreenArrow PUT cannot downgrade a key made through Mailgun.
 
 use serde_json::{json, Value};
+use signet_tests::dialect::greenarrow::{id_of, spawn_full_range};
+use signet_tests::fixtures::{keys, small_key};
 use signet_tests::{spawn_app, spawn_app_with, AppOptions};
-
-use crate::greenarrow::fixtures::{keys, small_key};
-use crate::greenarrow::support::{id_of, spawn_full_range, Ga};
-
-use super::mailgun::Mailgun;
 
 const BITS_BELOW_1024: &str =
     "key.bits must be greater than or equal to 1024 for this account (min_rsa_bits)";
@@ -26,7 +23,7 @@ fn import(selector: &str, pem: &str) -> Value {
 #[tokio::test]
 async fn by_default_greenarrow_neither_generates_nor_imports_512_bit_keys() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let small = small_key().await;
     assert_eq!(
         ga.create(generate("s1", 512)).await.validation_failed(),
@@ -51,7 +48,7 @@ async fn by_default_greenarrow_neither_generates_nor_imports_512_bit_keys() {
 #[tokio::test]
 async fn a_greenarrow_put_cannot_downgrade_a_key_made_through_mailgun() {
     let app = spawn_app().await;
-    let (mg, ga) = (Mailgun::new(&app), Ga::new(&app));
+    let (mg, ga) = (app.mailgun(), app.greenarrow());
     let created = mg.create_key("example.com", "mg1").await;
     assert_eq!(created.status, 200, "{}", created.body);
     let listed = ga.list("domain=example.com").await.ok();
@@ -75,7 +72,7 @@ async fn a_greenarrow_put_cannot_downgrade_a_key_made_through_mailgun() {
 #[tokio::test]
 async fn a_tenant_that_lowers_its_minimum_to_512_gets_greenarrows_full_range() {
     let app = spawn_full_range().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let small = small_key().await;
     let generated = ga.create_ok(generate("gen", 512)).await;
     assert_eq!(generated["key"]["bits"], 512);
@@ -95,7 +92,7 @@ async fn a_minimum_of_2048_refuses_1024_bit_keys_in_both_dialects() {
         ..AppOptions::default()
     })
     .await;
-    let (mg, ga) = (Mailgun::new(&app), Ga::new(&app));
+    let (mg, ga) = (app.mailgun(), app.greenarrow());
     let pem = &keys().await[0];
 
     let generated = mg.create_key("example.com", "s1").await;

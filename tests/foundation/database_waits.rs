@@ -10,12 +10,12 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait as _, Database, DbBackend, Statement, TransactionTrait as _};
 use serde_json::{json, Value};
 use signet_api::Settings;
+use signet_tests::dialect::greenarrow::KEYS;
+use signet_tests::skip;
 use signet_tests::tcp_proxy::Mode;
 use signet_tests::{eventually, postgres_url, spawn_app_with, AppOptions, Backend, TestApp};
 
 use super::{assert_greenarrow_error, assert_mailgun_error};
-use crate::greenarrow::support::{Ga, KEYS};
-use crate::mailgun::support::Mailgun;
 
 /// The database timeout the apps here run with.
 const TIMEOUT: Duration = Duration::from_secs(1);
@@ -33,7 +33,7 @@ fn short_database_timeout(settings: &mut Settings) {
 /// PostgreSQL outside CI.
 async fn proxied_app() -> Option<TestApp> {
     if postgres_url().is_none() {
-        eprintln!("skipped: needs PostgreSQL");
+        skip("needs PostgreSQL (SIGNET_TEST_POSTGRES_URL)");
         return None;
     }
     let app = spawn_app_with(AppOptions {
@@ -91,8 +91,8 @@ async fn a_blackholed_database_gets_503s_in_both_dialects_within_the_timeout_the
     let Some(app) = proxied_app().await else {
         return;
     };
-    let mailgun = Mailgun::new(&app);
-    let ga = Ga::new(&app);
+    let mailgun = app.mailgun();
+    let ga = app.greenarrow();
     mailgun
         .create_key("example.com", "before")
         .await
@@ -158,7 +158,7 @@ async fn a_write_waiting_on_the_database_when_the_network_goes_dark_gets_503_and
     let Some(app) = proxied_app().await else {
         return;
     };
-    let mailgun = Mailgun::new(&app);
+    let mailgun = app.mailgun();
     // Through the proxy too: this lock holds the key create at its insert.
     let locker = Database::connect(app.database_url.as_str()).await.unwrap();
     let watcher = Database::connect(app.database_url.as_str()).await.unwrap();

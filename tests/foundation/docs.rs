@@ -52,6 +52,22 @@ async fn the_docs_page_lists_both_documents() {
 }
 
 #[tokio::test]
+async fn the_root_redirects_to_the_docs_page() {
+    let app = spawn_app().await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let root = no_redirects.get(app.url("/")).send().await.unwrap();
+    assert_eq!(root.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(root.headers()["location"], "/docs");
+
+    let followed = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(followed.status(), StatusCode::OK);
+    assert!(followed.text().await.unwrap().contains("swagger-ui"));
+}
+
+#[tokio::test]
 async fn unknown_routes_are_404_in_the_dialect_of_their_path() {
     let app = spawn_app().await;
     let mailgun = app.get("/v9/nothing/here").send().await.unwrap();

@@ -6,9 +6,8 @@ use reqwest::header::CONTENT_TYPE;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Value};
+use signet_tests::fixtures::keys;
 use signet_tests::{spawn_app, TestApp};
-
-use crate::mailgun::support::pems;
 
 /// The smallest piece of a PEM line an answer may not contain.
 const PIECE: usize = 24;
@@ -82,7 +81,7 @@ const GA_KEYS: &str = "/ga/api/v3/eng/dkim_keys";
 #[tokio::test]
 async fn greenarrow_json_errors_never_repeat_a_private_key() {
     let app = spawn_app().await;
-    let pem = pems().await.0.pkcs1.as_str();
+    let pem = keys().await[0].pkcs1.as_str();
     let secrets = secrets(pem);
     let id = import(&app, pem).await;
     let valid = json!({ "domain": "example.com", "selector": "s2", "key": { "bits": 1024 } });
@@ -174,7 +173,7 @@ async fn greenarrow_json_errors_never_repeat_a_private_key() {
 #[tokio::test]
 async fn greenarrow_paths_and_queries_never_repeat_a_private_key() {
     let app = spawn_app().await;
-    let pem = pems().await.0.pkcs1.as_str();
+    let pem = keys().await[0].pkcs1.as_str();
     let secrets = secrets(pem);
     let (spread, segment) = (in_path(pem), in_segment(pem));
     for (method, path, status) in [
@@ -206,7 +205,7 @@ async fn greenarrow_paths_and_queries_never_repeat_a_private_key() {
 #[tokio::test]
 async fn mailgun_errors_never_repeat_a_private_key() {
     let app = spawn_app().await;
-    let pem = pems().await.0.pkcs1.as_str();
+    let pem = keys().await[0].pkcs1.as_str();
     let secrets = secrets(pem);
     for field in ["signing_domain", "selector", "bits"] {
         let mut params = vec![

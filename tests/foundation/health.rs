@@ -2,6 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::Value;
+use signet_tests::skip;
 use signet_tests::{backends, postgres_url, spawn_app, spawn_app_with, AppOptions, Backend};
 
 #[tokio::test]
@@ -35,7 +36,7 @@ async fn readyz_is_200_when_the_database_answers() {
 #[tokio::test]
 async fn readyz_is_503_with_a_reason_when_the_database_is_gone() {
     if postgres_url().is_none() {
-        eprintln!("skipped: needs PostgreSQL");
+        skip("needs PostgreSQL (SIGNET_TEST_POSTGRES_URL)");
         return;
     }
     let app = spawn_app_with(AppOptions {

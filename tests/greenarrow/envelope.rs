@@ -4,15 +4,15 @@
 use reqwest::header::{ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::Method;
 use serde_json::json;
+use signet_tests::dialect::greenarrow::KEYS;
+use signet_tests::dialect::send;
+use signet_tests::fixtures::keys;
 use signet_tests::spawn_app;
-
-use super::fixtures::keys;
-use super::support::{send, Ga, KEYS};
 
 #[tokio::test]
 async fn malformed_json_is_an_invalid_request() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let id = ga.import("example.com", "s1", &keys().await[0].pkcs1).await;
     for body in [
         "{",
@@ -38,7 +38,7 @@ async fn malformed_json_is_an_invalid_request() {
 #[tokio::test]
 async fn wrong_types_and_unknown_fields_are_invalid_requests() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     for fields in [
         json!({ "domain": "example.com", "selector": "s1", "key": { "bits": "1024" } }),
         json!({ "domain": "example.com", "selector": "s1", "key": { "bits": 1024.5 } }),
@@ -70,7 +70,7 @@ async fn wrong_types_and_unknown_fields_are_invalid_requests() {
 #[tokio::test]
 async fn a_body_not_sent_as_json_is_refused_in_the_envelope() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let body = json!({ "dkim_key": { "domain": "example.com", "selector": "s1", "key": { "bits": 1024 } } });
     for content_type in [
         Some("text/plain"),
@@ -94,7 +94,7 @@ async fn a_body_not_sent_as_json_is_refused_in_the_envelope() {
 #[tokio::test]
 async fn unknown_routes_under_the_prefix_are_not_found() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     for path in [
         "/ga/api/v3/eng",
         "/ga/api/v3/eng/",
@@ -113,7 +113,7 @@ async fn unknown_routes_under_the_prefix_are_not_found() {
 #[tokio::test]
 async fn a_wrong_method_is_refused_in_the_envelope_with_allow() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     for (method, path, allowed) in [
         (
             Method::PATCH,
@@ -197,7 +197,7 @@ async fn a_bearer_token_works_like_basic_credentials() {
 #[tokio::test]
 async fn a_body_over_the_limit_is_refused_in_the_envelope() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let huge = format!(
         "{{\"dkim_key\": {{\"domain\": \"example.com\", \"selector\": \"{}\"}}}}",
         "s".repeat(2 * 1024 * 1024)

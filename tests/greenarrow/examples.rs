@@ -4,10 +4,10 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
+use signet_tests::dialect::greenarrow::{assert_record_shape, keys_of, KEYS};
+use signet_tests::dialect::send;
+use signet_tests::fixtures::{keys, TOY_KEY_1, TOY_KEY_2};
 use signet_tests::{spawn_app, spawn_app_with, AppOptions, TestApp};
-
-use super::fixtures::{keys, TOY_KEY_1, TOY_KEY_2};
-use super::support::{assert_record_shape, keys_of, send, Ga, KEYS};
 
 #[tokio::test]
 async fn the_pages_examples_replay_with_private_keys_exported() {
@@ -33,7 +33,7 @@ const LISTED: [(&str, &str, bool); 3] = [
 ];
 
 async fn replay(app: &TestApp, private: bool) {
-    let ga = Ga::new(app);
+    let ga = app.greenarrow();
     let pems = keys().await;
 
     // The keys behind "Get a List": first as the toy keys, which must fail.

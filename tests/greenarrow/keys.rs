@@ -6,15 +6,17 @@ use rsa::pkcs8::DecodePublicKey as _;
 use rsa::traits::PublicKeyParts as _;
 use rsa::RsaPublicKey;
 use serde_json::json;
+use signet_tests::dialect::greenarrow::{
+    assert_record_shape, id_of, keys_of, spawn_full_range, GreenArrow, KEYS,
+};
+use signet_tests::dialect::send;
+use signet_tests::fixtures::{keys, small_key};
 use signet_tests::spawn_app;
-
-use super::fixtures::{keys, small_key};
-use super::support::{assert_record_shape, id_of, keys_of, spawn_full_range, Ga};
 
 #[tokio::test]
 async fn a_key_generated_from_bits_is_a_real_rsa_key_of_that_size() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let record = ga
         .create_ok(
             json!({ "domain": "My-Domain.COM", "selector": "Gen1", "key": { "bits": 1024 } }),
@@ -39,7 +41,7 @@ async fn a_key_generated_from_bits_is_a_real_rsa_key_of_that_size() {
 #[tokio::test]
 async fn a_key_imports_from_pkcs1_or_pkcs8_and_reports_its_size() {
     let app = spawn_full_range().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let pems = keys().await;
     let small = small_key().await;
     for (selector, pem, public, bits) in [
@@ -61,7 +63,7 @@ async fn a_key_imports_from_pkcs1_or_pkcs8_and_reports_its_size() {
 #[tokio::test]
 async fn a_key_reads_back_as_it_was_created() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let created = ga
         .create_ok(json!({
             "domain": "example.com", "selector": "s1", "default_for_domain": true,
@@ -77,7 +79,7 @@ async fn a_key_reads_back_as_it_was_created() {
 #[tokio::test]
 async fn unknown_or_malformed_ids_are_not_found() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let id = ga.import("example.com", "s1", &keys().await[0].pkcs1).await;
     for missing in [id + 1, 0, -1] {
         let messages = ga.get(missing).await.error(404, "not_found");
@@ -88,8 +90,8 @@ async fn unknown_or_malformed_ids_are_not_found() {
         ga.delete(missing).await.error(404, "not_found");
     }
     for path in ["abc", "1.5", "99999999999999999999999"] {
-        let url = format!("{}/{path}", super::support::KEYS);
-        let reply = super::support::send(ga.request(reqwest::Method::GET, &url)).await;
+        let url = format!("{}/{path}", KEYS);
+        let reply = send(ga.request(reqwest::Method::GET, &url)).await;
         reply.error(404, "not_found");
     }
 }
@@ -97,7 +99,7 @@ async fn unknown_or_malformed_ids_are_not_found() {
 #[tokio::test]
 async fn an_update_changes_only_the_fields_given() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let pems = keys().await;
     let id = ga.import("example.com", "s1", &pems[0].pkcs1).await;
 
@@ -145,7 +147,7 @@ async fn an_update_changes_only_the_fields_given() {
 #[tokio::test]
 async fn a_deleted_key_is_gone() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let pems = keys().await;
     let first = ga.import("example.com", "s1", &pems[0].pkcs1).await;
     let second = ga.import("example.com", "s2", &pems[1].pkcs1).await;
@@ -160,7 +162,7 @@ async fn a_deleted_key_is_gone() {
 #[tokio::test]
 async fn default_for_domain_is_held_by_at_most_one_key_of_a_domain() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let pem = &keys().await[0].pkcs1;
     let create = |domain: &str, selector: &str, default: bool| json!({ "domain": domain, "selector": selector, "default_for_domain": default, "key": { "private": pem } });
     let a = id_of(&ga.create_ok(create("example.com", "a", true)).await);
@@ -194,7 +196,7 @@ async fn default_for_domain_is_held_by_at_most_one_key_of_a_domain() {
 }
 
 /// The `default_for_domain` flags of these keys, as the list shows them.
-async fn defaults(ga: &Ga<'_>, ids: &[i64]) -> Vec<bool> {
+async fn defaults(ga: &GreenArrow<'_>, ids: &[i64]) -> Vec<bool> {
     let list = ga.list("per_page=2000").await.ok();
     let items = list["dkim_keys"].as_array().unwrap();
     ids.iter()
@@ -208,7 +210,7 @@ async fn defaults(ga: &Ga<'_>, ids: &[i64]) -> Vec<bool> {
 #[tokio::test]
 async fn a_key_created_through_greenarrow_is_active() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let id = ga.import("example.com", "s1", &keys().await[0].pkcs1).await;
     let tenant = app
         .core

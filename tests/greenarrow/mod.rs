@@ -4,10 +4,8 @@
 
 mod envelope;
 mod examples;
-pub(crate) mod fixtures;
 mod keys;
 mod openapi;
 mod pagination;
 mod privacy;
-pub(crate) mod support;
 mod validation;

@@ -2,18 +2,18 @@
 //! valid while keys come and go.
 
 use serde_json::{json, Value};
+use signet_tests::dialect::greenarrow::{id_of, GreenArrow};
+use signet_tests::fixtures::keys;
+use signet_tests::skip;
 use signet_tests::{
     postgres_url, spawn_app, spawn_app_with, AppOptions, Backend, TestApp, POSTGRES_URL_VAR,
 };
-
-use super::fixtures::keys;
-use super::support::{id_of, Ga};
 
 /// An app on `backend`; `None` for PostgreSQL when no server is configured
 /// outside CI (in CI, [`postgres_url`] fails the test instead).
 async fn app_on(backend: Backend) -> Option<TestApp> {
     if backend == Backend::Postgres && postgres_url().is_none() {
-        eprintln!("{POSTGRES_URL_VAR} is not set: skipping the PostgreSQL run");
+        skip(&format!("{POSTGRES_URL_VAR} is not set: no PostgreSQL run"));
         return None;
     }
     let options = AppOptions {
@@ -24,7 +24,7 @@ async fn app_on(backend: Backend) -> Option<TestApp> {
 }
 
 /// Imports `n` keys as `s0..` on `domain`; returns their ids.
-async fn fill(ga: &Ga<'_>, domain: &str, n: usize) -> Vec<i64> {
+async fn fill(ga: &GreenArrow<'_>, domain: &str, n: usize) -> Vec<i64> {
     let pem = &keys().await[0].pkcs1;
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
@@ -49,7 +49,7 @@ fn token(data: &Value) -> Option<String> {
 }
 
 /// Follows tokens from `first_query` to the end; returns each page's data.
-async fn walk(ga: &Ga<'_>, first_query: &str) -> Vec<Value> {
+async fn walk(ga: &GreenArrow<'_>, first_query: &str) -> Vec<Value> {
     let mut pages = vec![ga.list(first_query).await.ok()];
     while let Some(next) = token(pages.last().unwrap()) {
         pages.push(ga.list(&format!("page_token={next}")).await.ok());
@@ -62,7 +62,7 @@ async fn pages_by_number(backend: Backend) {
     let Some(app) = app_on(backend).await else {
         return;
     };
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let ids = fill(&ga, "example.com", 7).await;
     let mut seen = Vec::new();
     for (page, expected_len, has_next) in [(0, 3, true), (1, 3, true), (2, 1, false)] {
@@ -113,7 +113,7 @@ async fn pages_by_token(backend: Backend) {
     let Some(app) = app_on(backend).await else {
         return;
     };
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let ids = fill(&ga, "example.com", 7).await;
     let pages = walk(&ga, "per_page=2").await;
     let numbers: Vec<&Value> = pages.iter().map(|p| &p["pagination"]["page"]).collect();
@@ -137,7 +137,7 @@ async fn a_token_survives_inserts_and_deletes(backend: Backend) {
     let Some(app) = app_on(backend).await else {
         return;
     };
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let ids = fill(&ga, "example.com", 8).await;
     let first = ga.list("per_page=3").await.ok();
     assert_eq!(page_ids(&first), ids[..3]);
@@ -174,7 +174,7 @@ async fn the_domain_filter_ignores_case_and_follows_tokens(backend: Backend) {
     let Some(app) = app_on(backend).await else {
         return;
     };
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let pem = &keys().await[0].pkcs1;
     let mut wanted = Vec::new();
     for i in 0..5 {
@@ -252,7 +252,7 @@ async fn the_domain_filter_ignores_case_and_follows_tokens_on_postgres() {
 #[tokio::test]
 async fn the_default_page_is_a_hundred_and_per_page_goes_to_2000() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let ids = fill(&ga, "example.com", 3).await;
     let data = ga.list("").await.ok();
     assert_eq!(data["pagination"]["per_page"], 100);
@@ -267,7 +267,7 @@ async fn the_default_page_is_a_hundred_and_per_page_goes_to_2000() {
 #[tokio::test]
 async fn bad_list_parameters_are_refused_in_the_envelope() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     fill(&ga, "example.com", 3).await;
     let messages = ga
         .list("per_page=2001")

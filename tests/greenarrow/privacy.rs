@@ -6,16 +6,16 @@ use rsa::pkcs8::EncodePublicKey as _;
 use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use signet_domain::TenantSettings;
+use signet_tests::dialect::greenarrow::{assert_record_shape, id_of, GreenArrow};
+use signet_tests::dialect::Reply;
+use signet_tests::fixtures::keys;
 use signet_tests::{spawn_app, spawn_app_with, AppOptions};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
-use super::fixtures::keys;
-use super::support::{assert_record_shape, id_of, Ga, Reply};
-
 /// Every key-bearing answer for a fresh key: create, get, update.
-async fn answers(ga: &Ga<'_>, pem: &str) -> Vec<Reply> {
+async fn answers(ga: &GreenArrow<'_>, pem: &str) -> Vec<Reply> {
     let created = ga
         .create(json!({ "domain": "example.com", "selector": "s1", "key": { "private": pem } }))
         .await;
@@ -30,7 +30,7 @@ async fn answers(ga: &Ga<'_>, pem: &str) -> Vec<Reply> {
 #[tokio::test]
 async fn private_keys_are_omitted_when_export_is_off() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let generated = ga
         .create(json!({ "domain": "example.com", "selector": "gen", "key": { "bits": 1024 } }))
         .await;
@@ -52,7 +52,7 @@ async fn private_keys_are_shown_as_pkcs1_when_export_is_on() {
         ..AppOptions::default()
     })
     .await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let pem = &keys().await[0];
     for reply in answers(&ga, &pem.pkcs8).await {
         let record = reply.ok()["dkim_key"].take();
@@ -73,7 +73,7 @@ async fn private_keys_are_shown_as_pkcs1_when_export_is_on() {
 #[tokio::test]
 async fn the_policy_applies_from_the_next_request() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let id = ga.import("example.com", "s1", &keys().await[0].pkcs1).await;
     let tenant = app.core.tenant(&app.tenant).await.unwrap();
     let on = TenantSettings {
@@ -98,9 +98,9 @@ fn public_of(pkcs1: &str) -> String {
 #[tokio::test]
 async fn a_tenant_never_sees_or_touches_another_tenants_keys() {
     let app = spawn_app().await;
-    let alice = Ga::new(&app);
+    let alice = app.greenarrow();
     let bob_key = app.new_tenant("bob").await;
-    let bob = Ga::as_tenant(&app, &bob_key);
+    let bob = app.greenarrow_as(&bob_key);
     let pems = keys().await;
 
     let a1 = alice.import("example.com", "s1", &pems[0].pkcs1).await;

@@ -2,12 +2,9 @@
 //! and one English message per failing field.
 
 use serde_json::{json, Value};
+use signet_tests::dialect::greenarrow::{assert_has, spawn_full_range, GreenArrow};
+use signet_tests::fixtures::{keys, small_key};
 use signet_tests::spawn_app;
-
-use super::support::spawn_full_range;
-
-use super::fixtures::{keys, small_key};
-use super::support::{assert_has, Ga};
 
 const DOMAIN_LENGTH: &str = "domain must be from 1 to 200 characters in length";
 const DOMAIN_FORM: &str = "domain must be a domain name: dot-separated strings of only letters, numbers, and dashes, with no dot next to a dash or another dot";
@@ -23,14 +20,14 @@ async fn import(domain: &str, selector: &str) -> Value {
 }
 
 /// The messages a create with these fields fails with.
-async fn failures(ga: &Ga<'_>, fields: Value) -> Vec<String> {
+async fn failures(ga: &GreenArrow<'_>, fields: Value) -> Vec<String> {
     ga.create(fields).await.validation_failed()
 }
 
 #[tokio::test]
 async fn a_domain_must_be_1_to_200_characters() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let longest = format!("{}.com", "a".repeat(196));
     let too_long = format!("{}.com", "a".repeat(197));
     assert_eq!(failures(&ga, import("", "s1").await).await, [DOMAIN_LENGTH]);
@@ -45,7 +42,7 @@ async fn a_domain_must_be_1_to_200_characters() {
 #[tokio::test]
 async fn a_domain_is_dot_separated_letters_digits_and_dashes() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     for bad in [
         "a-.example.com",
         "a.-example.com",
@@ -71,7 +68,7 @@ async fn a_domain_is_dot_separated_letters_digits_and_dashes() {
 #[tokio::test]
 async fn a_selector_must_be_1_to_200_characters_of_labels() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let longest = "s".repeat(200);
     assert_eq!(
         failures(&ga, import("example.com", "").await).await,
@@ -104,7 +101,7 @@ async fn a_selector_must_be_1_to_200_characters_of_labels() {
 #[tokio::test]
 async fn a_selector_is_unique_per_domain_ignoring_case() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     ga.create_ok(import("example.com", "Default").await).await;
     for (domain, selector) in [
         ("example.com", "Default"),
@@ -143,7 +140,7 @@ async fn a_selector_is_unique_per_domain_ignoring_case() {
 #[tokio::test]
 async fn bits_must_be_from_512_to_8192() {
     let app = spawn_full_range().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let with_bits = |selector: &str, bits: i64| json!({ "domain": "example.com", "selector": selector, "key": { "bits": bits } });
     for bits in [511, 0, -1, -1024] {
         assert_eq!(
@@ -173,7 +170,7 @@ async fn bits_must_be_from_512_to_8192() {
 #[tokio::test]
 async fn a_private_key_must_be_a_valid_rsa_key_of_512_bits_or_more() {
     let app = spawn_full_range().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     for bad in [
         "",
         "hello",
@@ -197,7 +194,7 @@ async fn a_private_key_must_be_a_valid_rsa_key_of_512_bits_or_more() {
 #[tokio::test]
 async fn a_create_needs_its_required_fields() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let messages = failures(&ga, json!({})).await;
     assert_eq!(
         messages,
@@ -218,7 +215,7 @@ async fn a_create_needs_its_required_fields() {
 #[tokio::test]
 async fn every_failing_field_is_reported_at_once() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let messages = failures(
         &ga,
         json!({ "domain": "a..b", "selector": "", "key": { "bits": 511 } }),
@@ -236,7 +233,7 @@ async fn every_failing_field_is_reported_at_once() {
 #[tokio::test]
 async fn read_only_fields_are_refused_on_create_and_update() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let pem = &keys().await[0];
     let base = import("example.com", "s1").await;
     let cases = [
@@ -284,7 +281,7 @@ async fn read_only_fields_are_refused_on_create_and_update() {
 #[tokio::test]
 async fn bits_may_not_change_on_an_existing_key() {
     let app = spawn_full_range().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let pems = keys().await;
     let id = ga.import("example.com", "s1", &pems[0].pkcs1).await;
     let messages = ga
@@ -325,7 +322,7 @@ async fn bits_may_not_change_on_an_existing_key() {
 #[tokio::test]
 async fn bits_beside_a_private_key_must_match_it_on_create() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let pem = &keys().await[0];
     let messages = failures(
         &ga,
@@ -345,7 +342,7 @@ async fn bits_beside_a_private_key_must_match_it_on_create() {
 #[tokio::test]
 async fn a_failed_update_changes_nothing() {
     let app = spawn_app().await;
-    let ga = Ga::new(&app);
+    let ga = app.greenarrow();
     let pems = keys().await;
     let id = ga.import("example.com", "s1", &pems[0].pkcs1).await;
     let before = ga.get(id).await.ok();

@@ -2,9 +2,8 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
+use signet_tests::dialect::mailgun::{publish, Via, VIAS};
 use signet_tests::spawn_app;
-
-use super::support::{publish, Mailgun, Via, VIAS};
 
 /// The name of the one DKIM record in `sending_dns_records`.
 #[track_caller]
@@ -17,7 +16,7 @@ fn record_name(body: &Value) -> String {
 #[tokio::test]
 async fn dkim_authority_moves_between_a_domain_and_its_root_in_every_encoding() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     mg.create_domain("example.com", "root").await.expect(200);
     let params = [
         ("name", "mail.example.com"),
@@ -63,7 +62,7 @@ async fn dkim_authority_moves_between_a_domain_and_its_root_in_every_encoding() 
 #[tokio::test]
 async fn dkim_authority_errors_are_clear() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     mg.create_domain("example.com", "s1").await.expect(200);
     let path = "/v3/domains/example.com/dkim_authority";
     mg.call(Method::PUT, path, Via::UrlEncoded, &[("self", "false")])
@@ -91,7 +90,7 @@ async fn dkim_authority_errors_are_clear() {
 #[tokio::test]
 async fn a_new_dkim_selector_renames_the_signing_key_and_needs_verifying_again() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let created = mg.create_domain("example.com", "s1").await.expect(200);
     publish(&app, &created["sending_dns_records"][0]);
     mg.key_action("example.com", "s1", "activate")
@@ -122,7 +121,7 @@ async fn a_new_dkim_selector_renames_the_signing_key_and_needs_verifying_again()
 #[tokio::test]
 async fn dkim_selector_errors_are_clear() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     mg.create_domain("example.com", "s1").await.expect(200);
     mg.create_key("example.com", "taken").await.expect(200);
     let path = "/v3/domains/example.com/dkim_selector";
@@ -148,7 +147,7 @@ async fn dkim_selector_errors_are_clear() {
 #[tokio::test]
 async fn a_missing_or_empty_dkim_selector_is_a_400_and_changes_nothing() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     mg.create_domain("example.com", "s1").await.expect(200);
     let before = mg.domain("example.com").await.expect(200);
     let path = "/v3/domains/example.com/dkim_selector";
@@ -180,7 +179,7 @@ async fn a_missing_or_empty_dkim_selector_is_a_400_and_changes_nothing() {
 #[tokio::test]
 async fn a_missing_or_empty_self_is_a_400_and_changes_nothing() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     mg.create_domain("example.com", "root").await.expect(200);
     let params = [
         ("name", "mail.example.com"),

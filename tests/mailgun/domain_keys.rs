@@ -3,15 +3,16 @@
 
 use reqwest::Method;
 use serde_json::json;
+use signet_tests::dialect::mailgun::{items, publish, split};
+use signet_tests::dialect::send;
+use signet_tests::fixtures::keys;
 use signet_tests::spawn_app;
-
-use super::support::{items, pems, publish, split, Mailgun};
 
 #[tokio::test]
 async fn an_authoritys_keys_are_listed_whole_without_paging() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let (a, b, _) = pems().await;
+    let mg = app.mailgun();
+    let [a, b, _] = keys().await;
     let s1 = mg
         .import_key("example.com", "s1", &a.pkcs1)
         .await
@@ -27,7 +28,7 @@ async fn an_authoritys_keys_are_listed_whole_without_paging() {
         .await
         .expect(200);
 
-    let body = Mailgun::send(mg.request(Method::GET, "/v4/domains/Example.com/keys"))
+    let body = send(mg.request(Method::GET, "/v4/domains/Example.com/keys"))
         .await
         .expect(200);
     assert_eq!(body.as_object().unwrap().len(), 1, "only items: {body}");
@@ -42,11 +43,11 @@ async fn an_authoritys_keys_are_listed_whole_without_paging() {
     assert_eq!(keys[1]["dns_record"]["is_active"], false);
     assert_eq!(keys[1]["dns_record"]["valid"], "unknown");
 
-    let none = Mailgun::send(mg.request(Method::GET, "/v4/domains/nothing.example/keys"))
+    let none = send(mg.request(Method::GET, "/v4/domains/nothing.example/keys"))
         .await
         .expect(200);
     assert_eq!(none, json!({"items": []}));
-    Mailgun::send(mg.request(Method::GET, "/v4/domains/not_a_domain/keys"))
+    send(mg.request(Method::GET, "/v4/domains/not_a_domain/keys"))
         .await
         .expect_error_containing(400, "authority_name must be a domain name");
 }
@@ -54,8 +55,8 @@ async fn an_authoritys_keys_are_listed_whole_without_paging() {
 #[tokio::test]
 async fn activation_needs_the_record_published_and_says_what_dns_shows() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let (a, b, _) = pems().await;
+    let mg = app.mailgun();
+    let [a, b, _] = keys().await;
     let created = mg
         .import_key("example.com", "s1", &a.pkcs1)
         .await
@@ -104,8 +105,8 @@ async fn activation_needs_the_record_published_and_says_what_dns_shows() {
 #[tokio::test]
 async fn activation_during_a_dns_outage_says_so_and_changes_nothing() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let (a, _, _) = pems().await;
+    let mg = app.mailgun();
+    let [a, _, _] = keys().await;
     mg.import_key("example.com", "s1", &a.pkcs1)
         .await
         .expect(200);
@@ -130,8 +131,8 @@ async fn activation_during_a_dns_outage_says_so_and_changes_nothing() {
 #[tokio::test]
 async fn one_matching_record_among_several_is_enough() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let (a, b, _) = pems().await;
+    let mg = app.mailgun();
+    let [a, b, _] = keys().await;
     mg.import_key("example.com", "s1", &a.pkcs1)
         .await
         .expect(200);
@@ -147,8 +148,8 @@ async fn one_matching_record_among_several_is_enough() {
 #[tokio::test]
 async fn a_deactivated_key_stops_signing() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let (a, _, _) = pems().await;
+    let mg = app.mailgun();
+    let [a, _, _] = keys().await;
     mg.import_active("example.com", "s1", &a.pkcs1).await;
 
     let body = mg
@@ -175,8 +176,8 @@ async fn a_deactivated_key_stops_signing() {
 #[tokio::test]
 async fn activation_accepts_the_bodies_mailguns_sdks_send() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let (a, _, _) = pems().await;
+    let mg = app.mailgun();
+    let [a, _, _] = keys().await;
     let created = mg
         .import_key("example.com", "s1", &a.pkcs1)
         .await
@@ -185,18 +186,18 @@ async fn activation_accepts_the_bodies_mailguns_sdks_send() {
     let path = "/v4/domains/example.com/keys/s1/activate";
     // mailgun.js: `{}` serialized as JSON.
     let json_body = mg.request(Method::PUT, path).json(&json!({}));
-    Mailgun::send(json_body).await.expect(200);
+    send(json_body).await.expect(200);
     // mailgun-go: an empty urlencoded form.
     let empty_form = mg
         .request(Method::PUT, "/v4/domains/example.com/keys/s1/deactivate")
         .form(&[("", ""); 0]);
-    Mailgun::send(empty_form).await.expect(200);
+    send(empty_form).await.expect(200);
 }
 
 #[tokio::test]
 async fn unknown_keys_and_bad_names_are_refused() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     for action in ["activate", "deactivate"] {
         mg.key_action("example.com", "nope", action)
             .await

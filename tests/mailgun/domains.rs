@@ -3,9 +3,9 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
+use signet_tests::dialect::mailgun::{items, publish, Via, VIAS};
+use signet_tests::dialect::send;
 use signet_tests::spawn_app;
-
-use super::support::{items, publish, Mailgun, Via, VIAS};
 
 /// The one DKIM record of a domain answer.
 #[track_caller]
@@ -18,7 +18,7 @@ fn dkim_record(body: &Value) -> &Value {
 #[tokio::test]
 async fn a_new_domain_gets_its_first_key_in_every_encoding() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     for (i, via) in VIAS.into_iter().enumerate() {
         let name = format!("mg{i}.example.com");
         let params = [
@@ -57,7 +57,7 @@ async fn a_new_domain_gets_its_first_key_in_every_encoding() {
 #[tokio::test]
 async fn a_domain_without_a_selector_gets_mailguns_mx() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let params = [("name", "example.com"), ("dkim_key_size", "1024")];
     let body = mg
         .call(Method::POST, "/v4/domains", Via::UrlEncoded, &params)
@@ -69,7 +69,7 @@ async fn a_domain_without_a_selector_gets_mailguns_mx() {
 #[tokio::test]
 async fn bad_domain_parameters_and_duplicates_are_refused() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let cases: [(&[(&str, &str)], &str); 5] = [
         (&[("dkim_key_size", "1024")], "name is required"),
         (&[("name", "bad..name")], "name must be a domain name"),
@@ -97,7 +97,7 @@ async fn bad_domain_parameters_and_duplicates_are_refused() {
     mg.create_domain("EXAMPLE.com", "s2")
         .await
         .expect_error(400, "Domain already exists");
-    let list = Mailgun::send(mg.request(Method::GET, "/v4/domains"))
+    let list = send(mg.request(Method::GET, "/v4/domains"))
         .await
         .expect(200);
     assert_eq!(list["total_count"], 1);
@@ -106,12 +106,10 @@ async fn bad_domain_parameters_and_duplicates_are_refused() {
 #[tokio::test]
 async fn a_domain_shows_the_dkim_record_it_signs_with() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let created = mg.create_domain("example.com", "s1").await.expect(200);
     for path in ["/v4/domains/example.com", "/v3/domains/Example.com"] {
-        let body = Mailgun::send(mg.request(Method::GET, path))
-            .await
-            .expect(200);
+        let body = send(mg.request(Method::GET, path)).await.expect(200);
         assert_eq!(body["domain"], created["domain"], "{path}");
         assert_eq!(body["receiving_dns_records"], json!([]));
         assert_eq!(dkim_record(&body), dkim_record(&created));
@@ -127,7 +125,7 @@ async fn a_domain_shows_the_dkim_record_it_signs_with() {
 #[tokio::test]
 async fn a_subdomain_signs_with_its_registered_root_unless_forced() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     mg.create_domain("example.com", "root").await.expect(200);
     let sub = mg
         .create_domain("mail.example.com", "sub")
@@ -155,7 +153,7 @@ async fn a_subdomain_signs_with_its_registered_root_unless_forced() {
 #[tokio::test]
 async fn domains_are_listed_filtered_sorted_and_paged() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     for name in ["b.example", "a.example", "c.example", "mail.a.example"] {
         mg.create_domain(name, "s1").await.expect(200);
     }
@@ -194,7 +192,7 @@ async fn domains_are_listed_filtered_sorted_and_paged() {
     let active = list(&[("state", "active")]).await.expect(200);
     assert_eq!(active, json!({"total_count": 0, "items": []}));
 
-    let v3 = Mailgun::send(mg.request(Method::GET, "/v3/domains?sort=name"))
+    let v3 = send(mg.request(Method::GET, "/v3/domains?sort=name"))
         .await
         .expect(200);
     assert_eq!(names(&v3), names(&by_name));
@@ -216,9 +214,9 @@ async fn domains_are_listed_filtered_sorted_and_paged() {
 #[tokio::test]
 async fn verifying_a_domain_rechecks_its_record_now() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let created = mg.create_domain("example.com", "s1").await.expect(200);
-    let before = Mailgun::send(mg.request(Method::PUT, "/v4/domains/example.com/verify"))
+    let before = send(mg.request(Method::PUT, "/v4/domains/example.com/verify"))
         .await
         .expect(200);
     assert_eq!(before["message"], "Domain DNS records have been updated");
@@ -230,9 +228,7 @@ async fn verifying_a_domain_rechecks_its_record_now() {
         "/v4/domains/example.com/verify",
         "/v3/domains/example.com/verify",
     ] {
-        let after = Mailgun::send(mg.request(Method::PUT, path))
-            .await
-            .expect(200);
+        let after = send(mg.request(Method::PUT, path)).await.expect(200);
         let record = dkim_record(&after);
         assert_eq!(record["valid"], "valid", "{path}");
         assert_eq!(
@@ -241,7 +237,7 @@ async fn verifying_a_domain_rechecks_its_record_now() {
         );
         assert_eq!(after["domain"]["state"], "active");
     }
-    Mailgun::send(mg.request(Method::PUT, "/v4/domains/nothing.example/verify"))
+    send(mg.request(Method::PUT, "/v4/domains/nothing.example/verify"))
         .await
         .expect_error(404, "Domain not found");
 }
@@ -249,9 +245,9 @@ async fn verifying_a_domain_rechecks_its_record_now() {
 #[tokio::test]
 async fn a_deleted_domain_takes_its_keys_with_it() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     mg.create_domain("example.com", "s1").await.expect(200);
-    let body = Mailgun::send(mg.request(Method::DELETE, "/v3/domains/example.com"))
+    let body = send(mg.request(Method::DELETE, "/v3/domains/example.com"))
         .await
         .expect(200);
     assert_eq!(body, json!({"message": "Domain has been deleted"}));
@@ -259,7 +255,7 @@ async fn a_deleted_domain_takes_its_keys_with_it() {
         .await
         .expect_error(404, "Domain not found");
     assert!(mg.selectors_of("example.com").await.is_empty());
-    Mailgun::send(mg.request(Method::DELETE, "/v3/domains/example.com"))
+    send(mg.request(Method::DELETE, "/v3/domains/example.com"))
         .await
         .expect_error(404, "Domain not found");
 }

@@ -4,9 +4,9 @@
 use reqwest::header::{ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::Method;
 use serde_json::json;
+use signet_tests::dialect::{send, Reply};
+use signet_tests::skip;
 use signet_tests::{postgres_url, spawn_app, spawn_app_with, AppOptions, Backend};
-
-use super::support::{Answer, Mailgun};
 
 /// One request to each route, with no parameters.
 const ROUTES: [(&str, &str); 14] = [
@@ -31,7 +31,7 @@ fn method(name: &str) -> Method {
 }
 
 #[track_caller]
-fn assert_unauthorized(answer: Answer, what: &str) {
+fn assert_unauthorized(answer: Reply, what: &str) {
     assert_eq!(
         answer
             .headers
@@ -46,15 +46,15 @@ fn assert_unauthorized(answer: Answer, what: &str) {
 #[tokio::test]
 async fn missing_or_wrong_credentials_get_mailguns_401_everywhere() {
     let app = spawn_app().await;
-    let wrong = Mailgun::with_key(&app, "sgn_not-a-key");
+    let wrong = app.mailgun_as("sgn_not-a-key");
     for (verb, path) in ROUTES {
         let anonymous = app.client.request(method(verb), app.url(path));
-        assert_unauthorized(Mailgun::send(anonymous).await, path);
-        assert_unauthorized(Mailgun::send(wrong.request(method(verb), path)).await, path);
+        assert_unauthorized(send(anonymous).await, path);
+        assert_unauthorized(send(wrong.request(method(verb), path)).await, path);
     }
     // Credentials are checked before parameters.
     let bad_params = wrong.request(Method::GET, "/v1/dkim/keys?limit=x&page=%%%");
-    assert_unauthorized(Mailgun::send(bad_params).await, "bad params");
+    assert_unauthorized(send(bad_params).await, "bad params");
 }
 
 #[tokio::test]
@@ -64,17 +64,17 @@ async fn bearer_credentials_work_too() {
         .client
         .get(app.url("/v1/dkim/keys"))
         .bearer_auth(&app.api_key);
-    Mailgun::send(request).await.expect(200);
+    send(request).await.expect(200);
 }
 
 #[tokio::test]
 async fn acting_on_behalf_of_another_account_is_forbidden() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let own = mg
         .request(Method::GET, "/v1/dkim/keys")
         .header("X-Mailgun-On-Behalf-Of", app.tenant.as_str());
-    Mailgun::send(own).await.expect(200);
+    send(own).await.expect(200);
     for other in ["someone-else", ""] {
         let request = mg
             .request(Method::POST, "/v1/dkim/keys")
@@ -84,7 +84,7 @@ async fn acting_on_behalf_of_another_account_is_forbidden() {
                 ("selector", "s1"),
                 ("bits", "1024"),
             ]);
-        Mailgun::send(request)
+        send(request)
             .await
             .expect_error_containing(403, "X-Mailgun-On-Behalf-Of");
     }
@@ -94,14 +94,14 @@ async fn acting_on_behalf_of_another_account_is_forbidden() {
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_in_json() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     for path in [
         "/v1/dkim/nothing",
         "/v3/unknown",
         "/v4/domains/a/b/c/d/e",
         "/v1/dkim/keys/",
     ] {
-        Mailgun::send(mg.request(Method::GET, path))
+        send(mg.request(Method::GET, path))
             .await
             .expect_error(404, "Not Found");
     }
@@ -111,7 +111,7 @@ async fn unknown_routes_and_methods_answer_in_json() {
         ("POST", "/v4/domains/example.com"),
         ("DELETE", "/v4/domains/example.com/verify"),
     ] {
-        let answer = Mailgun::send(mg.request(method(verb), path)).await;
+        let answer = send(mg.request(method(verb), path)).await;
         assert!(answer.headers.contains_key(ALLOW), "{verb} {path}");
         answer.expect_error(405, "Method Not Allowed");
     }
@@ -120,7 +120,7 @@ async fn unknown_routes_and_methods_answer_in_json() {
 #[tokio::test]
 async fn malformed_bodies_get_a_400_in_mailguns_shape() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let cases: [(&str, &[u8], &str); 6] = [
         (
             "multipart/form-data",
@@ -158,15 +158,13 @@ async fn malformed_bodies_get_a_400_in_mailguns_shape() {
             .request(Method::POST, "/v1/dkim/keys")
             .header(CONTENT_TYPE, content_type)
             .body(body.to_vec());
-        Mailgun::send(request)
-            .await
-            .expect_error_containing(400, message);
+        send(request).await.expect_error_containing(400, message);
     }
     let invalid_utf8 = mg
         .request(Method::POST, "/v1/dkim/keys")
         .header(CONTENT_TYPE, "multipart/form-data; boundary=x")
         .body(b"--x\r\nContent-Disposition: form-data; name=\"selector\"\r\n\r\n\xff\xfe\r\n--x--\r\n".to_vec());
-    Mailgun::send(invalid_utf8)
+    send(invalid_utf8)
         .await
         .expect_error(400, "selector must be UTF-8 text");
 }
@@ -174,28 +172,28 @@ async fn malformed_bodies_get_a_400_in_mailguns_shape() {
 #[tokio::test]
 async fn a_json_object_body_is_read_like_a_form() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let request = mg.request(Method::POST, "/v1/dkim/keys").json(&json!({
         "signing_domain": "example.com",
         "selector": "s1",
         "bits": 1024,
         "pem": null
     }));
-    let body = Mailgun::send(request).await.expect(200);
+    let body = send(request).await.expect(200);
     assert_eq!(body["selector"], "s1");
 }
 
 #[tokio::test]
 async fn values_of_the_wrong_type_get_a_400() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     for (path, message) in [
         ("/v1/dkim/keys?limit=ten", "limit must be an integer"),
         ("/v1/dkim/keys?limit=-3", "limit must not be negative"),
         ("/v1/dkim/keys?page=not-a-token", "page must be a token"),
         ("/v4/domains?skip=x", "skip must be an integer"),
     ] {
-        Mailgun::send(mg.request(Method::GET, path))
+        send(mg.request(Method::GET, path))
             .await
             .expect_error_containing(400, message);
     }
@@ -208,14 +206,14 @@ async fn an_oversized_body_gets_a_413_in_mailguns_shape() {
         ..AppOptions::default()
     })
     .await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let big = "x".repeat(64 * 1024);
     let request = mg.request(Method::POST, "/v1/dkim/keys").form(&[
         ("signing_domain", "example.com"),
         ("selector", "s1"),
         ("pem", big.as_str()),
     ]);
-    let answer = Mailgun::send(request).await;
+    let answer = send(request).await;
     assert_eq!(answer.status, 413, "{}", answer.body);
     assert!(answer.body["message"].is_string(), "{}", answer.body);
 }
@@ -223,7 +221,7 @@ async fn an_oversized_body_gets_a_413_in_mailguns_shape() {
 #[tokio::test]
 async fn an_outage_of_the_database_gets_a_503_in_mailguns_shape() {
     if postgres_url().is_none() {
-        eprintln!("skipped: SIGNET_TEST_POSTGRES_URL is not set");
+        skip("SIGNET_TEST_POSTGRES_URL is not set");
         return;
     }
     let app = spawn_app_with(AppOptions {
@@ -231,7 +229,7 @@ async fn an_outage_of_the_database_gets_a_503_in_mailguns_shape() {
         ..AppOptions::default()
     })
     .await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     mg.list_keys(&[]).await.expect(200);
     app.drop_database().await;
     let answer = mg.list_keys(&[]).await;

@@ -3,17 +3,18 @@
 
 use reqwest::Method;
 use serde_json::json;
+use signet_tests::dialect::mailgun::{items, publish, Via};
+use signet_tests::dialect::send;
+use signet_tests::fixtures::keys;
 use signet_tests::spawn_app;
-
-use super::support::{items, pems, publish, Mailgun, Via};
 
 #[tokio::test]
 async fn another_tenant_cannot_see_or_touch_a_tenants_keys() {
     let app = spawn_app().await;
-    let alice = Mailgun::new(&app);
+    let alice = app.mailgun();
     let bob_key = app.new_tenant("bob").await;
-    let bob = Mailgun::with_key(&app, &bob_key);
-    let (a, b, _) = pems().await;
+    let bob = app.mailgun_as(&bob_key);
+    let [a, b, _] = keys().await;
     let created = alice
         .import_key("example.com", "s1", &a.pkcs1)
         .await
@@ -23,7 +24,7 @@ async fn another_tenant_cannot_see_or_touch_a_tenants_keys() {
     let listed = bob.list_keys(&[]).await.expect(200);
     assert!(items(&listed).is_empty());
     assert_eq!(listed["total_count"], 0);
-    let of_authority = Mailgun::send(bob.request(Method::GET, "/v4/domains/example.com/keys"))
+    let of_authority = send(bob.request(Method::GET, "/v4/domains/example.com/keys"))
         .await
         .expect(200);
     assert_eq!(of_authority, json!({"items": []}));
@@ -51,15 +52,15 @@ async fn another_tenant_cannot_see_or_touch_a_tenants_keys() {
 #[tokio::test]
 async fn another_tenant_cannot_see_or_touch_a_tenants_domains() {
     let app = spawn_app().await;
-    let alice = Mailgun::new(&app);
+    let alice = app.mailgun();
     let bob_key = app.new_tenant("bob").await;
-    let bob = Mailgun::with_key(&app, &bob_key);
+    let bob = app.mailgun_as(&bob_key);
     alice.create_domain("example.com", "s1").await.expect(200);
 
     bob.domain("example.com")
         .await
         .expect_error(404, "Domain not found");
-    let listed = Mailgun::send(bob.request(Method::GET, "/v4/domains"))
+    let listed = send(bob.request(Method::GET, "/v4/domains"))
         .await
         .expect(200);
     assert_eq!(listed, json!({"total_count": 0, "items": []}));

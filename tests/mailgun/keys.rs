@@ -3,14 +3,15 @@
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::json;
+use signet_tests::dialect::mailgun::{items, publish, record_bits, Via, VIAS};
+use signet_tests::dialect::send;
+use signet_tests::fixtures::{keys, small_key};
 use signet_tests::{backends, spawn_app, spawn_app_with, AppOptions};
-
-use super::support::{items, pems, publish, record_bits, Mailgun, Via, VIAS};
 
 #[tokio::test]
 async fn a_key_created_by_size_starts_inactive_with_its_record_to_publish() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     for (i, via) in VIAS.into_iter().enumerate() {
         let domain = format!("d{i}.example.com");
         let params = [
@@ -39,7 +40,7 @@ async fn a_key_created_by_size_starts_inactive_with_its_record_to_publish() {
 #[tokio::test]
 async fn a_key_without_bits_is_2048_bits_and_its_split_record_activates() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let params = [("signing_domain", "example.com"), ("selector", "big")];
     let body = mg
         .call(Method::POST, "/v1/dkim/keys", Via::Multipart, &params)
@@ -60,8 +61,8 @@ async fn a_key_without_bits_is_2048_bits_and_its_split_record_activates() {
 #[tokio::test]
 async fn a_pem_is_imported_from_a_field_or_a_file_part() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let (a, b, _) = pems().await;
+    let mg = app.mailgun();
+    let [a, b, _] = keys().await;
 
     let body = mg
         .import_key("a.example.com", "s1", &a.pkcs1)
@@ -90,7 +91,7 @@ async fn a_pem_is_imported_from_a_field_or_a_file_part() {
             Part::bytes(a.pkcs1.clone().into_bytes()).file_name("server.key"),
         );
     let request = mg.request(Method::POST, "/v1/dkim/keys").multipart(form);
-    let body = Mailgun::send(request).await.expect(200);
+    let body = send(request).await.expect(200);
     assert_eq!(body["signing_domain"], "c.example.com");
     assert_eq!(body["dns_record"]["value"], a.record);
     assert!(!body.to_string().contains("PRIVATE"), "{body}");
@@ -99,8 +100,8 @@ async fn a_pem_is_imported_from_a_field_or_a_file_part() {
 #[tokio::test]
 async fn a_duplicate_key_is_refused_in_mailgun_words() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let (a, _, _) = pems().await;
+    let mg = app.mailgun();
+    let [a, _, _] = keys().await;
     mg.import_key("example.com", "s1", &a.pkcs1)
         .await
         .expect(200);
@@ -123,8 +124,8 @@ async fn twenty_parallel_creates_of_one_key_make_exactly_one() {
             ..AppOptions::default()
         })
         .await;
-        let mg = Mailgun::new(&app);
-        let (a, _, _) = pems().await;
+        let mg = app.mailgun();
+        let [a, _, _] = keys().await;
         let answers = futures::future::join_all(
             (0..20).map(|_| mg.import_key("race.example.com", "s1", &a.pkcs1)),
         )
@@ -141,8 +142,9 @@ async fn twenty_parallel_creates_of_one_key_make_exactly_one() {
 #[tokio::test]
 async fn an_unreadable_pem_is_refused_in_mailgun_words() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let (a, _, small) = pems().await;
+    let mg = app.mailgun();
+    let a = &keys().await[0];
+    let small = small_key().await;
     for pem in ["not a key", &a.public_pem, &a.pkcs1[..200]] {
         mg.import_key("example.com", "s1", pem)
             .await
@@ -155,7 +157,7 @@ async fn an_unreadable_pem_is_refused_in_mailgun_words() {
             "pem",
             Part::bytes(vec![0xff, 0xfe, 0x00, 0x80]).file_name("key.der"),
         );
-    Mailgun::send(mg.request(Method::POST, "/v1/dkim/keys").multipart(binary))
+    send(mg.request(Method::POST, "/v1/dkim/keys").multipart(binary))
         .await
         .expect_error(400, "failed to import domain key: failed to parse PEM");
     mg.import_key("example.com", "s1", &small.pkcs1)
@@ -167,7 +169,7 @@ async fn an_unreadable_pem_is_refused_in_mailgun_words() {
 #[tokio::test]
 async fn bad_create_parameters_are_refused_in_every_encoding() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let cases: [(&[(&str, &str)], &str); 7] = [
         (&[("selector", "s1")], "signing_domain is required"),
         (&[("signing_domain", "example.com")], "selector is required"),
@@ -218,8 +220,8 @@ async fn bad_create_parameters_are_refused_in_every_encoding() {
 #[tokio::test]
 async fn lists_filter_by_signing_domain_and_selector_from_query_or_body() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let (a, _, _) = pems().await;
+    let mg = app.mailgun();
+    let [a, _, _] = keys().await;
     for (domain, selector) in [
         ("a.example.com", "s1"),
         ("a.example.com", "s2"),
@@ -267,8 +269,8 @@ async fn lists_filter_by_signing_domain_and_selector_from_query_or_body() {
 #[tokio::test]
 async fn a_key_is_deleted_with_parameters_in_any_encoding() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let (a, _, _) = pems().await;
+    let mg = app.mailgun();
+    let [a, _, _] = keys().await;
     for (i, via) in VIAS.into_iter().enumerate() {
         let selector = format!("s{i}");
         mg.import_key("example.com", &selector, &a.pkcs1)
@@ -301,8 +303,8 @@ async fn a_key_is_deleted_with_parameters_in_any_encoding() {
 #[tokio::test]
 async fn the_last_active_key_of_a_domain_cannot_be_deleted() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let (a, b, _) = pems().await;
+    let mg = app.mailgun();
+    let [a, b, _] = keys().await;
     mg.import_active("example.com", "s1", &a.pkcs1).await;
     mg.delete_key("example.com", "s1").await.expect_error(
         400,
@@ -324,8 +326,8 @@ async fn the_last_active_key_of_a_domain_cannot_be_deleted() {
 #[tokio::test]
 async fn the_first_key_of_a_signing_domain_is_the_one_it_signs_with() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let (a, b, _) = pems().await;
+    let mg = app.mailgun();
+    let [a, b, _] = keys().await;
     mg.import_key("example.com", "s1", &a.pkcs1)
         .await
         .expect(200);

@@ -10,4 +10,3 @@ mod keys;
 mod openapi;
 mod paging;
 mod sdk;
-pub(crate) mod support;

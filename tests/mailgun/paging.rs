@@ -3,13 +3,14 @@
 
 use reqwest::Method;
 use serde_json::Value;
+use signet_tests::dialect::mailgun::{items, Mailgun};
+use signet_tests::dialect::send;
+use signet_tests::fixtures;
 use signet_tests::{backends, spawn_app, spawn_app_with, AppOptions, TestApp};
-
-use super::support::{items, pems, Mailgun};
 
 /// Imports `n` keys `s0..s{n-1}` under `domain`.
 async fn keys(mg: &Mailgun<'_>, domain: &str, n: usize) {
-    let (a, _, _) = pems().await;
+    let a = &fixtures::keys().await[0];
     for i in 0..n {
         mg.import_key(domain, &format!("s{i}"), &a.pkcs1)
             .await
@@ -30,9 +31,7 @@ async fn follow(app: &TestApp, mg: &Mailgun<'_>, url: &Value) -> Value {
     let path = url
         .strip_prefix(&app.base_url)
         .unwrap_or_else(|| panic!("{url} is not an absolute URL of {}", app.base_url));
-    Mailgun::send(mg.request(Method::GET, path))
-        .await
-        .expect(200)
+    send(mg.request(Method::GET, path)).await.expect(200)
 }
 
 #[tokio::test]
@@ -48,7 +47,7 @@ async fn walking_next_visits_every_key_once_then_gives_empty_pages() {
 }
 
 async fn walk_next(app: &TestApp) {
-    let mg = Mailgun::new(app);
+    let mg = app.mailgun();
     keys(&mg, "example.com", 7).await;
     keys(&mg, "other.example", 2).await;
 
@@ -100,7 +99,7 @@ async fn first_last_and_previous_links_lead_where_they_say() {
 }
 
 async fn follow_links(app: &TestApp) {
-    let mg = Mailgun::new(app);
+    let mg = app.mailgun();
     keys(&mg, "example.com", 5).await;
     let first = mg.list_keys(&[("limit", "2")]).await.expect(200);
     assert_eq!(selectors(&first), ["s0", "s1"]);
@@ -121,7 +120,7 @@ async fn follow_links(app: &TestApp) {
 #[tokio::test]
 async fn limits_default_to_10_and_stop_at_100() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     keys(&mg, "example.com", 12).await;
     for query in [
         &[][..],
@@ -149,8 +148,8 @@ async fn paging_urls_use_forwarded_headers_only_when_trusted() {
     };
 
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
-    let body = Mailgun::send(forwarded(&mg)).await.expect(200);
+    let mg = app.mailgun();
+    let body = send(forwarded(&mg)).await.expect(200);
     for link in ["first", "last", "next", "previous"] {
         let url = body["paging"][link].as_str().unwrap();
         assert!(
@@ -164,8 +163,8 @@ async fn paging_urls_use_forwarded_headers_only_when_trusted() {
         ..AppOptions::default()
     })
     .await;
-    let mg = Mailgun::new(&trusting);
-    let body = Mailgun::send(forwarded(&mg)).await.expect(200);
+    let mg = trusting.mailgun();
+    let body = send(forwarded(&mg)).await.expect(200);
     for link in ["first", "last", "next", "previous"] {
         let url = body["paging"][link].as_str().unwrap();
         assert!(
@@ -185,7 +184,7 @@ async fn paging_urls_use_forwarded_headers_only_when_trusted() {
 #[tokio::test]
 async fn a_token_that_was_not_issued_is_refused() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     for token in ["string", "eyJhdCI6InNpZGV3YXlzIn0", "%00"] {
         mg.list_keys(&[("page", token)])
             .await

@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
+use signet_tests::dialect::mailgun::split;
+use signet_tests::fixtures::keys;
+use signet_tests::skip;
 use signet_tests::spawn_app;
-
-use super::support::{pems, split};
 
 /// The repository's root.
 fn repo() -> PathBuf {
@@ -23,12 +24,12 @@ async fn mailguns_python_sdk_manages_keys_and_domains() {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("CI=true but {} is missing: run `{setup}`", python.display());
         }
-        eprintln!("skipped: {} is missing (run `{setup}`)", python.display());
+        skip(&format!("{} is missing (run `{setup}`)", python.display()));
         return;
     }
 
     let app = spawn_app().await;
-    let (pem, _, _) = pems().await;
+    let [pem, _, _] = keys().await;
     let dir = tempfile::tempdir().expect("a temporary directory");
     let pem_file = dir.path().join("server.key");
     std::fs::write(&pem_file, &pem.pkcs1).expect("the PEM is written");

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use signet_api::Settings;
+use signet_tests::dialect::mailgun::publish;
+use signet_tests::dialect::send;
 use signet_tests::{spawn_app_with, AppOptions, RedisConfig, TestApp};
-
-use crate::mailgun::support::{publish, Mailgun};
 
 const VERIFICATIONS: usize = 500;
 const REQUESTS: usize = 2000;
@@ -18,11 +18,11 @@ const REQUESTS: usize = 2000;
 #[ignore = "a benchmark: run with --ignored --nocapture"]
 async fn verification_latency_over_http() {
     let app = spawn_app_with(AppOptions::default()).await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let created = mg.create_domain("example.com", "s1").await.expect(200);
     publish(&app, &created["sending_dns_records"][0]);
     let samples = time(VERIFICATIONS, || async {
-        let answer = Mailgun::send(mg.request(Method::PUT, "/v4/domains/example.com/verify")).await;
+        let answer = send(mg.request(Method::PUT, "/v4/domains/example.com/verify")).await;
         assert_eq!(answer.status, 200);
         assert_eq!(answer.body["sending_dns_records"][0]["valid"], "valid");
     })

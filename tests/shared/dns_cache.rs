@@ -5,19 +5,22 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use signet_tests::{spawn_app, spawn_app_with, AppOptions, RedisConfig};
+use signet_tests::dialect::mailgun::{items, publish};
+use signet_tests::dialect::send;
+use signet_tests::fixtures::keys;
+use signet_tests::skip::redis_or_skip;
+use signet_tests::{spawn_app, spawn_app_with, AppOptions};
 
 use super::{eventually, fast_recheck, validity};
-use crate::mailgun::support::{items, pems, publish, Mailgun};
 
 const NAME: &str = "s1._domainkey.example.com";
 
 #[tokio::test]
 async fn an_explicit_verify_asks_the_name_servers_despite_the_cache() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let created = mg.create_domain("example.com", "s1").await.expect(200);
-    let verify = || Mailgun::send(mg.request(Method::PUT, "/v4/domains/example.com/verify"));
+    let verify = || send(mg.request(Method::PUT, "/v4/domains/example.com/verify"));
 
     verify().await.expect(200);
     assert_eq!(
@@ -46,8 +49,8 @@ async fn a_background_check_reuses_an_answer_looked_up_for_another_tenant() {
         ..AppOptions::default()
     })
     .await;
-    let (pem, _, _) = pems().await;
-    let acme = Mailgun::new(&app);
+    let [pem, _, _] = keys().await;
+    let acme = app.mailgun();
     let created = acme
         .import_key("example.com", "s1", &pem.pkcs1)
         .await
@@ -62,7 +65,7 @@ async fn a_background_check_reuses_an_answer_looked_up_for_another_tenant() {
     // Another tenant with a key at the same name: the background check of
     // its key is answered from the cache.
     let globex_key = app.new_tenant("globex").await;
-    let globex = Mailgun::with_key(&app, &globex_key);
+    let globex = app.mailgun_as(&globex_key);
     globex
         .import_key("example.com", "s1", &pem.pkcs1)
         .await
@@ -81,7 +84,7 @@ async fn a_background_check_reuses_an_answer_looked_up_for_another_tenant() {
 
 #[tokio::test]
 async fn on_redis_an_answer_one_node_looked_up_serves_another() {
-    let Some(redis) = RedisConfig::from_env() else {
+    let Some(redis) = redis_or_skip() else {
         return;
     };
     let a = spawn_app_with(AppOptions {
@@ -95,9 +98,9 @@ async fn on_redis_an_answer_one_node_looked_up_serves_another() {
         ..AppOptions::default()
     })
     .await;
-    let (pem, _, _) = pems().await;
+    let [pem, _, _] = keys().await;
 
-    let on_a = Mailgun::new(&a);
+    let on_a = a.mailgun();
     let created = on_a
         .import_key("example.com", "s1", &pem.pkcs1)
         .await
@@ -110,7 +113,7 @@ async fn on_redis_an_answer_one_node_looked_up_serves_another() {
 
     // B's name server has no such record: only the shared cache can make
     // B's key valid.
-    Mailgun::new(&b)
+    b.mailgun()
         .import_key("example.com", "s1", &pem.pkcs1)
         .await
         .expect(200);
@@ -124,7 +127,7 @@ async fn on_redis_an_answer_one_node_looked_up_serves_another() {
     )
     .await;
     assert_eq!(b.dns.queries(NAME), 0);
-    let listed = Mailgun::new(&b).list_keys(&[]).await.expect(200);
+    let listed = b.mailgun().list_keys(&[]).await.expect(200);
     assert_eq!(
         items(&listed)[0]["dns_record"]["cached"][0],
         pem.record.as_str()

@@ -5,7 +5,8 @@
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 use signet_api::{RateLimit, Settings};
-use signet_tests::{spawn_app_with, AppOptions, RedisConfig, TestApp};
+use signet_tests::skip::redis_or_skip;
+use signet_tests::{spawn_app_with, AppOptions, TestApp};
 
 /// Requests a key may send before it is limited.
 const CAPACITY: u32 = 3;
@@ -164,7 +165,7 @@ async fn a_capacity_of_zero_turns_rate_limits_off() {
 
 #[tokio::test]
 async fn two_nodes_on_one_redis_count_against_one_bucket() {
-    let Some(redis) = RedisConfig::from_env() else {
+    let Some(redis) = redis_or_skip() else {
         return;
     };
     let app = spawn_app_with(AppOptions {

@@ -6,10 +6,11 @@ use std::time::Duration;
 use signet_api::Settings;
 use signet_domain::RecheckRound;
 use signet_storage::shared::LocalLeases;
+use signet_tests::dialect::mailgun::publish;
+use signet_tests::fixtures::keys;
 use signet_tests::{spawn_app_with, AppOptions};
 
 use super::{eventually, validity};
-use crate::mailgun::support::{pems, publish, Mailgun};
 
 /// Re-checks every ~200 ms through a cache that forgets after 300 ms.
 fn fast_recheck_short_cache(settings: &mut Settings) {
@@ -24,7 +25,7 @@ async fn a_published_record_is_found_valid_without_a_verify_call() {
         ..AppOptions::default()
     })
     .await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     let created = mg.create_key("example.com", "s1").await.expect(200);
     assert_eq!(created["dns_record"]["valid"], "unknown");
     let validity = || validity(&app.base_url, &app.api_key, "example.com", "s1");
@@ -52,8 +53,8 @@ async fn of_two_nodes_checking_at_once_only_one_looks_each_key_up() {
     })
     .await;
     let node = app.spawn_node().await;
-    let mg = Mailgun::new(&app);
-    let (pem, _, _) = pems().await;
+    let mg = app.mailgun();
+    let [pem, _, _] = keys().await;
     let selectors: Vec<String> = (0..6).map(|i| format!("s{i}")).collect();
     for selector in &selectors {
         let created = mg

@@ -1,20 +1,33 @@
 //! Talking Mailgun to a test app: parameters in each place Mailgun's clients
-//! put them, answers as status + JSON, PEM keys made once, DNS publishing.
-
-use std::sync::OnceLock;
+//! put them, answers as status + JSON, DNS publishing.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use reqwest::header::HeaderMap;
 use reqwest::multipart::Form;
 use reqwest::{Method, RequestBuilder};
-use rsa::pkcs1::EncodeRsaPrivateKey as _;
-use rsa::pkcs8::{DecodePublicKey as _, EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
+use rsa::pkcs8::DecodePublicKey as _;
 use rsa::traits::PublicKeyParts as _;
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::RsaPublicKey;
 use serde_json::Value;
-pub use signet_tests::dns_server::split;
-use signet_tests::TestApp;
+
+use super::{send, Reply};
+pub use crate::dns_server::split;
+use crate::TestApp;
+
+impl TestApp {
+    /// Talks Mailgun as the app's tenant.
+    pub fn mailgun(&self) -> Mailgun<'_> {
+        self.mailgun_as(&self.api_key)
+    }
+
+    /// Talks Mailgun with another API key.
+    pub fn mailgun_as(&self, key: &str) -> Mailgun<'_> {
+        Mailgun {
+            app: self,
+            key: key.to_owned(),
+        }
+    }
+}
 
 /// Where a request's parameters go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,25 +43,8 @@ pub enum Via {
 /// Every way of sending parameters.
 pub const VIAS: [Via; 3] = [Via::Query, Via::UrlEncoded, Via::Multipart];
 
-/// A Mailgun answer.
-#[derive(Debug)]
-pub struct Answer {
-    /// HTTP status.
-    pub status: u16,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// The JSON body.
-    pub body: Value,
-}
-
-impl Answer {
-    /// Asserts a status and returns the body.
-    #[track_caller]
-    pub fn expect(self, status: u16) -> Value {
-        assert_eq!(self.status, status, "unexpected answer: {}", self.body);
-        self.body
-    }
-
+/// Mailgun's error shape, `{"message": ...}`.
+impl Reply {
     /// Asserts an error: status and exact message.
     #[track_caller]
     pub fn expect_error(self, status: u16, message: &str) {
@@ -82,26 +78,10 @@ pub struct Mailgun<'a> {
     key: String,
 }
 
-impl<'a> Mailgun<'a> {
-    /// As the app's tenant.
-    pub fn new(app: &'a TestApp) -> Self {
-        Self::with_key(app, &app.api_key)
-    }
-
-    /// With another API key.
-    pub fn with_key(app: &'a TestApp, key: &str) -> Self {
-        Self {
-            app,
-            key: key.to_owned(),
-        }
-    }
-
+impl Mailgun<'_> {
     /// A request with this client's credentials.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.app
-            .client
-            .request(method, self.app.url(path))
-            .basic_auth("api", Some(&self.key))
+        self.app.request_as(method, path, &self.key)
     }
 
     /// A request with `params` placed as `via` says.
@@ -125,21 +105,6 @@ impl<'a> Mailgun<'a> {
         }
     }
 
-    /// Sends a request and reads its JSON answer.
-    pub async fn send(request: RequestBuilder) -> Answer {
-        let response = request.send().await.expect("the server answers");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("a readable body");
-        let body = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("status {status}: body is not JSON ({e}): {text:?}"));
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    }
-
     /// Sends `method path` with `params` placed as `via` says.
     pub async fn call(
         &self,
@@ -147,12 +112,12 @@ impl<'a> Mailgun<'a> {
         path: &str,
         via: Via,
         params: &[(&str, &str)],
-    ) -> Answer {
-        Self::send(self.with_params(method, path, via, params)).await
+    ) -> Reply {
+        send(self.with_params(method, path, via, params)).await
     }
 
     /// `POST /v1/dkim/keys` generating a 1024-bit key.
-    pub async fn create_key(&self, domain: &str, selector: &str) -> Answer {
+    pub async fn create_key(&self, domain: &str, selector: &str) -> Reply {
         let params = [
             ("signing_domain", domain),
             ("selector", selector),
@@ -163,7 +128,7 @@ impl<'a> Mailgun<'a> {
     }
 
     /// `POST /v1/dkim/keys` importing `pem` as a form field.
-    pub async fn import_key(&self, domain: &str, selector: &str, pem: &str) -> Answer {
+    pub async fn import_key(&self, domain: &str, selector: &str, pem: &str) -> Reply {
         let params = [
             ("signing_domain", domain),
             ("selector", selector),
@@ -174,7 +139,7 @@ impl<'a> Mailgun<'a> {
     }
 
     /// `GET /v1/dkim/keys` with these query parameters.
-    pub async fn list_keys(&self, params: &[(&str, &str)]) -> Answer {
+    pub async fn list_keys(&self, params: &[(&str, &str)]) -> Reply {
         self.call(Method::GET, "/v1/dkim/keys", Via::Query, params)
             .await
     }
@@ -192,9 +157,9 @@ impl<'a> Mailgun<'a> {
     }
 
     /// `PUT /v4/domains/{domain}/keys/{selector}/{action}`.
-    pub async fn key_action(&self, domain: &str, selector: &str, action: &str) -> Answer {
+    pub async fn key_action(&self, domain: &str, selector: &str, action: &str) -> Reply {
         let path = format!("/v4/domains/{domain}/keys/{selector}/{action}");
-        Self::send(self.request(Method::PUT, &path)).await
+        send(self.request(Method::PUT, &path)).await
     }
 
     /// Imports a key, publishes its record in the app's DNS and activates it;
@@ -209,14 +174,14 @@ impl<'a> Mailgun<'a> {
     }
 
     /// `DELETE /v1/dkim/keys?signing_domain=&selector=`.
-    pub async fn delete_key(&self, domain: &str, selector: &str) -> Answer {
+    pub async fn delete_key(&self, domain: &str, selector: &str) -> Reply {
         let params = [("signing_domain", domain), ("selector", selector)];
         self.call(Method::DELETE, "/v1/dkim/keys", Via::Query, &params)
             .await
     }
 
     /// `POST /v4/domains` with a 1024-bit first key under `selector`.
-    pub async fn create_domain(&self, name: &str, selector: &str) -> Answer {
+    pub async fn create_domain(&self, name: &str, selector: &str) -> Reply {
         let params = [
             ("name", name),
             ("dkim_key_size", "1024"),
@@ -227,8 +192,50 @@ impl<'a> Mailgun<'a> {
     }
 
     /// `GET /v4/domains/{name}`.
-    pub async fn domain(&self, name: &str) -> Answer {
-        Self::send(self.request(Method::GET, &format!("/v4/domains/{name}"))).await
+    pub async fn domain(&self, name: &str) -> Reply {
+        send(self.request(Method::GET, &format!("/v4/domains/{name}"))).await
+    }
+
+    /// `GET /v1/dkim/keys?signing_domain=`: the selectors listed, in order,
+    /// with their `dns_record`s.
+    pub async fn keys_of(&self, domain: &str) -> Vec<(String, Value)> {
+        let path = format!("/v1/dkim/keys?signing_domain={domain}&limit=100");
+        let answer = send(self.request(Method::GET, &path)).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.body["items"]
+            .as_array()
+            .expect("items is an array")
+            .iter()
+            .map(|item| {
+                assert_eq!(item["signing_domain"], domain, "{item}");
+                let selector = item["selector"].as_str().expect("a selector").to_owned();
+                (selector, item["dns_record"].clone())
+            })
+            .collect()
+    }
+
+    /// The `_domainkey` TXT records of `GET /v4/domains/{name}`'s
+    /// `sending_dns_records`, as (name, value).
+    pub async fn domain_dkim_records(&self, name: &str) -> Vec<(String, String)> {
+        let answer = send(self.request(Method::GET, &format!("/v4/domains/{name}"))).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.body["sending_dns_records"]
+            .as_array()
+            .expect("sending_dns_records is an array")
+            .iter()
+            .filter(|r| {
+                r["record_type"] == "TXT"
+                    && r["name"]
+                        .as_str()
+                        .is_some_and(|n| n.contains("._domainkey."))
+            })
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap().to_owned(),
+                    r["value"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
     }
 }
 
@@ -254,50 +261,4 @@ pub fn record_bits(value: &str) -> usize {
     let der = STANDARD.decode(p).expect("base64 public key");
     let key = RsaPublicKey::from_public_key_der(&der).expect("a SubjectPublicKeyInfo");
     key.size() * 8
-}
-
-/// An RSA key in the forms the tests send.
-#[derive(Debug)]
-pub struct Pem {
-    /// `BEGIN RSA PRIVATE KEY`.
-    pub pkcs1: String,
-    /// `BEGIN PRIVATE KEY`.
-    pub pkcs8: String,
-    /// `BEGIN PUBLIC KEY`: not a private key.
-    pub public_pem: String,
-    /// The record value Signet must publish for it.
-    pub record: String,
-}
-
-impl Pem {
-    fn generate(bits: usize) -> Self {
-        let key = RsaPrivateKey::new(&mut rand::rngs::OsRng, bits).expect("RSA generation");
-        let public = key.to_public_key();
-        let der = public.to_public_key_der().expect("SPKI");
-        Self {
-            pkcs1: key
-                .to_pkcs1_pem(LineEnding::LF)
-                .expect("PKCS#1")
-                .to_string(),
-            pkcs8: key
-                .to_pkcs8_pem(LineEnding::LF)
-                .expect("PKCS#8")
-                .to_string(),
-            public_pem: public.to_public_key_pem(LineEnding::LF).expect("SPKI PEM"),
-            record: format!("k=rsa; p={}", STANDARD.encode(der.as_bytes())),
-        }
-    }
-}
-
-/// Two distinct 1024-bit keys and a 512-bit one, made once per run.
-pub async fn pems() -> &'static (Pem, Pem, Pem) {
-    static PEMS: OnceLock<(Pem, Pem, Pem)> = OnceLock::new();
-    if let Some(pems) = PEMS.get() {
-        return pems;
-    }
-    tokio::task::spawn_blocking(|| {
-        PEMS.get_or_init(|| (Pem::generate(1024), Pem::generate(1024), Pem::generate(512)))
-    })
-    .await
-    .expect("key generation does not panic")
 }

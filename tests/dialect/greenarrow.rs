@@ -1,9 +1,10 @@
-//! A typed GreenArrow client over a [`TestApp`], and envelope assertions.
+//! Talking GreenArrow to a test app, and its envelope's assertions.
 
-use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Value};
-use signet_tests::{spawn_app_with, AppOptions, TestApp};
+
+use super::{send, Reply};
+use crate::{spawn_app_with, AppOptions, TestApp};
 
 /// The collection's path.
 pub const KEYS: &str = "/ga/api/v3/eng/dkim_keys";
@@ -18,32 +19,31 @@ pub async fn spawn_full_range() -> TestApp {
     .await
 }
 
+impl TestApp {
+    /// Talks GreenArrow as the app's tenant.
+    pub fn greenarrow(&self) -> GreenArrow<'_> {
+        self.greenarrow_as(&self.api_key)
+    }
+
+    /// Talks GreenArrow as the tenant owning `api_key`.
+    pub fn greenarrow_as(&self, api_key: &str) -> GreenArrow<'_> {
+        GreenArrow {
+            app: self,
+            api_key: api_key.to_owned(),
+        }
+    }
+}
+
 /// Talks GreenArrow to one app as one tenant.
-pub struct Ga<'a> {
+pub struct GreenArrow<'a> {
     app: &'a TestApp,
     api_key: String,
 }
 
-impl<'a> Ga<'a> {
-    /// As the app's own tenant.
-    pub fn new(app: &'a TestApp) -> Self {
-        Self::as_tenant(app, &app.api_key)
-    }
-
-    /// As the tenant owning `api_key`.
-    pub fn as_tenant(app: &'a TestApp, api_key: &str) -> Self {
-        Self {
-            app,
-            api_key: api_key.to_owned(),
-        }
-    }
-
+impl GreenArrow<'_> {
     /// A request to `path` with this tenant's Basic credentials.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.app
-            .client
-            .request(method, self.app.url(path))
-            .basic_auth("api", Some(&self.api_key))
+        self.app.request_as(method, path, &self.api_key)
     }
 
     /// `GET /dkim_keys?{query}`.
@@ -116,35 +116,7 @@ pub fn id_of(item: &Value) -> i64 {
     item["id"].as_i64().expect("id is an integer")
 }
 
-/// Sends a request and reads its JSON body.
-pub async fn send(request: RequestBuilder) -> Reply {
-    let response = request.send().await.expect("the server answers");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("a readable body");
-    let body = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("status {status}: body is not JSON ({e}): {text:?}"));
-    Reply {
-        status,
-        headers,
-        body,
-        text,
-    }
-}
-
-/// An answer, parsed.
-#[derive(Debug)]
-pub struct Reply {
-    /// HTTP status.
-    pub status: u16,
-    /// Headers.
-    pub headers: HeaderMap,
-    /// The JSON body.
-    pub body: Value,
-    /// The body as sent.
-    pub text: String,
-}
-
+/// GreenArrow's envelope.
 impl Reply {
     /// Asserts a success envelope with status 200; returns `data`.
     #[track_caller]
