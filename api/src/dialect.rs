@@ -39,12 +39,20 @@ impl Dialect {
 
 /// Answers paths no route knows.
 pub async fn not_found(req: Request) -> Response {
-    Dialect::of(req.uri().path()).error(StatusCode::NOT_FOUND, "Not Found")
+    match Dialect::of(req.uri().path()) {
+        Dialect::Mailgun => Dialect::Mailgun.error(StatusCode::NOT_FOUND, "Not Found"),
+        Dialect::GreenArrow => signet_compat_greenarrow::not_found_response(),
+    }
 }
 
 /// Answers known paths called with a method they do not take.
 pub async fn method_not_allowed(req: Request) -> Response {
-    Dialect::of(req.uri().path()).error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+    match Dialect::of(req.uri().path()) {
+        Dialect::Mailgun => {
+            Dialect::Mailgun.error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+        }
+        Dialect::GreenArrow => signet_compat_greenarrow::method_not_allowed_response(),
+    }
 }
 
 /// Marks the response [`panic_response`] made, for [`reshape_panics`].

@@ -70,7 +70,7 @@ impl ErrorCode {
 
 /// A failed request: status, code and English messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GaError {
+pub struct GreenArrowError {
     status: StatusCode,
     code: ErrorCode,
     messages: Vec<String>,
@@ -78,7 +78,7 @@ pub struct GaError {
     retry_after: Option<u64>,
 }
 
-impl GaError {
+impl GreenArrowError {
     /// An error with this status, code and messages.
     pub fn new(status: StatusCode, code: ErrorCode, messages: Vec<String>) -> Self {
         Self {
@@ -116,12 +116,30 @@ impl GaError {
         )
     }
 
-    /// `not_found` for a DKIM key.
-    pub fn key_not_found() -> Self {
-        Self::not_found(Entity::Key)
+    /// `not_found` for a path no route knows.
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            vec!["Not Found".into()],
+        )
     }
 
-    fn not_found(entity: Entity) -> Self {
+    /// `invalid_request` with 405 for a method the path does not take.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::InvalidRequest,
+            vec!["Method Not Allowed".into()],
+        )
+    }
+
+    /// `not_found` for a DKIM key.
+    pub fn key_not_found() -> Self {
+        Self::missing(Entity::Key)
+    }
+
+    fn missing(entity: Entity) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             ErrorCode::NotFound,
@@ -171,7 +189,7 @@ impl GaError {
     }
 }
 
-impl std::fmt::Display for GaError {
+impl std::fmt::Display for GreenArrowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
@@ -183,15 +201,15 @@ impl std::fmt::Display for GaError {
     }
 }
 
-impl std::error::Error for GaError {}
+impl std::error::Error for GreenArrowError {}
 
-impl From<Error> for GaError {
+impl From<Error> for GreenArrowError {
     fn from(e: Error) -> Self {
         match e {
             Error::Validation(fields) => {
                 Self::validation(fields.iter().map(ToString::to_string).collect())
             }
-            Error::NotFound(entity) => Self::not_found(entity),
+            Error::NotFound(entity) => Self::missing(entity),
             Error::Conflict(Entity::Key) => Self::validation(vec![SELECTOR_TAKEN.into()]),
             Error::Conflict(entity) => Self::validation(vec![format!("{entity} already exists")]),
             Error::Rule(RuleViolation::WeakKey {
@@ -251,7 +269,7 @@ pub struct ErrorEnvelope {
     error_messages: Vec<String>,
 }
 
-impl IntoResponse for GaError {
+impl IntoResponse for GreenArrowError {
     fn into_response(self) -> Response {
         let body = ErrorEnvelope {
             success: false,
@@ -301,14 +319,14 @@ mod tests {
 
     #[test]
     fn a_taken_selector_is_a_validation_failure_on_the_selector() {
-        let e = GaError::from(Error::Conflict(Entity::Key));
+        let e = GreenArrowError::from(Error::Conflict(Entity::Key));
         assert_eq!(e.code(), ErrorCode::ValidationFailed);
         assert_eq!(e.messages, [SELECTOR_TAKEN]);
     }
 
     #[test]
     fn busy_is_a_503_with_retry_after_in_whole_seconds() {
-        let e = GaError::from(Error::Busy {
+        let e = GreenArrowError::from(Error::Busy {
             what: "key generation",
             retry_after: std::time::Duration::from_millis(1500),
         });
@@ -320,7 +338,7 @@ mod tests {
     #[test]
     fn a_weak_key_names_the_field_it_came_in() {
         let weak = |imported| {
-            GaError::from(Error::Rule(RuleViolation::WeakKey {
+            GreenArrowError::from(Error::Rule(RuleViolation::WeakKey {
                 bits: 512,
                 min: 1024,
                 imported,
@@ -335,7 +353,7 @@ mod tests {
 
     #[test]
     fn internal_details_are_never_shown() {
-        let e = GaError::from(Error::Internal("db password is hunter2".into()));
+        let e = GreenArrowError::from(Error::Internal("db password is hunter2".into()));
         assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(e.messages, ["internal error"]);
     }

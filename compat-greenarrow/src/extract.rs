@@ -1,4 +1,4 @@
-//! Extractors whose every rejection is a [`GaError`], so even a malformed
+//! Extractors whose every rejection is a [`GreenArrowError`], so even a malformed
 //! request is answered in the envelope.
 
 use axum::extract::rejection::JsonRejection;
@@ -10,14 +10,14 @@ use serde::de::DeserializeOwned;
 use signet_domain::excerpt::scrub;
 use signet_domain::{Authentication, KeyId, Tenant};
 
-use crate::error::{ErrorCode, GaError};
+use crate::error::{ErrorCode, GreenArrowError};
 
 /// The tenant the api's auth layer authenticated.
 #[derive(Debug, Clone)]
-pub struct GaTenant(pub Tenant);
+pub struct Caller(pub Tenant);
 
-impl<S: Send + Sync> FromRequestParts<S> for GaTenant {
-    type Rejection = GaError;
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = GreenArrowError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Extension::<Authentication>::from_request_parts(parts, state)
@@ -26,8 +26,8 @@ impl<S: Send + Sync> FromRequestParts<S> for GaTenant {
             .unwrap_or(Authentication::Rejected);
         match auth {
             Authentication::Authenticated(tenant) => Ok(Self(tenant)),
-            Authentication::Rejected => Err(GaError::unauthorized()),
-            Authentication::Unavailable => Err(GaError::unavailable()),
+            Authentication::Rejected => Err(GreenArrowError::unauthorized()),
+            Authentication::Unavailable => Err(GreenArrowError::unavailable()),
         }
     }
 }
@@ -36,14 +36,14 @@ impl<S: Send + Sync> FromRequestParts<S> for GaTenant {
 /// are `invalid_request` (400); a wrong content type keeps its 415. serde's
 /// message quotes field names and values the client sent, so it is scrubbed.
 #[derive(Debug)]
-pub struct GaJson<T>(pub T);
+pub struct JsonBody<T>(pub T);
 
-impl<T, S> FromRequest<S> for GaJson<T>
+impl<T, S> FromRequest<S> for JsonBody<T>
 where
     T: DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = GaError;
+    type Rejection = GreenArrowError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
@@ -53,7 +53,7 @@ where
     }
 }
 
-fn json_error(rejection: &JsonRejection) -> GaError {
+fn json_error(rejection: &JsonRejection) -> GreenArrowError {
     let message = match rejection {
         JsonRejection::MissingJsonContentType(_) => {
             "the request body must be JSON, sent with Content-Type: application/json".to_owned()
@@ -65,27 +65,27 @@ fn json_error(rejection: &JsonRejection) -> GaError {
         other => other,
     };
     match status {
-        StatusCode::BAD_REQUEST => GaError::invalid_request(message),
-        other => GaError::new(other, ErrorCode::InvalidRequest, vec![message]),
+        StatusCode::BAD_REQUEST => GreenArrowError::invalid_request(message),
+        other => GreenArrowError::new(other, ErrorCode::InvalidRequest, vec![message]),
     }
 }
 
 /// A query string; anything it cannot hold is `invalid_request`.
 #[derive(Debug)]
-pub struct GaQuery<T>(pub T);
+pub struct QueryParams<T>(pub T);
 
-impl<T, S> FromRequestParts<S> for GaQuery<T>
+impl<T, S> FromRequestParts<S> for QueryParams<T>
 where
     T: DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = GaError;
+    type Rejection = GreenArrowError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(value)| Self(value))
-            .map_err(|rejection| GaError::invalid_request(scrub(&rejection.body_text())))
+            .map_err(|rejection| GreenArrowError::invalid_request(scrub(&rejection.body_text())))
     }
 }
 
@@ -95,14 +95,14 @@ where
 pub struct KeyIdPath(pub KeyId);
 
 impl<S: Send + Sync> FromRequestParts<S> for KeyIdPath {
-    type Rejection = GaError;
+    type Rejection = GreenArrowError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
-            .map_err(|_| GaError::key_not_found())?;
+            .map_err(|_| GreenArrowError::key_not_found())?;
         raw.parse::<i64>()
             .map(|id| Self(KeyId(id)))
-            .map_err(|_| GaError::key_not_found())
+            .map_err(|_| GreenArrowError::key_not_found())
     }
 }

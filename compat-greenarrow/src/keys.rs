@@ -3,15 +3,19 @@
 use axum::extract::State;
 use signet_domain::{DeleteRule, DkimKey, Tenant};
 
-use crate::envelope::{Empty, Envelope};
-use crate::error::{ErrorEnvelope, GaError};
-use crate::extract::{GaJson, GaTenant, KeyIdPath};
-use crate::payload::{check_bits_kept, create_command, update_command};
-use crate::wire::{KeyData, KeyPayload, KeyRecord};
+use crate::error::{ErrorEnvelope, GreenArrowError};
+use crate::extract::{Caller, JsonBody, KeyIdPath};
+use crate::wire::envelope::{Empty, Envelope};
+use crate::wire::key::{KeyData, KeyPayload, KeyRecord, NewKeyPayload};
+use crate::wire::payload::{check_bits_kept, create_command, update_command};
 use crate::AppState;
 
 /// The full record, with the private key only if the tenant's policy allows it.
-async fn record(state: &AppState, tenant: &Tenant, key: &DkimKey) -> Result<KeyData, GaError> {
+async fn record(
+    state: &AppState,
+    tenant: &Tenant,
+    key: &DkimKey,
+) -> Result<KeyData, GreenArrowError> {
     let private = state.core.exportable_private_key(tenant, key.id).await?;
     Ok(KeyData {
         dkim_key: KeyRecord::new(key, private.as_ref()),
@@ -29,17 +33,16 @@ async fn record(state: &AppState, tenant: &Tenant, key: &DkimKey) -> Result<KeyD
     params(("id" = i64, Path, description = "The key's id")),
     responses(
         (status = 200, description = "The key", body = Envelope<KeyData>),
-        (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
         (status = 404, description = "`not_found`", body = ErrorEnvelope),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %tenant.0.name, id = %id.0), err(Display, level = "info"))]
 pub async fn get_key(
-    tenant: GaTenant,
+    tenant: Caller,
     State(state): State<AppState>,
     id: KeyIdPath,
-) -> Result<Envelope<KeyData>, GaError> {
-    let (GaTenant(tenant), KeyIdPath(id)) = (tenant, id);
+) -> Result<Envelope<KeyData>, GreenArrowError> {
+    let (Caller(tenant), KeyIdPath(id)) = (tenant, id);
     let key = state.core.get_key(&tenant, id).await?;
     Ok(Envelope::ok(record(&state, &tenant, &key).await?))
 }
@@ -56,22 +59,20 @@ pub async fn get_key(
     post,
     path = "/ga/api/v3/eng/dkim_keys",
     tag = "DKIM Keys",
-    request_body = KeyPayload,
+    request_body = NewKeyPayload,
     responses(
         (status = 200, description = "The new key", body = Envelope<KeyData>),
         (status = 400, description = "`validation_failed` (one message per failing field, or a taken selector) or `invalid_request` (malformed JSON, wrong types, unknown fields)", body = ErrorEnvelope),
-        (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
-        (status = 415, description = "`invalid_request`: the body is not sent as JSON", body = ErrorEnvelope),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %tenant.0.name), err(Display, level = "info"))]
 pub async fn create_key(
-    tenant: GaTenant,
+    tenant: Caller,
     State(state): State<AppState>,
-    GaJson(payload): GaJson<KeyPayload>,
-) -> Result<Envelope<KeyData>, GaError> {
-    let GaTenant(tenant) = tenant;
-    let command = create_command(payload.dkim_key)?;
+    JsonBody(payload): JsonBody<NewKeyPayload>,
+) -> Result<Envelope<KeyData>, GreenArrowError> {
+    let Caller(tenant) = tenant;
+    let command = create_command(payload.dkim_key.into())?;
     let key = state.core.create_key(&tenant, command).await?;
     Ok(Envelope::ok(record(&state, &tenant, &key).await?))
 }
@@ -92,19 +93,17 @@ pub async fn create_key(
     responses(
         (status = 200, description = "The updated key", body = Envelope<KeyData>),
         (status = 400, description = "`validation_failed` or `invalid_request`", body = ErrorEnvelope),
-        (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
         (status = 404, description = "`not_found`", body = ErrorEnvelope),
-        (status = 415, description = "`invalid_request`: the body is not sent as JSON", body = ErrorEnvelope),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %tenant.0.name, id = %id.0), err(Display, level = "info"))]
 pub async fn update_key(
-    tenant: GaTenant,
+    tenant: Caller,
     State(state): State<AppState>,
     id: KeyIdPath,
-    GaJson(payload): GaJson<KeyPayload>,
-) -> Result<Envelope<KeyData>, GaError> {
-    let (GaTenant(tenant), KeyIdPath(id)) = (tenant, id);
+    JsonBody(payload): JsonBody<KeyPayload>,
+) -> Result<Envelope<KeyData>, GreenArrowError> {
+    let (Caller(tenant), KeyIdPath(id)) = (tenant, id);
     let (update, sent_bits) = update_command(payload.dkim_key)?;
     if let Some(bits) = sent_bits {
         let current = state.core.get_key(&tenant, id).await?;
@@ -122,17 +121,16 @@ pub async fn update_key(
     params(("id" = i64, Path, description = "The key's id")),
     responses(
         (status = 200, description = "Deleted; `data` is `{}`", body = Envelope<Empty>),
-        (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
         (status = 404, description = "`not_found`", body = ErrorEnvelope),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %tenant.0.name, id = %id.0), err(Display, level = "info"))]
 pub async fn delete_key(
-    tenant: GaTenant,
+    tenant: Caller,
     State(state): State<AppState>,
     id: KeyIdPath,
-) -> Result<Envelope<Empty>, GaError> {
-    let (GaTenant(tenant), KeyIdPath(id)) = (tenant, id);
+) -> Result<Envelope<Empty>, GreenArrowError> {
+    let (Caller(tenant), KeyIdPath(id)) = (tenant, id);
     state.core.delete_key(&tenant, id, DeleteRule::Any).await?;
     Ok(Envelope::ok(Empty::default()))
 }

@@ -16,7 +16,7 @@ impl<'de> Deserialize<'de> for Present {
     }
 }
 
-/// The body of a create or update: `{"dkim_key": {...}}`.
+/// The body of an update: `{"dkim_key": {...}}`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyPayload {
@@ -24,9 +24,8 @@ pub struct KeyPayload {
     pub dkim_key: KeyInput,
 }
 
-/// The writable attributes of a DKIM Key. On create, `domain`, `selector` and
-/// one of `key.bits` or `key.private` are required; on update every field is
-/// optional and only those given change. Read-only fields (`id`, `key.public`,
+/// The writable attributes of a DKIM Key. On update every field is optional
+/// and only those given change. Read-only fields (`id`, `key.public`,
 /// `dns`) and unknown fields are refused.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -37,11 +36,22 @@ pub struct KeyInput {
     pub id: Present,
     /// 1 to 200 characters: dot-separated strings of letters, numbers and
     /// dashes, no dot next to a dash or another dot. Stored lower-case.
-    #[schema(example = "my-domain.com")]
+    #[schema(
+        example = "my-domain.com",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$"
+    )]
     pub domain: Option<String>,
-    /// 1 to 200 characters, unique (case-insensitive) among the keys of the
-    /// same (case-insensitive) domain.
-    #[schema(example = "default")]
+    /// 1 to 200 characters: dot-separated strings of letters, numbers, dashes
+    /// and underscores. Unique (case-insensitive) among the keys of the same
+    /// (case-insensitive) domain.
+    #[schema(
+        example = "default",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*$"
+    )]
     pub selector: Option<String>,
     /// Makes this the domain's default key, clearing the flag on the domain's
     /// other keys. Defaults to `false` on create.
@@ -54,6 +64,80 @@ pub struct KeyInput {
     pub dns: Present,
 }
 
+/// The body of a create: `{"dkim_key": {...}}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewKeyPayload {
+    /// The new key's attributes.
+    pub dkim_key: NewKeyInput,
+}
+
+/// A new DKIM Key: [`KeyInput`] with `domain`, `selector` and `key` required
+/// (and `key` holding `bits` or `private`). They are `Option`s here so that a
+/// payload missing several is answered with one message for each.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewKeyInput {
+    /// Read-only: refused with `validation_failed`.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub id: Present,
+    /// 1 to 200 characters: dot-separated strings of letters, numbers and
+    /// dashes, no dot next to a dash or another dot. Stored lower-case.
+    #[schema(
+        required = true,
+        value_type = String,
+        example = "my-domain.com",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$"
+    )]
+    pub domain: Option<String>,
+    /// 1 to 200 characters: dot-separated strings of letters, numbers, dashes
+    /// and underscores. Unique (case-insensitive) among the keys of the same
+    /// (case-insensitive) domain.
+    #[schema(
+        required = true,
+        value_type = String,
+        example = "default",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*$"
+    )]
+    pub selector: Option<String>,
+    /// Makes this the domain's default key, clearing the flag on the domain's
+    /// other keys. Defaults to `false`.
+    pub default_for_domain: Option<bool>,
+    /// The key material: `bits` to generate a key, or `private` to import one.
+    #[schema(required = true, value_type = KeyMaterialInput)]
+    pub key: Option<KeyMaterialInput>,
+    /// Read-only: refused with `validation_failed`.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub dns: Present,
+}
+
+impl From<NewKeyInput> for KeyInput {
+    fn from(input: NewKeyInput) -> Self {
+        let NewKeyInput {
+            id,
+            domain,
+            selector,
+            default_for_domain,
+            key,
+            dns,
+        } = input;
+        Self {
+            id,
+            domain,
+            selector,
+            default_for_domain,
+            key,
+            dns,
+        }
+    }
+}
+
 /// Either `bits` (a key is generated) or `private` (a key is imported).
 /// Its `Debug` never shows the private key.
 #[derive(Deserialize, ToSchema)]
@@ -62,7 +146,7 @@ pub struct KeyMaterialInput {
     /// Size of a key to generate, 512 to 8192, and at least the tenant's
     /// `min_rsa_bits` (1024 unless lowered to 512). With `private`, it must
     /// equal the imported key's size. May not change on an existing key.
-    #[schema(example = 1024)]
+    #[schema(example = 1024, minimum = 512, maximum = 8192)]
     pub bits: Option<i64>,
     /// A PEM private key, PKCS#1 (`BEGIN RSA PRIVATE KEY`) or PKCS#8
     /// (`BEGIN PRIVATE KEY`), 512 to 8192 bits and at least the tenant's

@@ -6,8 +6,8 @@ use signet_domain::{
     Selector,
 };
 
-use crate::error::GaError;
-use crate::wire::{KeyInput, KeyMaterialInput};
+use crate::error::GreenArrowError;
+use crate::wire::key::{KeyInput, KeyMaterialInput};
 
 /// The messages of the fields that failed, in payload order.
 #[derive(Debug, Default)]
@@ -36,11 +36,11 @@ impl Problems {
         }
     }
 
-    fn into_result(self) -> Result<(), GaError> {
+    fn into_result(self) -> Result<(), GreenArrowError> {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(GaError::validation(self.0))
+            Err(GreenArrowError::validation(self.0))
         }
     }
 }
@@ -75,7 +75,7 @@ fn material(p: &mut Problems, key: Option<&KeyMaterialInput>) -> Material {
 /// A create command; every field is checked before any error is returned.
 /// A key is generated from `key.bits` or imported from `key.private`; given
 /// both, the imported key wins and `bits` must match its size.
-pub fn create_command(input: KeyInput) -> Result<CreateKey, GaError> {
+pub fn create_command(input: KeyInput) -> Result<CreateKey, GreenArrowError> {
     let mut p = Problems::default();
     p.read_only(&input);
     let domain = required(&mut p, "domain", input.domain.as_deref(), DomainName::parse);
@@ -105,7 +105,7 @@ pub fn create_command(input: KeyInput) -> Result<CreateKey, GaError> {
                 DefaultFlag::No
             },
         }),
-        _ => Err(GaError::validation(p.0)),
+        _ => Err(GreenArrowError::validation(p.0)),
     }
 }
 
@@ -126,7 +126,7 @@ fn required<T>(
 
 /// An update command, and the `key.bits` the caller sent without a new
 /// private key (it must equal the key's current size; see [`check_bits_kept`]).
-pub fn update_command(input: KeyInput) -> Result<(KeyUpdate, Option<i64>), GaError> {
+pub fn update_command(input: KeyInput) -> Result<(KeyUpdate, Option<i64>), GreenArrowError> {
     let mut p = Problems::default();
     p.read_only(&input);
     let signing_domain = input
@@ -160,11 +160,11 @@ pub fn update_command(input: KeyInput) -> Result<(KeyUpdate, Option<i64>), GaErr
 }
 
 /// `key.bits` may be sent on update only if it does not change the size.
-pub fn check_bits_kept(sent: i64, current: KeySize) -> Result<(), GaError> {
+pub fn check_bits_kept(sent: i64, current: KeySize) -> Result<(), GreenArrowError> {
     if sent == i64::from(current.bits()) {
         Ok(())
     } else {
-        Err(GaError::validation(vec![format!(
+        Err(GreenArrowError::validation(vec![format!(
             "key.bits may not be changed on existing keys (this key has {current} bits)"
         )]))
     }
@@ -179,7 +179,7 @@ mod tests {
         serde_json::from_value(json).unwrap()
     }
 
-    fn messages(e: GaError) -> String {
+    fn messages(e: GreenArrowError) -> String {
         assert_eq!(e.code(), ErrorCode::ValidationFailed);
         e.to_string()
     }
