@@ -6,16 +6,16 @@ use axum::Json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Caller;
 use crate::domains::domain_name;
-use crate::error::{ApiError, Result};
-use crate::form::Params;
-use crate::path::MailgunPath;
+use crate::error::{MailgunError, Result};
+use crate::extract::Caller;
+use crate::extract::MailgunPath;
+use crate::extract::Params;
 use crate::wire::{
     DkimAuthorityForm, DkimSelectorForm, FindDomainByNameResp, GenericResponse,
     ReassignDkimAuthorityResp,
 };
-use crate::AppState;
+use crate::{openapi, AppState};
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -37,15 +37,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
     path = "/v3/domains/{name}/dkim_authority",
     tag = "Domain Keys",
     operation_id = "PUT-v3-domains--name--dkim-authority",
-    params(("name" = String, Path, description = "The domain name")),
-    request_body(content(
-        (DkimAuthorityForm = "multipart/form-data"),
-        (DkimAuthorityForm = "application/x-www-form-urlencoded"),
-    )),
+    params(("name" = inline(openapi::DomainNameText), Path, description = "The domain name")),
+    request_body(content = DkimAuthorityForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The authority now in force", body = ReassignDkimAuthorityResp),
         (status = 400, description = "Bad parameters, or no root domain to delegate to", body = GenericResponse),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
         (status = 404, description = "No such domain", body = GenericResponse,
             example = json!({"message": "Domain not found"})),
     ),
@@ -64,7 +60,7 @@ pub async fn update_dkim_authority(
         .core
         .set_authority(&caller.0, &name, form.own)
         .await
-        .map_err(ApiError::during("failed to change DKIM authority"))?;
+        .map_err(MailgunError::during("failed to change DKIM authority"))?;
     Ok(Json(ReassignDkimAuthorityResp::of(
         &change.view,
         change.changed,
@@ -81,17 +77,13 @@ pub async fn update_dkim_authority(
     path = "/v3/domains/{name}/dkim_selector",
     tag = "Domain Keys",
     operation_id = "PUT-v3-domains--name--dkim-selector",
-    params(("name" = String, Path, description = "The domain name")),
-    request_body(content(
-        (DkimSelectorForm = "multipart/form-data"),
-        (DkimSelectorForm = "application/x-www-form-urlencoded"),
-    )),
+    params(("name" = inline(openapi::DomainNameText), Path, description = "The domain name")),
+    request_body(content = DkimSelectorForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "Changed", body = GenericResponse,
             example = json!({"message": "DKIM selector changed"})),
         (status = 400, description = "A missing, bad or duplicate selector", body = GenericResponse,
             example = json!({"message": "dkim_selector is required"})),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
         (status = 404, description = "No such domain, or it has no signing key", body = GenericResponse,
             example = json!({"message": "Domain not found"})),
     ),
@@ -110,7 +102,7 @@ pub async fn update_dkim_selector(
         .core
         .change_selector(&caller.0, &name, form.dkim_selector)
         .await
-        .map_err(ApiError::during("failed to change DKIM selector"))?;
+        .map_err(MailgunError::during("failed to change DKIM selector"))?;
     Ok(Json(GenericResponse::new("DKIM selector changed")))
 }
 
@@ -123,10 +115,9 @@ pub async fn update_dkim_selector(
     path = "/v4/domains/{name}/verify",
     tag = "Domains",
     operation_id = "PUT-v4-domains--name--verify",
-    params(("name" = String, Path, description = "The domain name")),
+    params(("name" = inline(openapi::DomainNameText), Path, description = "The domain name")),
     responses(
         (status = 200, description = "The domain, as DNS shows it now", body = FindDomainByNameResp),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
         (status = 404, description = "No such domain", body = GenericResponse,
             example = json!({"message": "Domain not found"})),
     ),
@@ -149,7 +140,7 @@ pub async fn verify_domain(
     )))
 }
 
-/// Verify a domain (`/v3` form)
+/// Verify a domain (v3 form)
 ///
 /// The same as `PUT /v4/domains/{name}/verify`.
 #[utoipa::path(
@@ -157,10 +148,9 @@ pub async fn verify_domain(
     path = "/v3/domains/{name}/verify",
     tag = "Domains",
     operation_id = "PUT-v3-domains--name--verify",
-    params(("name" = String, Path, description = "The domain name")),
+    params(("name" = inline(openapi::DomainNameText), Path, description = "The domain name")),
     responses(
         (status = 200, description = "The domain, as DNS shows it now", body = FindDomainByNameResp),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
         (status = 404, description = "No such domain", body = GenericResponse),
     ),
     security(("basicAuth" = []))

@@ -7,11 +7,11 @@ use signet_domain::{DomainName, KeyFilter, Selector};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Result};
-use crate::path::MailgunPath;
+use crate::error::{MailgunError, Result};
+use crate::extract::Caller;
+use crate::extract::MailgunPath;
 use crate::wire::{AuthorityKeysResponse, DomainKeyResponse, GenericResponse, UpdateDomainKeyResp};
-use crate::AppState;
+use crate::{openapi, AppState};
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -22,11 +22,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 fn authority(name: &str) -> Result<DomainName> {
-    DomainName::parse(name).map_err(|e| ApiError::invalid("authority_name", e))
+    DomainName::parse(name).map_err(|e| MailgunError::invalid("authority_name", e))
 }
 
 fn selector(name: &str) -> Result<Selector> {
-    Selector::parse(name).map_err(|e| ApiError::invalid("selector", e))
+    Selector::parse(name).map_err(|e| MailgunError::invalid("selector", e))
 }
 
 /// List domain keys
@@ -38,11 +38,10 @@ fn selector(name: &str) -> Result<Selector> {
     path = "/v4/domains/{authority_name}/keys",
     tag = "Domain Keys",
     operation_id = "GET-v4-domains--authority-name--keys",
-    params(("authority_name" = String, Path, description = "The domain authority name you want to list the domain keys for. Must be a valid domain")),
+    params(("authority_name" = inline(openapi::DomainNameText), Path, description = "The domain authority name you want to list the domain keys for. Must be a valid domain")),
     responses(
         (status = 200, description = "The keys", body = AuthorityKeysResponse),
         (status = 400, description = "Not a domain name", body = GenericResponse),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
     ),
     security(("basicAuth" = []))
 )]
@@ -99,14 +98,13 @@ async fn set_active(
     tag = "Domain Keys",
     operation_id = "PUT-v4-domains--authority-name--keys--selector--activate",
     params(
-        ("authority_name" = String, Path, description = "The domain authority name you want to activate. Must be a valid domain"),
-        ("selector" = String, Path, description = "The selector you want to activate for the domain key. Must be a valid dot atom"),
+        ("authority_name" = inline(openapi::DomainNameText), Path, description = "The domain authority name you want to activate. Must be a valid domain"),
+        ("selector" = inline(openapi::SelectorText), Path, description = "The selector you want to activate for the domain key. Must be a valid dot atom"),
     ),
     responses(
         (status = 200, description = "Activated", body = UpdateDomainKeyResp),
         (status = 400, description = "The DNS record is not valid, or a bad name", body = GenericResponse,
             example = json!({"message": "DNS record s1._domainkey.example.com is not valid: no TXT record found"})),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
         (status = 404, description = "No such key", body = GenericResponse,
             example = json!({"message": "domain key not found"})),
     ),
@@ -130,14 +128,13 @@ pub async fn activate_key(
     tag = "Domain Keys",
     operation_id = "PUT-v4-domains--authority-name--keys--selector--deactivate",
     params(
-        ("authority_name" = String, Path, description = "The domain authority name you want to deactivate. Must be a valid domain"),
-        ("selector" = String, Path, description = "The selector you want to deactivate for the domain key. Must be a valid dot atom"),
+        ("authority_name" = inline(openapi::DomainNameText), Path, description = "The domain authority name you want to deactivate. Must be a valid domain"),
+        ("selector" = inline(openapi::SelectorText), Path, description = "The selector you want to deactivate for the domain key. Must be a valid dot atom"),
     ),
     responses(
         (status = 200, description = "Deactivated", body = UpdateDomainKeyResp,
             example = json!({"message": "domain key deactivated", "authority": "example.com", "selector": "s1", "active": false})),
         (status = 400, description = "A bad name", body = GenericResponse),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
         (status = 404, description = "No such key", body = GenericResponse,
             example = json!({"message": "domain key not found"})),
     ),

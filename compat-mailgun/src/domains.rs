@@ -10,15 +10,15 @@ use signet_domain::{DomainName, DomainView, KeySize, RegisterDomain, Selector, S
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Result};
-use crate::form::Params;
-use crate::path::MailgunPath;
+use crate::error::{MailgunError, Result};
+use crate::extract::Caller;
+use crate::extract::MailgunPath;
+use crate::extract::Params;
 use crate::wire::{
     CreateDomainForm, CreateDomainResp, Domain, FindDomainByNameResp, GenericResponse,
     ListDomainResponse, ListDomainsQuery, DEFAULT_SELECTOR,
 };
-use crate::AppState;
+use crate::{openapi, AppState};
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -31,7 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// A domain name from a path; a name that cannot exist is not found.
 pub fn domain_name(name: &str) -> Result<DomainName> {
-    DomainName::parse(name).map_err(|_| ApiError::domain_not_found())
+    DomainName::parse(name).map_err(|_| MailgunError::domain_not_found())
 }
 
 /// Every domain of the tenant, in name order.
@@ -63,7 +63,6 @@ async fn all_domains(core: &Signet, tenant: &Tenant) -> Result<Vec<DomainView>> 
     responses(
         (status = 200, description = "A page of domains", body = ListDomainResponse),
         (status = 400, description = "Bad parameters", body = GenericResponse),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
     ),
     security(("basicAuth" = []))
 )]
@@ -94,7 +93,7 @@ pub async fn list_domains(
     Ok(Json(ListDomainResponse { total_count, items }))
 }
 
-/// Get domains (`/v3` form)
+/// Get domains (v3 form)
 ///
 /// The same as `GET /v4/domains`.
 #[utoipa::path(
@@ -106,7 +105,6 @@ pub async fn list_domains(
     responses(
         (status = 200, description = "A page of domains", body = ListDomainResponse),
         (status = 400, description = "Bad parameters", body = GenericResponse),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
     ),
     security(("basicAuth" = []))
 )]
@@ -129,15 +127,11 @@ pub async fn list_domains_v3(
     path = "/v4/domains",
     tag = "Domains",
     operation_id = "POST-v4-domains",
-    request_body(content(
-        (CreateDomainForm = "multipart/form-data"),
-        (CreateDomainForm = "application/x-www-form-urlencoded"),
-    )),
+    request_body(content = CreateDomainForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The new domain and the record to publish", body = CreateDomainResp),
         (status = 400, description = "Bad parameters, or the domain exists", body = GenericResponse,
             example = json!({"message": "Domain already exists"})),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
     ),
     security(("basicAuth" = []))
 )]
@@ -159,11 +153,11 @@ pub async fn create_domain(
         .core
         .register_domain(&caller.0, request)
         .await
-        .map_err(ApiError::during("failed to create domain key"))?;
+        .map_err(MailgunError::during("failed to create domain key"))?;
     Ok(Json(CreateDomainResp::of(&caller.0, &view)))
 }
 
-/// Create a domain (`/v3` form)
+/// Create a domain (v3 form)
 ///
 /// The same as `POST /v4/domains`.
 #[utoipa::path(
@@ -171,14 +165,10 @@ pub async fn create_domain(
     path = "/v3/domains",
     tag = "Domains",
     operation_id = "POST-v3-domains",
-    request_body(content(
-        (CreateDomainForm = "multipart/form-data"),
-        (CreateDomainForm = "application/x-www-form-urlencoded"),
-    )),
+    request_body(content = CreateDomainForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The new domain and the record to publish", body = CreateDomainResp),
         (status = 400, description = "Bad parameters, or the domain exists", body = GenericResponse),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
     ),
     security(("basicAuth" = []))
 )]
@@ -199,10 +189,9 @@ pub async fn create_domain_v3(
     path = "/v4/domains/{name}",
     tag = "Domains",
     operation_id = "GET-v4-domains--name-",
-    params(("name" = String, Path, description = "The name of the domain you want to fetch")),
+    params(("name" = inline(openapi::DomainNameText), Path, description = "The name of the domain you want to fetch")),
     responses(
         (status = 200, description = "The domain", body = FindDomainByNameResp),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
         (status = 404, description = "No such domain", body = GenericResponse,
             example = json!({"message": "Domain not found"})),
     ),
@@ -221,7 +210,7 @@ pub async fn get_domain(
     Ok(Json(FindDomainByNameResp::of(&caller.0, &view, None)))
 }
 
-/// Get domain details (`/v3` form)
+/// Get domain details (v3 form)
 ///
 /// The same as `GET /v4/domains/{name}`.
 #[utoipa::path(
@@ -229,10 +218,9 @@ pub async fn get_domain(
     path = "/v3/domains/{name}",
     tag = "Domains",
     operation_id = "GET-v3-domains--name-",
-    params(("name" = String, Path, description = "The name of the domain you want to fetch")),
+    params(("name" = inline(openapi::DomainNameText), Path, description = "The name of the domain you want to fetch")),
     responses(
         (status = 200, description = "The domain", body = FindDomainByNameResp),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
         (status = 404, description = "No such domain", body = GenericResponse),
     ),
     security(("basicAuth" = []))
@@ -254,11 +242,10 @@ pub async fn get_domain_v3(
     path = "/v3/domains/{name}",
     tag = "Domains",
     operation_id = "DELETE-v3-domains--name-",
-    params(("name" = String, Path, description = "The domain name")),
+    params(("name" = inline(openapi::DomainNameText), Path, description = "The domain name")),
     responses(
         (status = 200, description = "Deleted", body = GenericResponse,
             example = json!({"message": "Domain has been deleted"})),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
         (status = 404, description = "No such domain", body = GenericResponse,
             example = json!({"message": "Domain not found"})),
     ),

@@ -18,7 +18,7 @@ const CHALLENGE: &str = "Basic realm=\"signet\"";
 
 /// A failed request, as Mailgun reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
+pub struct MailgunError {
     status: StatusCode,
     message: Cow<'static, str>,
     /// Whole seconds for `Retry-After`, on a 503 worth retrying later.
@@ -26,11 +26,11 @@ pub struct ApiError {
 }
 
 /// Result of a handler.
-pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+pub type Result<T, E = MailgunError> = std::result::Result<T, E>;
 
-impl ApiError {
+impl MailgunError {
     /// An error with this status and message.
-    pub fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
+    pub fn from_status(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
         Self {
             status,
             message: message.into(),
@@ -40,32 +40,32 @@ impl ApiError {
 
     /// 400: the request is malformed or breaks a rule.
     pub fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, message)
+        Self::from_status(StatusCode::BAD_REQUEST, message)
     }
 
     /// 401: missing or wrong credentials, in the words of Mailgun's document.
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "Invalid private key")
+        Self::from_status(StatusCode::UNAUTHORIZED, "Invalid private key")
     }
 
     /// 403: the caller may not act for the account it named.
     pub fn forbidden(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, message)
+        Self::from_status(StatusCode::FORBIDDEN, message)
     }
 
     /// 404 for a path no route serves.
-    pub fn no_route() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "Not Found")
+    pub fn not_found() -> Self {
+        Self::from_status(StatusCode::NOT_FOUND, "Not Found")
     }
 
     /// 405 for a method a route does not serve.
     pub fn method_not_allowed() -> Self {
-        Self::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+        Self::from_status(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
     }
 
     /// 503: a backing service cannot answer right now.
     pub fn unavailable() -> Self {
-        Self::new(
+        Self::from_status(
             StatusCode::SERVICE_UNAVAILABLE,
             "service temporarily unavailable, try again later",
         )
@@ -75,7 +75,7 @@ impl ApiError {
     pub fn busy(retry_after: std::time::Duration) -> Self {
         Self {
             retry_after: Some(whole_seconds(retry_after)),
-            ..Self::new(
+            ..Self::from_status(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "too many keys are being generated, try again later",
             )
@@ -84,7 +84,7 @@ impl ApiError {
 
     /// 404 `Domain not found`.
     pub fn domain_not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "Domain not found")
+        Self::from_status(StatusCode::NOT_FOUND, "Domain not found")
     }
 
     /// 400 for a private key that cannot be read.
@@ -125,7 +125,7 @@ impl ApiError {
     }
 }
 
-impl From<Error> for ApiError {
+impl From<Error> for MailgunError {
     fn from(e: Error) -> Self {
         match e {
             Error::Validation(fields) => Self::bad_request(
@@ -136,11 +136,11 @@ impl From<Error> for ApiError {
                     .join("; "),
             ),
             Error::NotFound(Entity::Key) => {
-                Self::new(StatusCode::NOT_FOUND, "domain key not found")
+                Self::from_status(StatusCode::NOT_FOUND, "domain key not found")
             }
             Error::NotFound(Entity::Domain) => Self::domain_not_found(),
             Error::NotFound(entity) => {
-                Self::new(StatusCode::NOT_FOUND, format!("{entity} not found"))
+                Self::from_status(StatusCode::NOT_FOUND, format!("{entity} not found"))
             }
             Error::Conflict(Entity::Key) => Self::bad_request("duplicate key"),
             Error::Conflict(Entity::Domain) => Self::bad_request("Domain already exists"),
@@ -156,30 +156,30 @@ impl From<Error> for ApiError {
             }
             Error::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                Self::from_status(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
             }
         }
     }
 }
 
-impl From<PathRejection> for ApiError {
+impl From<PathRejection> for MailgunError {
     fn from(rejection: PathRejection) -> Self {
         if rejection.status().is_server_error() {
             tracing::error!(cause = %scrub(&rejection.body_text()), "path extraction failed");
-            Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            Self::from_status(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
         } else {
             Self::bad_request(format!("invalid path: {}", scrub(&rejection.body_text())))
         }
     }
 }
 
-impl fmt::Display for ApiError {
+impl fmt::Display for MailgunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.status.as_u16(), self.message)
     }
 }
 
-impl IntoResponse for ApiError {
+impl IntoResponse for MailgunError {
     fn into_response(self) -> Response {
         let body = Json(GenericResponse {
             message: self.message.into_owned(),

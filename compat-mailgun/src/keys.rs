@@ -8,9 +8,9 @@ use signet_domain::{
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Result};
-use crate::form::Params;
+use crate::error::{MailgunError, Result};
+use crate::extract::Caller;
+use crate::extract::Params;
 use crate::paging::{Cursor, Origin};
 use crate::wire::{
     CreateKeyForm, DeleteKeyQuery, DomainKeyListResponse, DomainKeyResponse, GenericResponse,
@@ -38,14 +38,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
     tag = "Domain Keys",
     operation_id = "GET-v1-dkim-keys",
     params(ListKeysQuery),
-    request_body(content(
-        (ListKeysQuery = "multipart/form-data"),
-        (ListKeysQuery = "application/x-www-form-urlencoded"),
-    )),
     responses(
         (status = 200, description = "A page of keys", body = DomainKeyListResponse),
         (status = 400, description = "Bad parameters", body = GenericResponse),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
     ),
     security(("basicAuth" = []))
 )]
@@ -98,15 +93,11 @@ pub async fn list_keys(
     path = "/v1/dkim/keys",
     tag = "Domain Keys",
     operation_id = "POST-v1-dkim-keys",
-    request_body(content(
-        (CreateKeyForm = "multipart/form-data"),
-        (CreateKeyForm = "application/x-www-form-urlencoded"),
-    )),
+    request_body(content = CreateKeyForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The new key", body = DomainKeyResponse),
         (status = 400, description = "Bad parameters, unreadable PEM, or a duplicate key", body = GenericResponse,
             example = json!({"message": "failed to create domain key: duplicate key"})),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
     ),
     security(("basicAuth" = []))
 )]
@@ -132,7 +123,7 @@ pub async fn create_key(
         .core
         .create_key(&caller.0, request)
         .await
-        .map_err(ApiError::during("failed to create domain key"))?;
+        .map_err(MailgunError::during("failed to create domain key"))?;
     Ok(Json(DomainKeyResponse::from(&key)))
 }
 
@@ -150,7 +141,6 @@ pub async fn create_key(
         (status = 200, description = "Deleted", body = GenericResponse, example = json!({"message": "success"})),
         (status = 400, description = "The last active key, or bad parameters", body = GenericResponse,
             example = json!({"message": "cannot delete domain key: must have at least one active domain key"})),
-        (status = 401, description = "Invalid private key", body = GenericResponse),
         (status = 404, description = "No such key", body = GenericResponse,
             example = json!({"message": "domain key not found"})),
     ),
@@ -172,6 +162,6 @@ pub async fn delete_key(
             DeleteRule::KeepOneActive,
         )
         .await
-        .map_err(ApiError::during("cannot delete domain key"))?;
+        .map_err(MailgunError::during("cannot delete domain key"))?;
     Ok(Json(GenericResponse::new("success")))
 }

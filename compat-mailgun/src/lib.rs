@@ -3,16 +3,14 @@
 //! (`/v4/domains`, `/v3/domains/...`), on Signet's core. Every answer under
 //! `/v1/`, `/v3/` and `/v4/`, errors included, has Mailgun's shape.
 
-mod auth;
-mod docs;
 mod domain_dkim;
 mod domain_keys;
 mod domains;
 mod error;
-mod form;
+mod extract;
 mod keys;
+mod openapi;
 mod paging;
-mod path;
 mod wire;
 
 use axum::http::StatusCode;
@@ -22,7 +20,7 @@ use signet_domain::Signet;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::error::ApiError;
+use crate::error::MailgunError;
 
 /// Options of this dialect.
 #[derive(Debug, Clone, Default)]
@@ -46,12 +44,13 @@ pub fn router(core: Signet, config: Config) -> (axum::Router, utoipa::openapi::O
 
 /// Every route, before the state is applied.
 fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
-    let (routes, openapi) = OpenApiRouter::with_openapi(docs::MailgunDoc::openapi())
+    let (routes, mut openapi) = OpenApiRouter::with_openapi(openapi::MailgunDoc::openapi())
         .merge(keys::routes())
         .merge(domain_keys::routes())
         .merge(domains::routes())
         .merge(domain_dkim::routes())
         .split_for_parts();
+    openapi::finish(&mut openapi);
     let routes = routes
         .route("/v1/{*rest}", any(no_route))
         .route("/v3/{*rest}", any(no_route))
@@ -63,15 +62,25 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
 /// An error response in this dialect's shape, for the api's own layers
 /// (413 body too large, 408 timeout, 429 rate limited, 503 unavailable).
 pub fn error_response(status: StatusCode, message: &str) -> Response {
-    ApiError::new(status, message.to_owned()).into_response()
+    MailgunError::from_status(status, message.to_owned()).into_response()
 }
 
-async fn no_route() -> ApiError {
-    ApiError::no_route()
+/// This dialect's 404, for the dialect's own unknown paths and the api's.
+pub fn not_found_response() -> Response {
+    MailgunError::not_found().into_response()
 }
 
-async fn method_not_allowed() -> ApiError {
-    ApiError::method_not_allowed()
+/// This dialect's 405, for the dialect's own routes and the api's.
+pub fn method_not_allowed_response() -> Response {
+    MailgunError::method_not_allowed().into_response()
+}
+
+async fn no_route() -> Response {
+    not_found_response()
+}
+
+async fn method_not_allowed() -> Response {
+    method_not_allowed_response()
 }
 
 #[cfg(test)]
@@ -122,12 +131,45 @@ mod tests {
     }
 
     #[test]
+    fn every_operation_declares_every_error_status_in_mailgun_shape() {
+        let (_, openapi) = routes();
+        let json = serde_json::to_value(&openapi).unwrap();
+        for (path, item) in json["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                for status in [
+                    "400", "401", "403", "404", "405", "408", "413", "429", "500", "503",
+                ] {
+                    assert!(
+                        op["responses"][status].is_object(),
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+        let limited = &json["components"]["responses"]["TooManyRequests"];
+        for header in [
+            "Retry-After",
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+            "X-RateLimit-Reset",
+        ] {
+            assert!(limited["headers"][header].is_object(), "{header}");
+        }
+        assert!(
+            json["components"]["responses"]["Unavailable"]["headers"]["Retry-After"].is_object()
+        );
+    }
+
+    #[test]
     fn request_bodies_are_forms_as_mailgun_declares_them() {
         let (_, openapi) = routes();
         let json = serde_json::to_value(&openapi).unwrap();
         let content = &json["paths"]["/v1/dkim/keys"]["post"]["requestBody"]["content"];
+        assert_eq!(content.as_object().unwrap().len(), 1, "one content type");
         assert!(content["multipart/form-data"].is_object());
-        assert!(content["application/x-www-form-urlencoded"].is_object());
+        for method in ["get", "delete"] {
+            assert!(json["paths"]["/v1/dkim/keys"][method]["requestBody"].is_null());
+        }
         let form = &json["components"]["schemas"]["CreateKeyForm"];
         assert_eq!(
             form["required"],

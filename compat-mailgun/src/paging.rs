@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use signet_domain::{cursor, KeyId, PageStart};
 
-use crate::error::ApiError;
+use crate::error::MailgunError;
 use crate::wire::PagingResponse;
 use crate::AppState;
 
@@ -33,9 +33,9 @@ impl Cursor {
     }
 
     /// Reads a token made by [`Cursor::encode`].
-    pub fn decode(token: &str) -> Result<Self, ApiError> {
+    pub fn decode(token: &str) -> Result<Self, MailgunError> {
         cursor::decode(token).ok_or_else(|| {
-            ApiError::invalid(
+            MailgunError::invalid(
                 "page",
                 "must be a token from a paging URL of a previous answer",
             )
@@ -132,15 +132,15 @@ fn is_host(host: &str) -> bool {
 }
 
 impl FromRequestParts<AppState> for Origin {
-    type Rejection = ApiError;
+    type Rejection = MailgunError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, MailgunError> {
         Self::of(
             &parts.headers,
             parts.uri.authority().map(|a| a.as_str()),
             state.config.trust_forwarded_headers,
         )
-        .ok_or_else(|| ApiError::bad_request("a Host header is required to build paging URLs"))
+        .ok_or_else(|| MailgunError::bad_request("a Host header is required to build paging URLs"))
     }
 }
 

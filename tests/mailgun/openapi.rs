@@ -1,21 +1,29 @@
 //! `GET /openapi/mailgun.json` documents every route of the dialect, with the
-//! request bodies as Mailgun declares them.
+//! request bodies as Mailgun declares them, every error it can answer, and
+//! the constraints the server enforces.
 
+use reqwest::Method;
 use serde_json::{json, Value};
 use signet_tests::spawn_app;
 
-#[tokio::test]
-async fn every_mailgun_route_is_documented_as_mailgun_declares_it() {
+use super::support::Mailgun;
+
+/// The served document, from a fresh server.
+async fn document() -> Value {
     let app = spawn_app().await;
-    let doc: Value = app
-        .client
+    app.client
         .get(app.url("/openapi/mailgun.json"))
         .send()
         .await
         .expect("the server answers")
         .json()
         .await
-        .expect("a JSON document");
+        .expect("a JSON document")
+}
+
+#[tokio::test]
+async fn every_mailgun_route_is_documented_as_mailgun_declares_it() {
+    let doc = document().await;
     assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(
         doc["components"]["securitySchemes"]["basicAuth"]["scheme"],
@@ -63,14 +71,33 @@ async fn every_mailgun_route_is_documented_as_mailgun_declares_it() {
         ("/v3/domains/{name}/dkim_selector", "put"),
     ] {
         let content = &doc["paths"][path][method]["requestBody"]["content"];
-        assert!(
-            content["multipart/form-data"].is_object(),
-            "{method} {path}"
+        assert_eq!(
+            content
+                .as_object()
+                .map(|c| c.keys().map(String::as_str).collect::<Vec<_>>()),
+            Some(vec!["multipart/form-data"]),
+            "one content type, as Mailgun declares: {method} {path}"
         );
-        assert!(
-            content["application/x-www-form-urlencoded"].is_object(),
-            "{method} {path}"
-        );
+    }
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("an item") {
+            if method == "get" || method == "delete" {
+                assert!(
+                    operation["requestBody"].is_null(),
+                    "no body on {method} {path}"
+                );
+            }
+            for status in [
+                "400", "401", "403", "404", "405", "408", "413", "429", "500", "503",
+            ] {
+                assert!(
+                    operation["responses"][status].is_object(),
+                    "{status} on {method} {path}"
+                );
+            }
+            let summary = operation["summary"].as_str().unwrap_or_default();
+            assert!(!summary.contains('`'), "{summary}");
+        }
     }
     let schemas = &doc["components"]["schemas"];
     let bits = schemas["CreateKeyForm"]["properties"]["bits"]["description"]
@@ -91,5 +118,66 @@ async fn every_mailgun_route_is_documented_as_mailgun_declares_it() {
         "value",
     ] {
         assert!(record[field].is_object(), "Record.{field}");
+    }
+}
+
+#[tokio::test]
+async fn errors_and_parameters_are_declared_so_generated_clients_can_use_them() {
+    let doc = document().await;
+    let responses = &doc["components"]["responses"];
+    for header in [
+        "Retry-After",
+        "X-RateLimit-Limit",
+        "X-RateLimit-Remaining",
+        "X-RateLimit-Reset",
+    ] {
+        assert!(
+            responses["TooManyRequests"]["headers"][header].is_object(),
+            "{header}"
+        );
+    }
+    assert!(responses["Unavailable"]["headers"]["Retry-After"].is_object());
+    assert_eq!(
+        responses["NotFound"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/GenericResponse"
+    );
+
+    let list = &doc["paths"]["/v1/dkim/keys"]["get"]["parameters"];
+    let param = |name: &str| {
+        list.as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))["schema"]
+            .clone()
+    };
+    assert_eq!(param("limit")["maximum"], 100);
+    assert!(param("signing_domain")["pattern"].is_string());
+    let form = &doc["components"]["schemas"]["CreateKeyForm"]["properties"];
+    assert_eq!(form["bits"]["enum"], json!([1024, 2048]));
+    assert!(form["selector"]["pattern"].is_string());
+}
+
+#[tokio::test]
+async fn the_server_refuses_the_page_sizes_the_document_refuses() {
+    let app = spawn_app().await;
+    let mg = Mailgun::new(&app);
+    for (path, query, field) in [
+        ("/v1/dkim/keys", "limit=101", "limit"),
+        ("/v1/dkim/keys", "limit=9223372036854775808", "limit"),
+        ("/v4/domains", "limit=1001", "limit"),
+        ("/v3/domains", "skip=2147483648", "skip"),
+    ] {
+        Mailgun::send(mg.request(Method::GET, &format!("{path}?{query}")))
+            .await
+            .expect_error_containing(400, field);
+    }
+    for (path, query) in [
+        ("/v1/dkim/keys", "limit=100"),
+        ("/v4/domains", "limit=1000"),
+    ] {
+        Mailgun::send(mg.request(Method::GET, &format!("{path}?{query}")))
+            .await
+            .expect(200);
     }
 }

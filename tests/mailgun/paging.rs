@@ -131,12 +131,16 @@ async fn limits_default_to_10_and_stop_at_100() {
         let body = mg.list_keys(query).await.expect(200);
         assert_eq!(items(&body).len(), 10, "{query:?}");
     }
-    let body = mg.list_keys(&[("limit", "1000")]).await.expect(200);
+    let body = mg.list_keys(&[("limit", "100")]).await.expect(200);
     assert_eq!(items(&body).len(), 12);
     assert!(body["paging"]["next"]
         .as_str()
         .unwrap()
         .contains("limit=100"));
+    // Beyond the documented maximum is refused, as the document says.
+    mg.list_keys(&[("limit", "1000")])
+        .await
+        .expect_error(400, "limit must be at most 100");
 }
 
 #[tokio::test]

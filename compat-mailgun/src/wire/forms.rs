@@ -4,8 +4,9 @@
 use signet_domain::{DomainName, DomainView, KeySize, PrivateKey, Selector};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::ApiError;
-use crate::form::Params;
+use crate::error::MailgunError;
+use crate::extract::Params;
+use crate::openapi;
 use crate::paging::Cursor;
 
 /// Page size of key lists when none is asked for.
@@ -16,72 +17,82 @@ pub const MAX_KEY_LIMIT: u64 = 100;
 pub const DEFAULT_DOMAIN_LIMIT: u64 = 100;
 /// Largest page of domains.
 pub const MAX_DOMAIN_LIMIT: u64 = 1000;
+/// Largest number of domains to skip: what every client's integers hold.
+pub const MAX_DOMAIN_SKIP: u64 = i32::MAX.unsigned_abs() as u64;
 /// The selector of a domain's first key when none is given (Mailgun's own).
 pub const DEFAULT_SELECTOR: &str = "mx";
 
-fn domain(params: &Params, field: &'static str) -> Result<Option<DomainName>, ApiError> {
+fn domain(params: &Params, field: &'static str) -> Result<Option<DomainName>, MailgunError> {
     params
         .text(field)?
-        .map(|s| DomainName::parse(&s).map_err(|e| ApiError::invalid(field, e)))
+        .map(|s| DomainName::parse(&s).map_err(|e| MailgunError::invalid(field, e)))
         .transpose()
 }
 
-fn selector(params: &Params, field: &'static str) -> Result<Option<Selector>, ApiError> {
+fn selector(params: &Params, field: &'static str) -> Result<Option<Selector>, MailgunError> {
     params
         .text(field)?
-        .map(|s| Selector::parse(&s).map_err(|e| ApiError::invalid(field, e)))
+        .map(|s| Selector::parse(&s).map_err(|e| MailgunError::invalid(field, e)))
         .transpose()
 }
 
 /// 1024 or 2048: the sizes Mailgun makes.
-fn mailgun_size(params: &Params, field: &'static str) -> Result<Option<KeySize>, ApiError> {
+fn mailgun_size(params: &Params, field: &'static str) -> Result<Option<KeySize>, MailgunError> {
     let Some(bits) = params.integer(field)? else {
         return Ok(None);
     };
     match bits {
         1024 | 2048 => Ok(Some(
-            KeySize::try_from(bits).map_err(|e| ApiError::invalid(field, e))?,
+            KeySize::try_from(bits).map_err(|e| MailgunError::invalid(field, e))?,
         )),
-        _ => Err(ApiError::invalid(field, "must be 1024 or 2048")),
+        _ => Err(MailgunError::invalid(field, "must be 1024 or 2048")),
     }
 }
 
-/// A page size: empty or 0 means `default`, larger than `max` means `max`.
-fn limit(params: &Params, default: u64, max: u64) -> Result<u64, ApiError> {
+/// A page size: empty or 0 means `default`; more than `max` is refused, as
+/// the document declares.
+fn limit(params: &Params, default: u64, max: u64) -> Result<u64, MailgunError> {
     match params.integer("limit")? {
         None | Some(0) => Ok(default),
-        Some(n) if n < 0 => Err(ApiError::invalid("limit", "must not be negative")),
-        Some(n) => Ok(u64::try_from(n).unwrap_or(max).min(max)),
+        Some(n) => bounded("limit", n, max),
     }
+}
+
+/// A count from 0 to `max`, as the document bounds it.
+fn bounded(field: &str, n: i64, max: u64) -> Result<u64, MailgunError> {
+    let n = u64::try_from(n).map_err(|_| MailgunError::invalid(field, "must not be negative"))?;
+    if n > max {
+        return Err(MailgunError::invalid(
+            field,
+            format!("must be at most {max}"),
+        ));
+    }
+    Ok(n)
 }
 
 /// Parameters of `GET /v1/dkim/keys`, in the query string or the body.
-#[derive(Debug, ToSchema, IntoParams)]
+#[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListKeysQuery {
     /// Opaque paging token, taken from the `paging` URLs of a previous answer;
     /// empty or absent for the first page.
     #[param(value_type = Option<String>)]
-    #[schema(value_type = Option<String>)]
     pub page: Option<Cursor>,
-    /// Keys per page: 10 when empty, absent or 0; at most 100 (larger values give 100).
-    #[param(value_type = Option<u64>, example = 10)]
-    #[schema(value_type = Option<u64>, example = 10)]
+    /// Keys per page: 10 when absent or 0; at most 100.
+    #[param(value_type = Option<openapi::KeyLimit>, inline)]
     pub limit: u64,
     /// Only keys of this signing domain.
-    #[param(value_type = Option<String>, example = "example.com")]
-    #[schema(value_type = Option<String>, example = "example.com")]
+    #[param(value_type = Option<openapi::OptionalDomainNameText>, inline)]
     pub signing_domain: Option<DomainName>,
     /// Only keys with this selector (case-insensitive).
-    #[param(value_type = Option<String>, example = "s1")]
-    #[schema(value_type = Option<String>, example = "s1")]
+    #[param(value_type = Option<openapi::OptionalSelectorText>, inline)]
     pub selector: Option<Selector>,
 }
 
 impl TryFrom<&Params> for ListKeysQuery {
-    type Error = ApiError;
+    type Error = MailgunError;
 
-    fn try_from(params: &Params) -> Result<Self, ApiError> {
+    fn try_from(params: &Params) -> Result<Self, MailgunError> {
         Ok(Self {
             page: params
                 .text("page")?
@@ -99,29 +110,29 @@ impl TryFrom<&Params> for ListKeysQuery {
 #[derive(Debug, ToSchema)]
 pub struct CreateKeyForm {
     /// Signing domain to be used for the new domain key.
-    #[schema(value_type = String, example = "example.com")]
+    #[schema(value_type = openapi::DomainNameText, inline)]
     pub signing_domain: DomainName,
     /// Selector to be used for the new domain key.
-    #[schema(value_type = String, example = "s1")]
+    #[schema(value_type = openapi::SelectorText, inline)]
     pub selector: Selector,
     /// Key size, 1024 or 2048. Mailgun documents no default; Signet makes 2048-bit
     /// keys when it is omitted, the size today's large receivers expect.
     /// Ignored when `pem` is given. A size below the account's
     /// `min_rsa_bits` (1024 unless raised to 2048) is refused.
-    #[schema(value_type = Option<u32>, example = 2048)]
+    #[schema(value_type = openapi::KeyBits, inline, required = false)]
     pub bits: Option<KeySize>,
     /// An RSA private key to import instead of generating one: PEM, PKCS #1
     /// (`BEGIN RSA PRIVATE KEY`) or PKCS #8 (`BEGIN PRIVATE KEY`), 1024 or 2048
     /// bits and at least the account's `min_rsa_bits`, as a form field or a
     /// file part. It is never returned.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false)]
     pub pem: Option<PrivateKey>,
 }
 
 impl TryFrom<&Params> for CreateKeyForm {
-    type Error = ApiError;
+    type Error = MailgunError;
 
-    fn try_from(params: &Params) -> Result<Self, ApiError> {
+    fn try_from(params: &Params) -> Result<Self, MailgunError> {
         let signing_domain = domain(params, "signing_domain")?;
         let selector = selector(params, "selector")?;
         let bits = mailgun_size(params, "bits")?;
@@ -130,22 +141,23 @@ impl TryFrom<&Params> for CreateKeyForm {
             _ => None,
         };
         Ok(Self {
-            signing_domain: signing_domain.ok_or_else(|| ApiError::missing("signing_domain"))?,
-            selector: selector.ok_or_else(|| ApiError::missing("selector"))?,
+            signing_domain: signing_domain
+                .ok_or_else(|| MailgunError::missing("signing_domain"))?,
+            selector: selector.ok_or_else(|| MailgunError::missing("selector"))?,
             bits,
             pem,
         })
     }
 }
 
-fn import(pem: &[u8]) -> Result<PrivateKey, ApiError> {
+fn import(pem: &[u8]) -> Result<PrivateKey, MailgunError> {
     let key = std::str::from_utf8(pem)
         .ok()
         .and_then(|pem| PrivateKey::from_pem(pem).ok())
-        .ok_or_else(ApiError::bad_pem)?;
+        .ok_or_else(MailgunError::bad_pem)?;
     match key.size().bits() {
         1024 | 2048 => Ok(key),
-        bits => Err(ApiError::bad_request(format!(
+        bits => Err(MailgunError::bad_request(format!(
             "failed to import domain key: the key has {bits} bits; it must have 1024 or 2048"
         ))),
     }
@@ -156,22 +168,23 @@ fn import(pem: &[u8]) -> Result<PrivateKey, ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct DeleteKeyQuery {
     /// Signing domain.
-    #[param(value_type = String, example = "example.com")]
+    #[param(value_type = openapi::DomainNameText, inline)]
     pub signing_domain: DomainName,
     /// Selector.
-    #[param(value_type = String, example = "s1")]
+    #[param(value_type = openapi::SelectorText, inline)]
     pub selector: Selector,
 }
 
 impl TryFrom<&Params> for DeleteKeyQuery {
-    type Error = ApiError;
+    type Error = MailgunError;
 
-    fn try_from(params: &Params) -> Result<Self, ApiError> {
+    fn try_from(params: &Params) -> Result<Self, MailgunError> {
         let signing_domain = domain(params, "signing_domain")?;
         let selector = selector(params, "selector")?;
         Ok(Self {
-            signing_domain: signing_domain.ok_or_else(|| ApiError::missing("signing_domain"))?,
-            selector: selector.ok_or_else(|| ApiError::missing("selector"))?,
+            signing_domain: signing_domain
+                .ok_or_else(|| MailgunError::missing("signing_domain"))?,
+            selector: selector.ok_or_else(|| MailgunError::missing("selector"))?,
         })
     }
 }
@@ -181,33 +194,33 @@ impl TryFrom<&Params> for DeleteKeyQuery {
 #[derive(Debug, ToSchema)]
 pub struct CreateDomainForm {
     /// The name of the new domain.
-    #[schema(value_type = String, example = "mg.example.com")]
+    #[schema(value_type = openapi::DomainNameText, inline)]
     pub name: DomainName,
     /// The size of the new domain's DKIM key: 1024 or 2048, and at least the
     /// account's `min_rsa_bits`; 2048 when omitted.
-    #[schema(value_type = Option<String>, example = "2048")]
+    #[schema(value_type = openapi::KeyBits, inline, required = false)]
     pub dkim_key_size: Option<KeySize>,
     /// The selector of the domain's DKIM key: an atom (no dots); `mx` when omitted.
-    #[schema(value_type = Option<String>, example = "mx")]
+    #[schema(value_type = openapi::OptionalAtomSelectorText, inline, required = false)]
     pub dkim_selector: Option<Selector>,
     /// If true, the domain is its own DKIM authority even when its root domain
     /// is registered on the same account; if false (the default), a registered
     /// root domain is its authority.
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = openapi::OptionalFlag, inline, required = false)]
     pub force_dkim_authority: bool,
 }
 
 impl TryFrom<&Params> for CreateDomainForm {
-    type Error = ApiError;
+    type Error = MailgunError;
 
-    fn try_from(params: &Params) -> Result<Self, ApiError> {
-        let name = domain(params, "name")?.ok_or_else(|| ApiError::missing("name"))?;
+    fn try_from(params: &Params) -> Result<Self, MailgunError> {
+        let name = domain(params, "name")?.ok_or_else(|| MailgunError::missing("name"))?;
         let dkim_selector = selector(params, "dkim_selector")?;
         if dkim_selector
             .as_ref()
             .is_some_and(|s| s.as_str().contains('.'))
         {
-            return Err(ApiError::invalid(
+            return Err(MailgunError::invalid(
                 "dkim_selector",
                 "must be a valid atom per RFC 2822, without dots",
             ));
@@ -226,19 +239,19 @@ impl TryFrom<&Params> for CreateDomainForm {
 #[into_params(parameter_in = Query)]
 pub struct ListDomainsQuery {
     /// Domains per page: 100 when absent or 0; at most 1000.
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<openapi::DomainLimit>, inline)]
     pub limit: u64,
     /// How many domains to skip.
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<openapi::DomainSkip>, inline)]
     pub skip: u64,
     /// Only domains in this state: `active` or `unverified` (Signet never disables a domain).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<openapi::DomainState>, inline)]
     pub state: Option<String>,
     /// `name` or `name:asc`, `name:desc`; newest first when absent.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<openapi::DomainSort>, inline)]
     pub sort: Option<String>,
     /// Only domains with this DKIM authority.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<openapi::OptionalDomainNameText>, inline)]
     pub authority: Option<DomainName>,
     /// Only domains whose name contains this text.
     pub search: Option<String>,
@@ -262,13 +275,13 @@ impl ListDomainsQuery {
 }
 
 impl TryFrom<&Params> for ListDomainsQuery {
-    type Error = ApiError;
+    type Error = MailgunError;
 
-    fn try_from(params: &Params) -> Result<Self, ApiError> {
+    fn try_from(params: &Params) -> Result<Self, MailgunError> {
         let state = params.text("state")?.map(|s| s.to_ascii_lowercase());
         if let Some(s) = &state {
             if !["active", "unverified", "disabled"].contains(&s.as_str()) {
-                return Err(ApiError::invalid(
+                return Err(MailgunError::invalid(
                     "state",
                     "must be active, unverified or disabled",
                 ));
@@ -277,17 +290,17 @@ impl TryFrom<&Params> for ListDomainsQuery {
         let sort = params.text("sort")?.map(|s| s.to_ascii_lowercase());
         if let Some(s) = &sort {
             if !["name", "name:asc", "name:desc"].contains(&s.as_str()) {
-                return Err(ApiError::invalid(
+                return Err(MailgunError::invalid(
                     "sort",
                     "must be name, name:asc or name:desc",
                 ));
             }
         }
         let skip = params.integer("skip")?.unwrap_or(0);
+        let skip = bounded("skip", skip, MAX_DOMAIN_SKIP)?;
         Ok(Self {
             limit: limit(params, DEFAULT_DOMAIN_LIMIT, MAX_DOMAIN_LIMIT)?,
-            skip: u64::try_from(skip)
-                .map_err(|_| ApiError::invalid("skip", "must not be negative"))?,
+            skip,
             state,
             sort,
             authority: domain(params, "authority")?,
@@ -302,18 +315,18 @@ pub struct DkimAuthorityForm {
     /// If true, the domain is the DKIM authority for itself even if its root
     /// domain is registered on the same account. If false, the domain gets the
     /// DKIM authority of the root domain registered on the same account.
-    #[schema(rename = "self", value_type = bool)]
+    #[schema(rename = "self", value_type = openapi::Flag, inline)]
     pub own: bool,
 }
 
 impl TryFrom<&Params> for DkimAuthorityForm {
-    type Error = ApiError;
+    type Error = MailgunError;
 
-    fn try_from(params: &Params) -> Result<Self, ApiError> {
+    fn try_from(params: &Params) -> Result<Self, MailgunError> {
         Ok(Self {
             own: params
                 .boolean("self")?
-                .ok_or_else(|| ApiError::missing("self"))?,
+                .ok_or_else(|| MailgunError::missing("self"))?,
         })
     }
 }
@@ -324,17 +337,17 @@ pub struct DkimSelectorForm {
     /// The new selector of the domain's DKIM key. Required: Mailgun's page
     /// says an omitted selector commits no change, but a 200 that changes
     /// nothing hides a client's mistake, so Signet answers 400.
-    #[schema(value_type = String, example = "s2")]
+    #[schema(value_type = openapi::SelectorText, inline)]
     pub dkim_selector: Selector,
 }
 
 impl TryFrom<&Params> for DkimSelectorForm {
-    type Error = ApiError;
+    type Error = MailgunError;
 
-    fn try_from(params: &Params) -> Result<Self, ApiError> {
+    fn try_from(params: &Params) -> Result<Self, MailgunError> {
         Ok(Self {
             dkim_selector: selector(params, "dkim_selector")?
-                .ok_or_else(|| ApiError::missing("dkim_selector"))?,
+                .ok_or_else(|| MailgunError::missing("dkim_selector"))?,
         })
     }
 }

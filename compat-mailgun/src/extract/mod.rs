@@ -1,28 +1,39 @@
-//! The calling tenant, from the [`Authentication`] the api's middleware puts
-//! in every request's extensions.
+//! The extractors: the calling tenant ([`Caller`]), path parameters
+//! ([`MailgunPath`]) and every other parameter ([`Params`]), each rejecting a
+//! bad request with a [`MailgunError`].
 
-use axum::extract::FromRequestParts;
+mod params;
+
+pub use params::Params;
+
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use signet_domain::{Authentication, Tenant};
 
-use crate::error::ApiError;
+use crate::error::MailgunError;
 
 /// Mailgun's header for acting on a subaccount's behalf.
 const ON_BEHALF_OF: &str = "x-mailgun-on-behalf-of";
 
-/// The authenticated tenant a request acts for. Holding one is the only way
+/// [`Path`], answering a bad path with a Mailgun error instead of plain text.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(Path), rejection(MailgunError))]
+pub struct MailgunPath<T>(pub T);
+
+/// The authenticated tenant (from the [`Authentication`] the api's middleware
+/// puts in every request's extensions) a request acts for. Holding one is the only way
 /// to reach a tenant's data.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Tenant);
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
-    type Rejection = ApiError;
+    type Rejection = MailgunError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let tenant = match parts.extensions.get::<Authentication>() {
             Some(Authentication::Authenticated(tenant)) => tenant.clone(),
-            Some(Authentication::Unavailable) => return Err(ApiError::unavailable()),
-            Some(Authentication::Rejected) | None => return Err(ApiError::unauthorized()),
+            Some(Authentication::Unavailable) => return Err(MailgunError::unavailable()),
+            Some(Authentication::Rejected) | None => return Err(MailgunError::unauthorized()),
         };
         // Subaccounts are not modelled yet: only the caller's own name is accepted.
         if let Some(value) = parts.headers.get(ON_BEHALF_OF) {
@@ -30,7 +41,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
                 .to_str()
                 .is_ok_and(|v| v.trim() == tenant.name.as_str());
             if !own {
-                return Err(ApiError::forbidden(
+                return Err(MailgunError::forbidden(
                     "X-Mailgun-On-Behalf-Of: acting on behalf of another account is not allowed",
                 ));
             }

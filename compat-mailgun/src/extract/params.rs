@@ -11,7 +11,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use signet_domain::excerpt::{excerpt, scrub};
 
-use crate::error::ApiError;
+use crate::error::MailgunError;
 
 /// One body parameter's value. No `Debug`: a value may be a private key.
 enum Value {
@@ -59,27 +59,26 @@ impl Params {
 
     /// A text parameter, trimmed; `None` when absent or empty. A file part
     /// counts as text when it is UTF-8.
-    pub fn text(&self, name: &str) -> Result<Option<String>, ApiError> {
+    pub fn text(&self, name: &str) -> Result<Option<String>, MailgunError> {
         let raw = match self.find(name) {
             None => return Ok(None),
             Some(Found::Text(s)) => s,
-            Some(Found::File(bytes)) => {
-                std::str::from_utf8(bytes).map_err(|_| ApiError::invalid(name, "must be text"))?
-            }
+            Some(Found::File(bytes)) => std::str::from_utf8(bytes)
+                .map_err(|_| MailgunError::invalid(name, "must be text"))?,
         };
         let trimmed = raw.trim();
         Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
     }
 
     /// A boolean: `true`/`false`, `yes`/`no` or `1`/`0`, in any case.
-    pub fn boolean(&self, name: &str) -> Result<Option<bool>, ApiError> {
+    pub fn boolean(&self, name: &str) -> Result<Option<bool>, MailgunError> {
         let Some(text) = self.text(name)? else {
             return Ok(None);
         };
         match text.to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => Ok(Some(true)),
             "false" | "no" | "0" => Ok(Some(false)),
-            _ => Err(ApiError::invalid(
+            _ => Err(MailgunError::invalid(
                 name,
                 "must be a boolean: true or false, yes or no, 1 or 0",
             )),
@@ -87,13 +86,13 @@ impl Params {
     }
 
     /// A whole number.
-    pub fn integer(&self, name: &str) -> Result<Option<i64>, ApiError> {
+    pub fn integer(&self, name: &str) -> Result<Option<i64>, MailgunError> {
         let Some(text) = self.text(name)? else {
             return Ok(None);
         };
         text.parse()
             .map(Some)
-            .map_err(|_| ApiError::invalid(name, "must be an integer"))
+            .map_err(|_| MailgunError::invalid(name, "must be an integer"))
     }
 
     /// The raw bytes of a parameter, text or file part, untrimmed.
@@ -141,7 +140,7 @@ fn body_kind(req: &Request) -> BodyKind {
 }
 
 impl<S: Send + Sync> FromRequest<S> for Params {
-    type Rejection = ApiError;
+    type Rejection = MailgunError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let query = req
@@ -164,7 +163,7 @@ impl<S: Send + Sync> FromRequest<S> for Params {
                 if read(req, state).await?.is_empty() {
                     Vec::new()
                 } else {
-                    return Err(ApiError::bad_request(format!(
+                    return Err(MailgunError::bad_request(format!(
                         "unsupported Content-Type {}: send multipart/form-data or application/x-www-form-urlencoded",
                         excerpt(&kind)
                     )));
@@ -179,30 +178,30 @@ fn pairs(input: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(input).into_owned().collect()
 }
 
-async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, MailgunError> {
     Bytes::from_request(req, state)
         .await
         .map_err(|e: BytesRejection| body_error(e.status(), &e.body_text()))
 }
 
-fn body_error(status: StatusCode, detail: &str) -> ApiError {
+fn body_error(status: StatusCode, detail: &str) -> MailgunError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(status, "request body is too large")
+        MailgunError::from_status(status, "request body is too large")
     } else {
-        ApiError::bad_request(format!("cannot read the request body: {}", scrub(detail)))
+        MailgunError::bad_request(format!("cannot read the request body: {}", scrub(detail)))
     }
 }
 
 /// The top-level fields of a JSON object; scalars become text.
-fn json_fields(bytes: &[u8]) -> Result<Vec<(String, Value)>, ApiError> {
+fn json_fields(bytes: &[u8]) -> Result<Vec<(String, Value)>, MailgunError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Vec::new());
     }
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::bad_request(format!("malformed JSON body: {}", scrub(&e.to_string())))
+        MailgunError::bad_request(format!("malformed JSON body: {}", scrub(&e.to_string())))
     })?;
     let serde_json::Value::Object(object) = value else {
-        return Err(ApiError::bad_request("a JSON body must be an object"));
+        return Err(MailgunError::bad_request("a JSON body must be an object"));
     };
     let mut fields = Vec::with_capacity(object.len());
     for (name, value) in object {
@@ -212,7 +211,7 @@ fn json_fields(bytes: &[u8]) -> Result<Vec<(String, Value)>, ApiError> {
             serde_json::Value::Bool(b) => b.to_string(),
             serde_json::Value::Number(n) => n.to_string(),
             serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-                return Err(ApiError::invalid(
+                return Err(MailgunError::invalid(
                     &name,
                     "must be a string, number or boolean",
                 ));
@@ -226,7 +225,7 @@ fn json_fields(bytes: &[u8]) -> Result<Vec<(String, Value)>, ApiError> {
 async fn multipart_fields<S: Send + Sync>(
     req: Request,
     state: &S,
-) -> Result<Vec<(String, Value)>, ApiError> {
+) -> Result<Vec<(String, Value)>, MailgunError> {
     let headers = req.headers().clone();
     let bytes = read(req, state).await?;
     if has_no_parts(&bytes, &headers) {
@@ -249,7 +248,7 @@ async fn multipart_fields<S: Send + Sync>(
         } else {
             Value::Text(
                 String::from_utf8(bytes.to_vec())
-                    .map_err(|_| ApiError::invalid(&name, "must be UTF-8 text"))?,
+                    .map_err(|_| MailgunError::invalid(&name, "must be UTF-8 text"))?,
             )
         };
         fields.push((name, value));
@@ -277,7 +276,7 @@ fn has_no_parts(body: &[u8], headers: &HeaderMap) -> bool {
     boundary.is_some_and(|b| body == format!("--{b}--").as_bytes())
 }
 
-fn multipart_error(e: MultipartError) -> ApiError {
+fn multipart_error(e: MultipartError) -> MailgunError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         body_error(e.status(), "")
     } else {
@@ -286,8 +285,8 @@ fn multipart_error(e: MultipartError) -> ApiError {
 }
 
 /// multer's messages quote field names, which a client chooses.
-fn malformed_multipart(detail: &str) -> ApiError {
-    ApiError::bad_request(format!("malformed multipart body: {}", scrub(detail)))
+fn malformed_multipart(detail: &str) -> MailgunError {
+    MailgunError::bad_request(format!("malformed multipart body: {}", scrub(detail)))
 }
 
 #[cfg(test)]

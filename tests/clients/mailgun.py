@@ -1,0 +1,134 @@
+"""Drives Signet's Mailgun dialect through the client openapi-python-client
+generates from /openapi/mailgun.json, unpatched: create a key, list it with a
+filter, fail to activate it (its DNS record is not published), delete it; then
+register, read and delete a domain. Asserts the parsed response objects, not
+just status codes. Exit status 0 means every step passed.
+
+Usage: python tests/clients/mailgun.py --base-url URL --api-key KEY
+"""
+
+import argparse
+import base64
+import sys
+import uuid
+
+from signet_mailgun_client import Client
+from signet_mailgun_client.api.domain_keys import (
+    delete_v_1_dkim_keys,
+    get_v_1_dkim_keys,
+    post_v_1_dkim_keys,
+    put_v_4_domains_authority_name_keys_selector_activate,
+)
+from signet_mailgun_client.api.domains import (
+    delete_v_3_domains_name,
+    get_v_4_domains_name,
+    post_v_4_domains,
+)
+from signet_mailgun_client.models import (
+    CreateDomainForm,
+    CreateDomainResp,
+    CreateKeyForm,
+    CreateKeyFormBits,
+    DomainKeyListResponse,
+    DomainKeyResponse,
+    FindDomainByNameResp,
+    GenericResponse,
+)
+
+
+def expect(response, status, model):
+    """The parsed body of a response that must have this status and type."""
+    assert response.status_code == status, (response.status_code, response.content)
+    assert isinstance(response.parsed, model), (type(response.parsed), response.content)
+    return response.parsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--api-key", required=True)
+    args = parser.parse_args()
+    basic = base64.b64encode(f"api:{args.api_key}".encode()).decode()
+    client = Client(base_url=args.base_url, headers={"Authorization": f"Basic {basic}"})
+    # A fresh name per run, so the script can run against a used server.
+    domain = f"client-{uuid.uuid4().hex[:12]}.example.com"
+
+    created = expect(
+        post_v_1_dkim_keys.sync_detailed(
+            client=client,
+            body=CreateKeyForm(signing_domain=domain, selector="s1", bits=CreateKeyFormBits.VALUE_1024),
+        ),
+        200,
+        DomainKeyResponse,
+    )
+    assert created.signing_domain == domain and created.selector == "s1", created
+    assert created.dns_record.name == f"s1._domainkey.{domain}", created.dns_record
+    assert created.dns_record.value.startswith("k=rsa; p="), created.dns_record.value
+    assert created.dns_record.is_active is False
+
+    listed = expect(
+        get_v_1_dkim_keys.sync_detailed(client=client, signing_domain=domain, limit=10),
+        200,
+        DomainKeyListResponse,
+    )
+    assert listed.total_count == 1, listed
+    assert [k.selector for k in listed.items] == ["s1"], listed.items
+    assert listed.paging.next_.startswith("http"), listed.paging
+
+    refused = expect(
+        put_v_4_domains_authority_name_keys_selector_activate.sync_detailed(
+            authority_name=domain, selector="s1", client=client
+        ),
+        400,
+        GenericResponse,
+    )
+    assert "not valid" in refused.message, refused.message
+
+    deleted = expect(
+        delete_v_1_dkim_keys.sync_detailed(client=client, signing_domain=domain, selector="s1"),
+        200,
+        GenericResponse,
+    )
+    assert deleted.message == "success", deleted.message
+    empty = expect(
+        get_v_1_dkim_keys.sync_detailed(client=client, signing_domain=domain),
+        200,
+        DomainKeyListResponse,
+    )
+    assert empty.items == [] and empty.total_count == 0, empty
+
+    registered = expect(
+        post_v_4_domains.sync_detailed(
+            client=client,
+            body=CreateDomainForm(name=f"mg.{domain}", dkim_selector="mx", force_dkim_authority=True),
+        ),
+        200,
+        CreateDomainResp,
+    )
+    assert registered.domain.name == f"mg.{domain}", registered.domain
+    assert registered.sending_dns_records[0].name == f"mx._domainkey.mg.{domain}"
+    found = expect(
+        get_v_4_domains_name.sync_detailed(name=f"mg.{domain}", client=client),
+        200,
+        FindDomainByNameResp,
+    )
+    assert found.domain.state == "unverified", found.domain
+    gone = expect(
+        delete_v_3_domains_name.sync_detailed(name=f"mg.{domain}", client=client),
+        200,
+        GenericResponse,
+    )
+    assert gone.message == "Domain has been deleted", gone.message
+    missing = expect(
+        get_v_4_domains_name.sync_detailed(name=f"mg.{domain}", client=client),
+        404,
+        GenericResponse,
+    )
+    assert missing.message == "Domain not found", missing.message
+
+    print("mailgun generated client: every step passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
