@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use signet_tests::spawn_app;
 
-use super::support::Mailgun;
+use signet_tests::dialect::send;
 
 /// The served document, from a fresh server.
 async fn document() -> Value {
@@ -161,14 +161,14 @@ async fn errors_and_parameters_are_declared_so_generated_clients_can_use_them() 
 #[tokio::test]
 async fn the_server_refuses_the_page_sizes_the_document_refuses() {
     let app = spawn_app().await;
-    let mg = Mailgun::new(&app);
+    let mg = app.mailgun();
     for (path, query, field) in [
         ("/v1/dkim/keys", "limit=101", "limit"),
         ("/v1/dkim/keys", "limit=9223372036854775808", "limit"),
         ("/v4/domains", "limit=1001", "limit"),
         ("/v3/domains", "skip=2147483648", "skip"),
     ] {
-        Mailgun::send(mg.request(Method::GET, &format!("{path}?{query}")))
+        send(mg.request(Method::GET, &format!("{path}?{query}")))
             .await
             .expect_error_containing(400, field);
     }
@@ -176,7 +176,7 @@ async fn the_server_refuses_the_page_sizes_the_document_refuses() {
         ("/v1/dkim/keys", "limit=100"),
         ("/v4/domains", "limit=1000"),
     ] {
-        Mailgun::send(mg.request(Method::GET, &format!("{path}?{query}")))
+        send(mg.request(Method::GET, &format!("{path}?{query}")))
             .await
             .expect(200);
     }
