@@ -40,7 +40,7 @@ impl Dialect {
 /// Answers paths no route knows.
 pub async fn not_found(req: Request) -> Response {
     match Dialect::of(req.uri().path()) {
-        Dialect::Mailgun => Dialect::Mailgun.error(StatusCode::NOT_FOUND, "Not Found"),
+        Dialect::Mailgun => signet_compat_mailgun::not_found_response(),
         Dialect::GreenArrow => signet_compat_greenarrow::not_found_response(),
     }
 }
@@ -48,9 +48,7 @@ pub async fn not_found(req: Request) -> Response {
 /// Answers known paths called with a method they do not take.
 pub async fn method_not_allowed(req: Request) -> Response {
     match Dialect::of(req.uri().path()) {
-        Dialect::Mailgun => {
-            Dialect::Mailgun.error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
-        }
+        Dialect::Mailgun => signet_compat_mailgun::method_not_allowed_response(),
         Dialect::GreenArrow => signet_compat_greenarrow::method_not_allowed_response(),
     }
 }
