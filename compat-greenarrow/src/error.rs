@@ -17,7 +17,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use signet_domain::{Entity, Error, RuleViolation};
+use signet_domain::{Chain, Entity, Error, RuleViolation};
 use utoipa::ToSchema;
 
 /// What `WWW-Authenticate` says on every 401.
@@ -188,9 +188,6 @@ impl std::error::Error for GaError {}
 impl From<Error> for GaError {
     fn from(e: Error) -> Self {
         match e {
-            Error::Validation(fields) => {
-                Self::validation(fields.iter().map(ToString::to_string).collect())
-            }
             Error::NotFound(entity) => Self::not_found(entity),
             Error::Conflict(Entity::Key) => Self::validation(vec![SELECTOR_TAKEN.into()]),
             Error::Conflict(entity) => Self::validation(vec![format!("{entity} already exists")]),
@@ -211,7 +208,7 @@ impl From<Error> for GaError {
             }]),
             Error::Rule(rule) => Self::validation(vec![rule.to_string()]),
             Error::Unavailable(cause) => {
-                tracing::warn!(%cause, "backing service unavailable");
+                tracing::warn!(cause = %Chain(&*cause), "backing service unavailable");
                 Self::unavailable()
             }
             Error::Busy { what, retry_after } => {
@@ -219,7 +216,7 @@ impl From<Error> for GaError {
                 Self::busy(retry_after)
             }
             Error::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
+                tracing::error!(cause = %Chain(&*cause), "internal error");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     ErrorCode::InternalError,
@@ -335,7 +332,7 @@ mod tests {
 
     #[test]
     fn internal_details_are_never_shown() {
-        let e = GaError::from(Error::Internal("db password is hunter2".into()));
+        let e = GaError::from(Error::internal("db password is hunter2"));
         assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(e.messages, ["internal error"]);
     }

@@ -9,7 +9,7 @@ pub use domains::{
 };
 pub use forms::{
     CreateDomainForm, CreateKeyForm, DeleteKeyQuery, DkimAuthorityForm, DkimSelectorForm,
-    ListDomainsQuery, ListKeysQuery, DEFAULT_SELECTOR,
+    ListDomainsQuery, ListKeysQuery,
 };
 
 use serde::Serialize;
