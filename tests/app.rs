@@ -12,7 +12,7 @@ use reqwest::{Method, RequestBuilder};
 use secrecy::SecretString;
 use signet_api::dns::DnsSettings;
 use signet_api::{Application, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
-use signet_domain::{MinRsaBits, Signet, TenantName, TenantSettings};
+use signet_domain::{Admin, MinRsaBits, Signet, TenantName, TenantSettings};
 use signet_testkit::postgres::{postgres_url, POSTGRES_URL_VAR};
 use signet_testkit::{FreshPostgres, TcpProxy};
 use tempfile::TempDir;
@@ -64,6 +64,8 @@ pub struct TestApp {
     pub dns: TestDns,
     /// The server's core, to arrange state and check what HTTP cannot see.
     pub core: Signet,
+    /// Tenant administration over the server's database.
+    pub admin: Admin,
     /// The database URL the server uses.
     pub database_url: String,
     /// The settings the server was built with, to start more nodes like it.
@@ -141,10 +143,11 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         .expect("the server builds");
     let port = app.port();
     let core = app.core();
+    let admin = app.admin();
     tokio::spawn(app.run_until_stopped());
 
     let tenant = TenantName::parse("acme").expect("a valid tenant name");
-    let (created, key) = core
+    let (created, key) = admin
         .create_tenant(&tenant)
         .await
         .expect("the test tenant is created");
@@ -157,7 +160,8 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
                     MinRsaBits::try_from(bits).expect("512, 1024 or 2048")
                 }),
         };
-        core.update_tenant_settings(&created, settings)
+        admin
+            .update_tenant_settings(&created, settings)
             .await
             .expect("the tenant's settings are updated");
     }
@@ -169,6 +173,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         client: reqwest::Client::new(),
         dns,
         core,
+        admin,
         database_url,
         settings,
         database_proxy,
@@ -222,7 +227,7 @@ impl TestApp {
     pub async fn new_tenant(&self, name: &str) -> String {
         let name = TenantName::parse(name).expect("a valid tenant name");
         let (_, key) = self
-            .core
+            .admin
             .create_tenant(&name)
             .await
             .expect("the tenant is created");

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use signet_domain::tenant::ApiKeyHash;
-use signet_domain::{Authentication, Signet};
+use signet_domain::{Authentication, Chain, Signet};
 
 /// The API key that authenticated a request, as its hash (never the key
 /// itself): what the rate limiter counts against.
@@ -32,7 +32,7 @@ pub async fn authenticate(State(core): State<Signet>, mut req: Request, next: Ne
             }
             Ok(None) => Authentication::Rejected,
             Err(e) => {
-                tracing::warn!(error = %e, "cannot check credentials");
+                tracing::warn!(error = %Chain(&e), "cannot check credentials");
                 Authentication::Unavailable
             }
         },

@@ -125,128 +125,134 @@ impl From<Toggle> for bool {
     }
 }
 
+/// Help heading of the flags every command reads.
+const COMMON: &str = "Database and logging options";
+/// Help heading of the flags only `serve` reads: an administration
+/// command's `--help` lists its own options above both groups.
+const SERVER: &str = "Server options (serve only)";
+
 /// The configuration, as flags or environment variables.
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
-    /// Address to listen on.
-    #[arg(long, env = "SIGNET_LISTEN", default_value = DEFAULT_LISTEN, global = true)]
-    listen: SocketAddr,
     /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://USER@HOST/DB`.
     #[arg(long, env = "SIGNET_DATABASE_URL", default_value = DEFAULT_DATABASE_URL,
-          hide_env_values = true, global = true)]
+          hide_env_values = true, global = true, help_heading = COMMON)]
     database_url: String,
     /// Longest a database call may wait (`250ms`, `5s`); longer is 503.
     #[arg(long, env = "SIGNET_DATABASE_TIMEOUT", default_value = DEFAULT_DATABASE_TIMEOUT,
-          value_parser = positive_duration, global = true)]
+          value_parser = positive_duration, global = true, help_heading = COMMON)]
     database_timeout: Duration,
     /// Master key sealing private keys at rest: base64 of 32 bytes.
     #[arg(
         long,
         env = "SIGNET_MASTER_KEY",
         hide_env_values = true,
-        global = true,
+        global = true, help_heading = COMMON,
         conflicts_with = "master_key_file"
     )]
     master_key: Option<String>,
     /// A file holding the master key (base64 of 32 bytes).
-    #[arg(long, env = "SIGNET_MASTER_KEY_FILE", global = true)]
+    #[arg(long, env = "SIGNET_MASTER_KEY_FILE", global = true, help_heading = COMMON)]
     master_key_file: Option<PathBuf>,
     /// Retired master keys, comma-separated base64: they open what they sealed.
     #[arg(
         long,
         env = "SIGNET_MASTER_KEY_PREVIOUS",
         hide_env_values = true,
-        global = true
+        global = true, help_heading = COMMON
     )]
     master_key_previous: Option<String>,
     /// Log format.
     #[arg(long, env = "SIGNET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text,
-          global = true)]
+          global = true, help_heading = COMMON)]
     log_format: LogFormat,
+    /// Address to listen on.
+    #[arg(long, env = "SIGNET_LISTEN", default_value = DEFAULT_LISTEN, global = true, help_heading = SERVER)]
+    listen: SocketAddr,
     /// Largest request body in bytes; larger ones get 413.
-    #[arg(long, env = "SIGNET_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT, global = true)]
+    #[arg(long, env = "SIGNET_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT, global = true, help_heading = SERVER)]
     body_limit: usize,
     /// Longest a request may take (`250ms`, `30s`, `2m`); slower ones get 408.
     #[arg(long, env = "SIGNET_REQUEST_TIMEOUT", default_value = DEFAULT_REQUEST_TIMEOUT,
-          value_parser = parse_duration, global = true)]
+          value_parser = parse_duration, global = true, help_heading = SERVER)]
     request_timeout: Duration,
     /// Most connections served at once; further ones wait to be accepted.
     #[arg(long, env = "SIGNET_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
-          value_parser = positive, global = true)]
+          value_parser = positive, global = true, help_heading = SERVER)]
     max_connections: usize,
     /// Most connections open from one client address; more are closed at
     /// once. 0 is no cap (behind a load balancer, which is every connection's
     /// address).
     #[arg(long, env = "SIGNET_MAX_CONNECTIONS_PER_IP",
-          default_value_t = DEFAULT_MAX_CONNECTIONS_PER_IP, global = true)]
+          default_value_t = DEFAULT_MAX_CONNECTIONS_PER_IP, global = true, help_heading = SERVER)]
     max_connections_per_ip: usize,
     /// Longest from connecting, or from a request's first byte, to its
     /// complete head; slower connections are closed.
     #[arg(long, env = "SIGNET_HEADER_READ_TIMEOUT", default_value = DEFAULT_HEADER_READ_TIMEOUT,
-          value_parser = positive_duration, global = true)]
+          value_parser = positive_duration, global = true, help_heading = SERVER)]
     header_read_timeout: Duration,
     /// Longest a kept-alive connection may idle between requests.
     #[arg(long, env = "SIGNET_IDLE_TIMEOUT", default_value = DEFAULT_IDLE_TIMEOUT,
-          value_parser = positive_duration, global = true)]
+          value_parser = positive_duration, global = true, help_heading = SERVER)]
     idle_timeout: Duration,
     /// RSA generations running at once [default: number of cores].
     #[arg(long, env = "SIGNET_KEYGEN_CONCURRENCY",
-          value_parser = positive, global = true)]
+          value_parser = positive, global = true, help_heading = SERVER)]
     keygen_concurrency: Option<usize>,
     /// Longest a key-generating request may take (`10m`), in place of the
     /// request timeout; slower ones get 408.
     #[arg(long, env = "SIGNET_KEYGEN_TIMEOUT", default_value = DEFAULT_KEYGEN_TIMEOUT,
-          value_parser = parse_duration, global = true)]
+          value_parser = parse_duration, global = true, help_heading = SERVER)]
     keygen_timeout: Duration,
     /// Longest a key generation may wait for a free generator; longer is 503
     /// with `Retry-After`.
     #[arg(long, env = "SIGNET_KEYGEN_QUEUE_TIMEOUT", default_value = DEFAULT_KEYGEN_QUEUE_TIMEOUT,
-          value_parser = parse_duration, global = true)]
+          value_parser = parse_duration, global = true, help_heading = SERVER)]
     keygen_queue_timeout: Duration,
     /// DNS servers (`ip:port`, comma-separated) [default: the system's].
-    #[arg(long, env = "SIGNET_DNS_SERVERS", value_delimiter = ',', global = true)]
+    #[arg(long, env = "SIGNET_DNS_SERVERS", value_delimiter = ',', global = true, help_heading = SERVER)]
     dns_servers: Vec<SocketAddr>,
     /// Timeout of one DNS attempt.
-    #[arg(long, env = "SIGNET_DNS_TIMEOUT", value_parser = parse_duration, global = true)]
+    #[arg(long, env = "SIGNET_DNS_TIMEOUT", value_parser = parse_duration, global = true, help_heading = SERVER)]
     dns_timeout: Option<Duration>,
     /// Attempts per DNS lookup.
     #[arg(long, env = "SIGNET_DNS_ATTEMPTS",
-          value_parser = positive, global = true)]
+          value_parser = positive, global = true, help_heading = SERVER)]
     dns_attempts: Option<usize>,
     /// Trust `X-Forwarded-Proto`/`X-Forwarded-Host` (behind a proxy you run).
-    #[arg(long, env = "SIGNET_TRUST_FORWARDED_HEADERS", global = true,
+    #[arg(long, env = "SIGNET_TRUST_FORWARDED_HEADERS", global = true, help_heading = SERVER,
           value_parser = clap::builder::BoolishValueParser::new())]
     trust_forwarded_headers: bool,
     /// Redis shared by every node (`redis://[:PASSWORD@]HOST[:PORT][/DB]`)
     /// [default: in-process state, for a single node].
-    #[arg(long, env = "SIGNET_REDIS_URL", hide_env_values = true, global = true)]
+    #[arg(long, env = "SIGNET_REDIS_URL", hide_env_values = true, global = true, help_heading = SERVER)]
     redis_url: Option<String>,
     /// Prefix of every Redis key Signet writes.
     #[arg(long, env = "SIGNET_REDIS_KEY_PREFIX", default_value = DEFAULT_REDIS_KEY_PREFIX,
-          global = true)]
+          global = true, help_heading = SERVER)]
     redis_key_prefix: String,
     /// Requests an API key may send in a burst; 0 turns rate limiting off.
     #[arg(long, env = "SIGNET_RATE_LIMIT_CAPACITY",
-          default_value_t = DEFAULT_RATE_LIMIT_CAPACITY, global = true)]
+          default_value_t = DEFAULT_RATE_LIMIT_CAPACITY, global = true, help_heading = SERVER)]
     rate_limit_capacity: u32,
     /// Requests per second an API key may sustain.
     #[arg(long, env = "SIGNET_RATE_LIMIT_REFILL_PER_SECOND",
           default_value_t = DEFAULT_RATE_LIMIT_REFILL_PER_SECOND,
-          value_parser = positive_rate, global = true)]
+          value_parser = positive_rate, global = true, help_heading = SERVER)]
     rate_limit_refill_per_second: f64,
     /// How long DNS answers are shared between lookups and nodes; 0 turns
     /// the cache off.
     #[arg(long, env = "SIGNET_DNS_CACHE_TTL", default_value = DEFAULT_DNS_CACHE_TTL,
-          value_parser = parse_duration, global = true)]
+          value_parser = parse_duration, global = true, help_heading = SERVER)]
     dns_cache_ttl: Duration,
     /// How old a key's DNS result may get before the background looks it up
     /// again; 0 turns the background re-check off.
     #[arg(long, env = "SIGNET_DNS_RECHECK_INTERVAL", default_value = DEFAULT_DNS_RECHECK_INTERVAL,
-          value_parser = parse_duration, global = true)]
+          value_parser = parse_duration, global = true, help_heading = SERVER)]
     dns_recheck_interval: Duration,
     /// Background DNS lookups in flight at once, per node.
     #[arg(long, env = "SIGNET_DNS_RECHECK_CONCURRENCY",
-          default_value_t = DEFAULT_DNS_RECHECK_CONCURRENCY, value_parser = positive, global = true)]
+          default_value_t = DEFAULT_DNS_RECHECK_CONCURRENCY, value_parser = positive, global = true, help_heading = SERVER)]
     dns_recheck_concurrency: usize,
 }
 

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
 use serde_json::json;
-use signet_domain::{ApiKeyId, Signet, Tenant, TenantName, TenantSettings};
+use signet_domain::{Admin, ApiKeyId, Tenant, TenantName, TenantSettings};
+use signet_storage::shared::LocalLeases;
 
 use crate::cli::{ApiKeyCommand, Command, TenantCommand};
 use crate::config::Settings;
@@ -23,22 +24,23 @@ pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result
             tracing::info!("the database is up to date");
             Ok(())
         }
-        Command::Tenant(command) => tenant(command, &admin_core(&settings).await?).await,
-        Command::ApiKey(command) => api_key(command, &admin_core(&settings).await?).await,
+        Command::Tenant(command) => tenant(command, &admin(&settings).await?).await,
+        Command::ApiKey(command) => api_key(command, &admin(&settings).await?).await,
     }
 }
 
-/// The core as administration needs it: over the database only, with no
-/// DNS resolver and no Redis, which it never uses.
-async fn admin_core(settings: &Settings) -> anyhow::Result<Signet> {
-    Ok(compose(settings, Arc::new(NoLookups)).await?.core)
+/// Administration over the database only, with no DNS resolver and no
+/// Redis, which it never uses.
+async fn admin(settings: &Settings) -> anyhow::Result<Admin> {
+    let leases = Arc::new(LocalLeases::new());
+    Ok(compose(settings, Arc::new(NoLookups), leases).await?.admin)
 }
 
-async fn tenant(command: TenantCommand, core: &Signet) -> anyhow::Result<()> {
+async fn tenant(command: TenantCommand, admin: &Admin) -> anyhow::Result<()> {
     match command {
         TenantCommand::Create { name, json } => {
             let name = parse_name(&name)?;
-            let (tenant, key) = core
+            let (tenant, key) = admin
                 .create_tenant(&name)
                 .await
                 .with_context(|| format!("cannot create tenant {name}"))?;
@@ -55,7 +57,7 @@ async fn tenant(command: TenantCommand, core: &Signet) -> anyhow::Result<()> {
             }
         }
         TenantCommand::List { json } => {
-            let tenants = core.list_tenants().await?;
+            let tenants = admin.list_tenants().await?;
             if json {
                 let out: Vec<_> = tenants
                     .iter()
@@ -90,14 +92,14 @@ async fn tenant(command: TenantCommand, core: &Signet) -> anyhow::Result<()> {
             private_key_export,
             min_rsa_bits,
         } => {
-            let tenant = find(core, &name).await?;
+            let tenant = find(admin, &name).await?;
             let current = tenant.settings;
             let settings = TenantSettings {
                 private_key_export: private_key_export
                     .map_or(current.private_key_export, bool::from),
                 min_rsa_bits: min_rsa_bits.unwrap_or(current.min_rsa_bits),
             };
-            let tenant = core.update_tenant_settings(&tenant, settings).await?;
+            let tenant = admin.update_tenant_settings(&tenant, settings).await?;
             println!(
                 "tenant {}: private-key-export {}, min-rsa-bits {}",
                 tenant.name,
@@ -109,11 +111,11 @@ async fn tenant(command: TenantCommand, core: &Signet) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn api_key(command: ApiKeyCommand, core: &Signet) -> anyhow::Result<()> {
+async fn api_key(command: ApiKeyCommand, admin: &Admin) -> anyhow::Result<()> {
     match command {
         ApiKeyCommand::Create { tenant, json } => {
-            let tenant = find(core, &tenant).await?;
-            let key = core.issue_api_key(&tenant).await?;
+            let tenant = find(admin, &tenant).await?;
+            let key = admin.issue_api_key(&tenant).await?;
             if json {
                 let out = json!({
                     "tenant_id": tenant.id.0,
@@ -128,8 +130,8 @@ async fn api_key(command: ApiKeyCommand, core: &Signet) -> anyhow::Result<()> {
             }
         }
         ApiKeyCommand::List { tenant, json } => {
-            let tenant = find(core, &tenant).await?;
-            let keys = core.list_api_keys(&tenant).await?;
+            let tenant = find(admin, &tenant).await?;
+            let keys = admin.list_api_keys(&tenant).await?;
             if json {
                 let out: Vec<_> = keys
                     .iter()
@@ -151,8 +153,9 @@ async fn api_key(command: ApiKeyCommand, core: &Signet) -> anyhow::Result<()> {
             }
         }
         ApiKeyCommand::Revoke { tenant, id } => {
-            let tenant = find(core, &tenant).await?;
-            core.revoke_api_key(&tenant, ApiKeyId(id))
+            let tenant = find(admin, &tenant).await?;
+            admin
+                .revoke_api_key(&tenant, ApiKeyId(id))
                 .await
                 .with_context(|| format!("cannot revoke API key {id} of tenant {}", tenant.name))?;
             println!("revoked API key {id} of tenant {}", tenant.name);
@@ -173,9 +176,10 @@ fn parse_name(name: &str) -> anyhow::Result<TenantName> {
     TenantName::parse(name).map_err(|e| anyhow!("tenant name {name:?} {e}"))
 }
 
-async fn find(core: &Signet, name: &str) -> anyhow::Result<Tenant> {
+async fn find(admin: &Admin, name: &str) -> anyhow::Result<Tenant> {
     let name = parse_name(name)?;
-    core.tenant(&name)
+    admin
+        .tenant(&name)
         .await
         .with_context(|| format!("cannot find tenant {name}"))
 }

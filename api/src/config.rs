@@ -115,8 +115,9 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Which database the URL names.
-    pub fn database(&self) -> Database {
+    /// Which database the URL names; an error names the scheme Signet
+    /// cannot use (never the URL, which may hold a password).
+    pub fn database(&self) -> anyhow::Result<Database> {
         Database::of(self.database_url.expose_secret())
     }
 }
@@ -227,22 +228,30 @@ pub enum Database {
     SqliteFile(PathBuf),
     /// An in-memory SQLite database.
     SqliteMemory,
-    /// PostgreSQL (or anything else: the storage layer judges it).
-    Server,
+    /// PostgreSQL.
+    Postgres,
 }
 
 impl Database {
-    /// Classifies a database URL.
-    pub fn of(url: &str) -> Self {
+    /// Classifies a database URL; any scheme but `sqlite:`, `postgres:` and
+    /// `postgresql:` is refused.
+    pub fn of(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres);
+        }
         let Some(rest) = url.strip_prefix("sqlite:") else {
-            return Self::Server;
+            let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+            anyhow::bail!(
+                "unsupported database {scheme:?} in SIGNET_DATABASE_URL: Signet runs on \
+                 SQLite (sqlite://FILE) or PostgreSQL (postgres://USER@HOST/DB)"
+            );
         };
         let rest = rest.strip_prefix("//").unwrap_or(rest);
         let path = rest.split('?').next().unwrap_or_default();
         if path.is_empty() || path == ":memory:" || rest.contains("mode=memory") {
-            Self::SqliteMemory
+            Ok(Self::SqliteMemory)
         } else {
-            Self::SqliteFile(PathBuf::from(path))
+            Ok(Self::SqliteFile(PathBuf::from(path)))
         }
     }
 }
@@ -295,15 +304,28 @@ mod tests {
 
     #[test]
     fn database_urls_are_classified() {
+        let of = |url| Database::of(url).unwrap();
         assert_eq!(
-            Database::of(DEFAULT_DATABASE_URL),
+            of(DEFAULT_DATABASE_URL),
             Database::SqliteFile("signet.db".into())
         );
         assert_eq!(
-            Database::of("sqlite:///var/lib/signet/s.db"),
+            of("sqlite:///var/lib/signet/s.db"),
             Database::SqliteFile("/var/lib/signet/s.db".into())
         );
-        assert_eq!(Database::of("sqlite::memory:"), Database::SqliteMemory);
-        assert_eq!(Database::of("postgres://u@h/db"), Database::Server);
+        assert_eq!(of("sqlite::memory:"), Database::SqliteMemory);
+        assert_eq!(of("postgres://u@h/db"), Database::Postgres);
+        assert_eq!(of("postgresql://u@h/db"), Database::Postgres);
+    }
+
+    #[test]
+    fn another_database_is_refused_by_its_scheme_alone() {
+        let e = Database::of("mysql://root:hunter2@db/signet").unwrap_err();
+        let message = format!("{e:#}");
+        assert!(
+            message.starts_with("unsupported database \"mysql\""),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
     }
 }

@@ -122,8 +122,8 @@ impl KeyGenerator for PooledKeyGenerator {
         });
         let key = rx
             .await
-            .map_err(|_| Error::Internal("key generation failed: the generator panicked".into()))?;
-        key.map_err(|e| Error::Internal(format!("key generation failed: {e}")))
+            .map_err(|_| Error::internal("key generation failed: the generator panicked"))?;
+        key.map_err(|e| Error::internal(format!("key generation failed: {e}")))
     }
 }
 
@@ -182,7 +182,7 @@ impl Lane {
 }
 
 fn closed_is_internal<T>(acquired: Result<T, tokio::sync::AcquireError>) -> Result<T> {
-    acquired.map_err(|_| Error::Internal("key generator closed".into()))
+    acquired.map_err(|_| Error::internal("key generator closed"))
 }
 
 /// A running generation's place: a generator and one of its tenant's share.

@@ -16,8 +16,8 @@ async fn main() -> ExitCode {
     }
     match commands::run(cli.command, settings).await {
         Ok(()) => ExitCode::SUCCESS,
+        // Once, on stderr, with its causes; not also as a log line.
         Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "signet failed");
             eprintln!("signet: {e:#}");
             ExitCode::FAILURE
         }

@@ -44,7 +44,7 @@ pub fn keyring(
                 );
                 MasterKey::generate().context("cannot generate a master key")?
             }
-            Database::Server => bail!(
+            Database::Postgres => bail!(
                 "refusing to start: PostgreSQL needs a master key. Set SIGNET_MASTER_KEY \
                  (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) or \
                  SIGNET_MASTER_KEY_FILE. A generated key file is only made for a local \
@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn postgres_without_a_key_is_refused_with_the_reason() {
-        let err = keyring(&MasterKeySource::LocalFile, None, &Database::Server).unwrap_err();
+        let err = keyring(&MasterKeySource::LocalFile, None, &Database::Postgres).unwrap_err();
         assert!(err.to_string().contains("SIGNET_MASTER_KEY"), "{err}");
     }
 

@@ -3,12 +3,10 @@
 //! record published without a verify call is noticed. Leases in the shared
 //! state make each key one node's job.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng as _;
-use signet_domain::shared_state::Leases;
-use signet_domain::{RecheckRound, Signet};
+use signet_domain::{Chain, RecheckRound, Signet};
 
 use crate::config::Recheck;
 
@@ -22,7 +20,7 @@ const MIN_SCAN_PERIOD: Duration = Duration::from_millis(100);
 
 /// Scans for keys due, forever; every scan waits a period jittered by ±20%,
 /// so nodes started together drift apart. Never returns: the server aborts it.
-pub async fn run(core: Signet, leases: Arc<dyn Leases>, settings: Recheck) {
+pub async fn run(core: Signet, settings: Recheck) {
     let period = settings.interval.clamp(MIN_SCAN_PERIOD, MAX_SCAN_PERIOD);
     let round = RecheckRound {
         older_than: settings.interval,
@@ -32,23 +30,23 @@ pub async fn run(core: Signet, leases: Arc<dyn Leases>, settings: Recheck) {
     loop {
         let jitter = rand::thread_rng().gen_range(0.8..1.2);
         tokio::time::sleep(period.mul_f64(jitter)).await;
-        scan(&core, leases.as_ref(), round).await;
+        scan(&core, round).await;
     }
 }
 
 /// Runs rounds until one is not full or this node checked nothing in it
 /// (the rest being other nodes' or failing).
-async fn scan(core: &Signet, leases: &dyn Leases, round: RecheckRound) {
+async fn scan(core: &Signet, round: RecheckRound) {
     loop {
-        let report = match core.recheck_due(leases, round).await {
+        let report = match core.recheck_due(round).await {
             Ok(report) => report,
             Err(e) => {
-                tracing::warn!(error = %e, "DNS re-check: cannot find the keys due");
+                tracing::warn!(error = %Chain(&e), "DNS re-check: cannot find the keys due");
                 return;
             }
         };
         if let Some(e) = &report.first_error {
-            tracing::warn!(failed = report.failed, error = %e, "DNS re-check: some results were not stored");
+            tracing::warn!(failed = report.failed, error = %Chain(e), "DNS re-check: some results were not stored");
         }
         if report.checked > 0 {
             tracing::info!(

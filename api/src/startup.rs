@@ -14,7 +14,7 @@ use secrecy::ExposeSecret as _;
 use signet_domain::dns_cache::CachedDns;
 use signet_domain::ports::{DnsLookup, SystemClock};
 use signet_domain::shared_state::Leases;
-use signet_domain::{CoreSettings, Ports, Signet};
+use signet_domain::{Admin, CoreSettings, Ports, Signet};
 use signet_storage::shared::{RateLimitSettings, SharedHealth, SharedSettings, SharedState};
 use signet_storage::{Bounded, Storage, StorageError};
 use tokio::net::TcpListener;
@@ -35,6 +35,8 @@ use crate::{
 pub struct Composition {
     /// The use cases.
     pub core: Signet,
+    /// Tenant administration, over the same adapters.
+    pub admin: Admin,
     /// The database, for metrics.
     pub storage: Arc<Storage>,
 }
@@ -45,19 +47,15 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
     let keyring = master_key::keyring(
         &settings.master_key,
         settings.previous_master_keys.as_ref(),
-        &settings.database(),
+        &settings.database()?,
     )?;
     let storage = Storage::connect_with_timeout(
         settings.database_url.expose_secret(),
         keyring,
         settings.database_timeout,
     )
-    .await
-    .context("cannot open the database")?;
-    storage
-        .migrate()
-        .await
-        .context("cannot migrate the database")?;
+    .await?;
+    storage.migrate().await?;
     storage.check_master_key().await.map_err(|e| match e {
         StorageError::WrongMasterKey { .. } => anyhow!(e).context(
             "refusing to start: wrong master key. Set SIGNET_MASTER_KEY (or \
@@ -70,8 +68,12 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
 }
 
 /// Opens (and migrates) the database and builds the core over it, looking
-/// DNS records up through `dns`.
-pub async fn compose(settings: &Settings, dns: Arc<dyn DnsLookup>) -> anyhow::Result<Composition> {
+/// DNS records up through `dns` and sharing background work through `leases`.
+pub async fn compose(
+    settings: &Settings,
+    dns: Arc<dyn DnsLookup>,
+    leases: Arc<dyn Leases>,
+) -> anyhow::Result<Composition> {
     let storage = Arc::new(open_storage(settings).await?);
     let store = Arc::new(Bounded::new(Storage::clone(&storage), storage.timeout()));
     let ports = Ports {
@@ -84,8 +86,10 @@ pub async fn compose(settings: &Settings, dns: Arc<dyn DnsLookup>) -> anyhow::Re
         )),
         dns,
         clock: Arc::new(SystemClock),
+        leases,
     };
     Ok(Composition {
+        admin: Admin::new(ports.clone()),
         core: Signet::new(ports, CoreSettings::default()),
         storage,
     })
@@ -138,10 +142,11 @@ pub struct Application {
     port: u16,
     router: Router,
     core: Signet,
+    admin: Admin,
     metrics: PrometheusHandle,
     limits: Limits,
-    /// The background re-check's leases and settings; `None` when it is off.
-    recheck: Option<(Arc<dyn Leases>, Recheck)>,
+    /// The background re-check's settings; `None` when it is off.
+    recheck: Option<Recheck>,
 }
 
 impl Application {
@@ -151,10 +156,13 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let shared = shared_state(&settings).await?;
         let dns = dns(&settings, &shared)?;
-        let Composition { core, storage } = compose(&settings, dns).await?;
+        let Composition {
+            core,
+            admin,
+            storage,
+        } = compose(&settings, dns, shared.leases()).await?;
         let metrics = metrics::handle()?;
-        let recheck = (!settings.dns_recheck.interval.is_zero())
-            .then(|| (shared.leases(), settings.dns_recheck));
+        let recheck = (!settings.dns_recheck.interval.is_zero()).then_some(settings.dns_recheck);
         let router = router(&settings, core.clone(), storage, shared, metrics.clone());
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -165,6 +173,7 @@ impl Application {
             port,
             router,
             core,
+            admin,
             metrics,
             limits: settings.limits,
             recheck,
@@ -176,9 +185,14 @@ impl Application {
         self.port
     }
 
-    /// The core it serves, for administration and tests.
+    /// The core it serves, for tests.
     pub fn core(&self) -> Signet {
         self.core.clone()
+    }
+
+    /// Tenant administration over the same database, for tests.
+    pub fn admin(&self) -> Admin {
+        self.admin.clone()
     }
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
@@ -193,9 +207,9 @@ impl Application {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let upkeep = tokio::spawn(upkeep(self.metrics));
-        let recheck = self.recheck.map(|(leases, settings)| {
-            tokio::spawn(recheck::run(self.core.clone(), leases, settings))
-        });
+        let recheck = self
+            .recheck
+            .map(|settings| tokio::spawn(recheck::run(self.core.clone(), settings)));
         let addr = self.listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
         connections::serve(self.listener, self.router, self.limits, stop).await;

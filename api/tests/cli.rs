@@ -350,3 +350,70 @@ async fn tenant_set_min_rsa_bits_lets_greenarrow_take_512_bit_keys() {
     let accepted = create("s1").await.unwrap();
     assert_eq!(accepted.status(), 200, "{}", accepted.text().await.unwrap());
 }
+
+#[tokio::test]
+async fn an_unreachable_database_is_reported_once_naming_its_host_and_port() {
+    let dir = TempDir::new().unwrap();
+    let mut command = signet(dir.path(), &["tenant", "list"]);
+    command
+        .env(
+            "SIGNET_DATABASE_URL",
+            "postgres://signet:hunter2@127.0.0.1:1/signet",
+        )
+        .env(
+            "SIGNET_MASTER_KEY",
+            MasterKey::generate().unwrap().to_base64().as_str(),
+        )
+        .env("SIGNET_DATABASE_TIMEOUT", "2s");
+    let out = signet_process::output(command).await;
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<_> = stderr
+        .lines()
+        .filter(|l| l.contains("cannot reach"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].starts_with("signet: cannot reach PostgreSQL at 127.0.0.1:1: "),
+        "{stderr}"
+    );
+    assert!(errors[0].to_lowercase().contains("refused"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_mysql_url_is_refused_as_an_unsupported_database() {
+    let dir = TempDir::new().unwrap();
+    for args in [&["serve"][..], &["tenant", "list"]] {
+        let mut command = signet(dir.path(), args);
+        command.env(
+            "SIGNET_DATABASE_URL",
+            "mysql://root:hunter2@127.0.0.1/signet",
+        );
+        let out = signet_process::output(command).await;
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("unsupported database \"mysql\""),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("master key"), "{stderr}");
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+    }
+}
+
+#[tokio::test]
+async fn an_administration_commands_help_lists_its_own_options_first() {
+    let dir = TempDir::new().unwrap();
+    let help = run_ok(dir.path(), &["tenant", "create", "--help"]).await;
+    let at = |needle: &str| {
+        help.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in {help}"))
+    };
+    assert!(at("--json") < at("--database-url"), "{help}");
+    assert!(
+        at("--database-url") < at("Server options (serve only)"),
+        "{help}"
+    );
+    assert!(at("Server options (serve only)") < at("--listen"), "{help}");
+}

@@ -17,7 +17,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use signet_domain::{Entity, Error, RuleViolation};
+use signet_domain::{Chain, Entity, Error, RuleViolation};
 use utoipa::ToSchema;
 
 /// What `WWW-Authenticate` says on every 401.
@@ -206,9 +206,6 @@ impl std::error::Error for GreenArrowError {}
 impl From<Error> for GreenArrowError {
     fn from(e: Error) -> Self {
         match e {
-            Error::Validation(fields) => {
-                Self::validation(fields.iter().map(ToString::to_string).collect())
-            }
             Error::NotFound(entity) => Self::missing(entity),
             Error::Conflict(Entity::Key) => Self::validation(vec![SELECTOR_TAKEN.into()]),
             Error::Conflict(entity) => Self::validation(vec![format!("{entity} already exists")]),
@@ -229,7 +226,7 @@ impl From<Error> for GreenArrowError {
             }]),
             Error::Rule(rule) => Self::validation(vec![rule.to_string()]),
             Error::Unavailable(cause) => {
-                tracing::warn!(%cause, "backing service unavailable");
+                tracing::warn!(cause = %Chain(&*cause), "backing service unavailable");
                 Self::unavailable()
             }
             Error::Busy { what, retry_after } => {
@@ -237,7 +234,7 @@ impl From<Error> for GreenArrowError {
                 Self::busy(retry_after)
             }
             Error::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
+                tracing::error!(cause = %Chain(&*cause), "internal error");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     ErrorCode::InternalError,
@@ -353,7 +350,7 @@ mod tests {
 
     #[test]
     fn internal_details_are_never_shown() {
-        let e = GreenArrowError::from(Error::Internal("db password is hunter2".into()));
+        let e = GreenArrowError::from(Error::internal("db password is hunter2"));
         assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(e.messages, ["internal error"]);
     }

@@ -2,11 +2,9 @@
 //! under `/v4` (delete under `/v3`); the `/v3` forms its Python SDK still
 //! calls are served too.
 
-use std::cmp::Reverse;
-
 use axum::extract::State;
 use axum::Json;
-use signet_domain::{DomainName, DomainView, KeySize, RegisterDomain, Selector, Signet, Tenant};
+use signet_domain::{DomainName, DomainOrder, DomainQuery, KeySize, RegisterDomain};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -16,7 +14,7 @@ use crate::extract::MailgunPath;
 use crate::extract::Params;
 use crate::wire::{
     CreateDomainForm, CreateDomainResp, Domain, FindDomainByNameResp, GenericResponse,
-    ListDomainResponse, ListDomainsQuery, DEFAULT_SELECTOR,
+    ListDomainResponse, ListDomainsQuery,
 };
 use crate::{openapi, AppState};
 
@@ -32,21 +30,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// A domain name from a path; a name that cannot exist is not found.
 pub fn domain_name(name: &str) -> Result<DomainName> {
     DomainName::parse(name).map_err(|_| MailgunError::domain_not_found())
-}
-
-/// Every domain of the tenant, in name order.
-async fn all_domains(core: &Signet, tenant: &Tenant) -> Result<Vec<DomainView>> {
-    const BATCH: u64 = 500;
-    let mut views: Vec<DomainView> = Vec::new();
-    loop {
-        let after = views.last().map(|v| v.domain.name.clone());
-        let page = core.list_domains(tenant, after.as_ref(), BATCH).await?;
-        let full = page.len() as u64 == BATCH;
-        views.extend(page);
-        if !full {
-            return Ok(views);
-        }
-    }
 }
 
 /// Get domains
@@ -73,21 +56,36 @@ pub async fn list_domains(
     params: Params,
 ) -> Result<Json<ListDomainResponse>> {
     let query = ListDomainsQuery::try_from(&params)?;
-    let mut views: Vec<DomainView> = all_domains(&state.core, &caller.0)
-        .await?
-        .into_iter()
-        .filter(|v| query.matches(v))
-        .collect();
-    match query.sort.as_deref() {
-        Some("name:desc") => views.reverse(),
-        Some(_) => {} // already in name order
-        None => views.sort_by_key(|v| Reverse(v.domain.created_at)),
-    }
-    let total_count = views.len() as u64;
-    let items = views
+    let verified = match query.state.as_deref() {
+        None => None,
+        Some("active") => Some(true),
+        Some("unverified") => Some(false),
+        // `disabled`: Signet never disables a domain.
+        Some(_) => {
+            return Ok(Json(ListDomainResponse {
+                total_count: 0,
+                items: Vec::new(),
+            }))
+        }
+    };
+    let order = match query.sort.as_deref() {
+        None => DomainOrder::NewestFirst,
+        Some("name:desc") => DomainOrder::NameDescending,
+        Some(_) => DomainOrder::NameAscending,
+    };
+    let found = DomainQuery {
+        authority: query.authority,
+        name_contains: query.search,
+        verified,
+        order,
+        skip: query.skip,
+        limit: query.limit,
+    };
+    let page = state.core.find_domains(&caller.0, &found).await?;
+    let total_count = page.total;
+    let items = page
+        .views
         .iter()
-        .skip(usize::try_from(query.skip).unwrap_or(usize::MAX))
-        .take(usize::try_from(query.limit).unwrap_or(usize::MAX))
         .map(|v| Domain::of(&caller.0, v))
         .collect();
     Ok(Json(ListDomainResponse { total_count, items }))
@@ -142,10 +140,9 @@ pub async fn create_domain(
     params: Params,
 ) -> Result<Json<CreateDomainResp>> {
     let form = CreateDomainForm::try_from(&params)?;
-    let default_selector = || Selector::parse(DEFAULT_SELECTOR).expect("a valid literal selector");
     let request = RegisterDomain {
         name: form.name,
-        selector: form.dkim_selector.unwrap_or_else(default_selector),
+        selector: form.dkim_selector,
         key_size: form.dkim_key_size.unwrap_or(KeySize::DEFAULT),
         force_own_authority: form.force_dkim_authority,
     };

@@ -9,7 +9,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use signet_domain::excerpt::{excerpt, scrub};
-use signet_domain::{Entity, Error, RuleViolation};
+use signet_domain::{Chain, Entity, Error, RuleViolation};
 
 use crate::wire::GenericResponse;
 
@@ -128,13 +128,6 @@ impl MailgunError {
 impl From<Error> for MailgunError {
     fn from(e: Error) -> Self {
         match e {
-            Error::Validation(fields) => Self::bad_request(
-                fields
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
             Error::NotFound(Entity::Key) => {
                 Self::from_status(StatusCode::NOT_FOUND, "domain key not found")
             }
@@ -147,7 +140,7 @@ impl From<Error> for MailgunError {
             Error::Conflict(entity) => Self::bad_request(format!("{entity} already exists")),
             Error::Rule(rule) => Self::bad_request(rule.to_string()),
             Error::Unavailable(cause) => {
-                tracing::warn!(%cause, "backing service unavailable");
+                tracing::warn!(cause = %Chain(&*cause), "backing service unavailable");
                 Self::unavailable()
             }
             Error::Busy { what, retry_after } => {
@@ -155,7 +148,7 @@ impl From<Error> for MailgunError {
                 Self::busy(retry_after)
             }
             Error::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
+                tracing::error!(cause = %Chain(&*cause), "internal error");
                 Self::from_status(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
             }
         }

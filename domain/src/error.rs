@@ -13,26 +13,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[error("{0}")]
 pub struct InvalidValue(pub String);
 
-impl InvalidValue {
-    /// Names the field this value was given for.
-    pub fn for_field(self, field: &'static str) -> FieldError {
-        FieldError {
-            field,
-            reason: self.0,
-        }
-    }
-}
-
-/// A rejected input field, with an English reason.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field} {reason}")]
-pub struct FieldError {
-    /// The field's name as the caller sent it (`domain`, `selector`, `key.bits`).
-    pub field: &'static str,
-    /// Reads as the end of a sentence: `must be a valid private key`.
-    pub reason: String,
-}
-
 /// What kind of thing was not found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entity {
@@ -108,9 +88,6 @@ fn dns_not_valid_message(name: &str, found: &[String]) -> String {
 /// What can go wrong in a use case.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// One or more input fields are invalid.
-    #[error("invalid input: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Validation(Vec<FieldError>),
     /// The thing asked for does not exist for this tenant.
     #[error("{0} not found")]
     NotFound(Entity),
@@ -121,8 +98,8 @@ pub enum Error {
     #[error(transparent)]
     Rule(#[from] RuleViolation),
     /// A backing service (database, DNS) cannot be reached right now.
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
+    #[error("service unavailable")]
+    Unavailable(#[source] Cause),
     /// Too much work is queued (key generation); the caller may try again
     /// after `retry_after`.
     #[error("busy: {what}; retry after {}s", .retry_after.as_secs())]
@@ -132,23 +109,70 @@ pub enum Error {
         /// When a retry has a fair chance.
         retry_after: std::time::Duration,
     },
-    /// A bug or an unexpected failure; the detail is logged, never shown.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A bug or an unexpected failure; the cause is logged, never shown.
+    #[error("internal error")]
+    Internal(#[source] Cause),
 }
 
 impl Error {
-    /// A validation error for one field.
-    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError {
-            field,
-            reason: reason.into(),
-        }])
+    /// An internal error caused by `cause` (an error, or a message).
+    pub fn internal(cause: impl Into<Cause>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    /// A backing service's failure, caused by `cause`.
+    pub fn unavailable(cause: impl Into<Cause>) -> Self {
+        Self::Unavailable(cause.into())
     }
 }
 
-impl From<FieldError> for Error {
-    fn from(e: FieldError) -> Self {
-        Self::Validation(vec![e])
+/// Why a backing service or the code failed: kept whole rather than turned
+/// into text, so a log can show the chain down to the driver's own error.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+/// Shows an error with its sources, `outer: inner: innermost`, for logs.
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(e) = source {
+            write!(f, ": {e}")?;
+            source = e.source();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("connection refused")]
+    struct Refused;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("database")]
+    struct Database(#[source] Refused);
+
+    #[test]
+    fn an_internal_error_keeps_its_whole_cause_chain() {
+        let e = Error::internal(Database(Refused));
+        assert_eq!(e.to_string(), "internal error");
+        assert_eq!(
+            Chain(&e).to_string(),
+            "internal error: database: connection refused"
+        );
+    }
+
+    #[test]
+    fn a_message_can_be_the_cause() {
+        let e = Error::unavailable("database did not answer within 5s");
+        assert_eq!(
+            Chain(&e).to_string(),
+            "service unavailable: database did not answer within 5s"
+        );
     }
 }

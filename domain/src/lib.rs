@@ -18,15 +18,15 @@ pub mod usecases;
 
 pub use crypto::{PrivateKey, PublicKey};
 pub use dns::{DnsCheck, DnsStatus, TxtAnswer};
-pub use error::{Entity, Error, FieldError, InvalidValue, Result, RuleViolation};
+pub use error::{Cause, Chain, Entity, Error, InvalidValue, Result, RuleViolation};
 pub use key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyQuery, PageStart};
 pub use key_size::KeySize;
 pub use names::{DomainName, Selector};
-pub use sending_domain::SendingDomain;
+pub use sending_domain::{DomainOrder, DomainQuery, SendingDomain};
 pub use tenant::{
     ApiKeyId, Authentication, MinRsaBits, Tenant, TenantId, TenantName, TenantSettings,
 };
 pub use usecases::{
-    AuthorityChange, CoreSettings, CreateKey, DefaultFlag, DeleteRule, DomainView, KeyMaterial,
-    KeyUpdate, Ports, RecheckReport, RecheckRound, RegisterDomain, Signet,
+    Admin, AuthorityChange, CoreSettings, CreateKey, DefaultFlag, DeleteRule, DomainPage,
+    DomainView, KeyMaterial, KeyUpdate, Ports, RecheckReport, RecheckRound, RegisterDomain, Signet,
 };

@@ -12,11 +12,11 @@ use crate::error::Result;
 use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyQuery};
 use crate::key_size::KeySize;
 use crate::names::{DomainName, Selector};
-use crate::sending_domain::SendingDomain;
+use crate::sending_domain::{DomainQuery, SendingDomain};
 use crate::tenant::{
     ApiKeyHash, ApiKeyId, ApiKeyInfo, Tenant, TenantId, TenantName, TenantSettings,
 };
-use crate::usecases::DeleteRule;
+use crate::usecases::{DeleteRule, DomainPage};
 
 /// A key to store.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ pub struct NewKey {
 }
 
 /// A change to a stored key; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct KeyChange {
     /// New signing domain.
     pub signing_domain: Option<DomainName>,
@@ -50,6 +50,24 @@ pub struct KeyChange {
     pub active: Option<bool>,
     /// New DNS status (reset to unknown when the record's name or value moves).
     pub dns: Option<DnsCheck>,
+    /// When the change happens: the key's new `updated_at`, from the core's
+    /// clock rather than the database host's.
+    pub now: DateTime<Utc>,
+}
+
+impl KeyChange {
+    /// A change at `now` that leaves every field as it is.
+    pub fn at(now: DateTime<Utc>) -> Self {
+        Self {
+            signing_domain: None,
+            selector: None,
+            default_for_domain: None,
+            private_key: None,
+            active: None,
+            dns: None,
+            now,
+        }
+    }
 }
 
 /// DKIM keys, with private keys sealed at rest.
@@ -79,15 +97,16 @@ pub trait KeyStore: Send + Sync {
     /// (`Rule(LastActiveKey)` if it would leave the domain no active key), so
     /// two concurrent deletes cannot both pass it.
     async fn delete_key(&self, tenant: TenantId, id: KeyId, rule: DeleteRule) -> Result<bool>;
-    /// Stores a DNS result, but only if the key still has the record that
-    /// was looked up: a rename or a new key since then makes it stale, and
-    /// nothing is stored. `None` when stale or when the key is gone.
+    /// Stores a DNS result at `now`, but only if the key still has the
+    /// record that was looked up: a rename or a new key since then makes it
+    /// stale, and nothing is stored. `None` when stale or when the key is gone.
     async fn record_dns_check(
         &self,
         tenant: TenantId,
         id: KeyId,
         looked_up: &DnsRecord,
         check: DnsCheck,
+        now: DateTime<Utc>,
     ) -> Result<Option<DkimKey>>;
     /// Deletes every key of a signing domain; returns how many.
     async fn delete_domain_keys(&self, tenant: TenantId, domain: &DomainName) -> Result<u64>;
@@ -115,13 +134,10 @@ pub trait DomainStore: Send + Sync {
         tenant: TenantId,
         name: &DomainName,
     ) -> Result<Option<SendingDomain>>;
-    /// Domains in name order, after `after`, at most `limit`.
-    async fn list_domains(
-        &self,
-        tenant: TenantId,
-        after: Option<&DomainName>,
-        limit: u64,
-    ) -> Result<Vec<SendingDomain>>;
+    /// One page of the domains the query matches, each with its
+    /// authority's default key, and how many match in all. The filtering,
+    /// order and paging are the store's, over every domain of the tenant.
+    async fn find_domains(&self, tenant: TenantId, query: &DomainQuery) -> Result<DomainPage>;
     /// Sets a domain's DKIM authority.
     async fn set_authority(
         &self,

@@ -23,3 +23,33 @@ impl SendingDomain {
         self.name == self.authority
     }
 }
+
+/// Which of a tenant's domains a listing shows, in what order, which page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainQuery {
+    /// Only domains that sign with this authority's key.
+    pub authority: Option<DomainName>,
+    /// Only domains whose name contains this text, ignoring ASCII case.
+    pub name_contains: Option<String>,
+    /// Only domains whose signing key's record was found valid (`true`), or
+    /// those without such a key (`false`).
+    pub verified: Option<bool>,
+    /// The order of the whole list, before `skip`.
+    pub order: DomainOrder,
+    /// How many matching domains to pass over.
+    pub skip: u64,
+    /// At most this many domains.
+    pub limit: u64,
+}
+
+/// The order of a domain listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DomainOrder {
+    /// Newest registration first; domains registered at once by name.
+    #[default]
+    NewestFirst,
+    /// By name, a to z.
+    NameAscending,
+    /// By name, z to a.
+    NameDescending,
+}

@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 use signet_domain::ports::{DomainStore, KeyChange, KeyStore, NewKey, TenantStore};
 use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo};
 use signet_domain::{
-    ApiKeyId, DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, Error, KeyFilter, KeyId,
-    KeyQuery, PrivateKey, Result, Selector, SendingDomain, Tenant, TenantId, TenantName,
-    TenantSettings,
+    ApiKeyId, DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, DomainPage, DomainQuery, Error,
+    KeyFilter, KeyId, KeyQuery, PrivateKey, Result, Selector, SendingDomain, Tenant, TenantId,
+    TenantName, TenantSettings,
 };
 
 /// Wraps a store so that each call answers within `limit`, or fails with
@@ -38,7 +38,7 @@ impl<S> Bounded<S> {
             Ok(result) => result,
             Err(_) => {
                 tracing::warn!(limit = ?self.limit, "database call timed out");
-                Err(Error::Unavailable(format!(
+                Err(Error::unavailable(format!(
                     "database did not answer within {:?}",
                     self.limit
                 )))
@@ -89,9 +89,13 @@ impl<S: KeyStore> KeyStore for Bounded<S> {
         id: KeyId,
         looked_up: &DnsRecord,
         check: DnsCheck,
+        now: DateTime<Utc>,
     ) -> Result<Option<DkimKey>> {
-        self.within(self.inner.record_dns_check(tenant, id, looked_up, check))
-            .await
+        self.within(
+            self.inner
+                .record_dns_check(tenant, id, looked_up, check, now),
+        )
+        .await
     }
 
     async fn delete_domain_keys(&self, tenant: TenantId, domain: &DomainName) -> Result<u64> {
@@ -127,14 +131,8 @@ impl<S: DomainStore> DomainStore for Bounded<S> {
         self.within(self.inner.get_domain(tenant, name)).await
     }
 
-    async fn list_domains(
-        &self,
-        tenant: TenantId,
-        after: Option<&DomainName>,
-        limit: u64,
-    ) -> Result<Vec<SendingDomain>> {
-        self.within(self.inner.list_domains(tenant, after, limit))
-            .await
+    async fn find_domains(&self, tenant: TenantId, query: &DomainQuery) -> Result<DomainPage> {
+        self.within(self.inner.find_domains(tenant, query)).await
     }
 
     async fn set_authority(

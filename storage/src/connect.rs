@@ -6,11 +6,13 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::postgres::PgConnectOptions;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait as _, Database, DatabaseConnection, DatabaseTransaction,
     DbBackend, DbErr, TransactionTrait as _,
 };
+use signet_domain::Cause;
 use signet_migrations::{Migrator, MigratorTrait as _};
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -53,6 +55,34 @@ pub struct PoolStatus {
     pub size: u32,
     /// Open connections not in use.
     pub idle: u32,
+}
+
+/// What a URL dials, for an error: PostgreSQL's host and port, or the
+/// SQLite file; never the user or password.
+fn target(url: &str) -> String {
+    if url.starts_with("sqlite:") {
+        if let Ok(sqlite) = url.parse::<SqliteConnectOptions>() {
+            return format!("the SQLite database {}", sqlite.get_filename().display());
+        }
+    } else if let Ok(pg) = url.parse::<PgConnectOptions>() {
+        return format!("PostgreSQL at {}:{}", pg.get_host(), pg.get_port());
+    }
+    "the database".to_owned()
+}
+
+/// Why PostgreSQL's socket cannot be opened, if it cannot: the pool only
+/// says it timed out, which hides a refused connection or an unknown host.
+async fn why_unreachable(url: &str, timeout: Duration) -> Option<Cause> {
+    let pg = url.parse::<PgConnectOptions>().ok()?;
+    if url.starts_with("sqlite:") || pg.get_host().starts_with('/') {
+        return None;
+    }
+    let dial = tokio::net::TcpStream::connect((pg.get_host(), pg.get_port()));
+    match tokio::time::timeout(timeout, dial).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(e.into()),
+        Err(_) => Some(format!("no answer within {timeout:?}").into()),
+    }
 }
 
 impl Storage {
@@ -110,9 +140,18 @@ impl Storage {
         } else {
             return Err(StorageError::UnsupportedUrl);
         };
-        let db = Database::connect(options)
-            .await
-            .map_err(StorageError::Connect)?;
+        let db = match Database::connect(options).await {
+            Ok(db) => db,
+            Err(e) => {
+                return Err(StorageError::Connect {
+                    target: target(url),
+                    source: why_unreachable(url, timeout).await.unwrap_or_else(|| {
+                        // The driver's text already holds its causes.
+                        e.to_string().into()
+                    }),
+                });
+            }
+        };
         Ok(Storage {
             inner: Arc::new(Inner {
                 db,

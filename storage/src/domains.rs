@@ -1,18 +1,22 @@
 //! The core's `DomainStore` over the `sending_domains` table.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _,
-    QuerySelect as _, Set,
+    ActiveModelTrait as _, ColumnTrait as _, Condition, EntityTrait as _, JoinType,
+    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Select, Set,
 };
 use signet_domain::ports::DomainStore;
-use signet_domain::{DomainName, Entity, Error, Result, SendingDomain, TenantId};
+use signet_domain::{
+    DnsStatus, DomainName, DomainOrder, DomainPage, DomainQuery, DomainView, Entity, Error, Result,
+    SendingDomain, TenantId,
+};
 
 use crate::connect::Storage;
+use crate::entities::dkim_key;
 use crate::entities::sending_domain::{self, Column};
 use crate::errors::{corrupt, DbResultExt as _};
-use crate::keys::stored_time;
+use crate::keys::{stored_time, to_key};
 
 #[async_trait]
 impl DomainStore for Storage {
@@ -40,23 +44,33 @@ impl DomainStore for Storage {
         row.map(to_domain).transpose()
     }
 
-    async fn list_domains(
-        &self,
-        tenant: TenantId,
-        after: Option<&DomainName>,
-        limit: u64,
-    ) -> Result<Vec<SendingDomain>> {
-        let mut select = sending_domain::Entity::find().filter(Column::TenantId.eq(tenant.0));
-        if let Some(after) = after {
-            select = select.filter(Column::Name.gt(after.as_str()));
-        }
-        let rows = select
-            .order_by_asc(Column::Name)
-            .limit(limit.min(i64::MAX as u64))
+    async fn find_domains(&self, tenant: TenantId, query: &DomainQuery) -> Result<DomainPage> {
+        let matching = matching(tenant, query);
+        let total = matching.clone().count(self.db()).await.or_internal()?;
+        let ordered = match query.order {
+            DomainOrder::NewestFirst => matching
+                .order_by_desc(Column::CreatedAt)
+                .order_by_asc(Column::Name),
+            DomainOrder::NameAscending => matching.order_by_asc(Column::Name),
+            DomainOrder::NameDescending => matching.order_by_desc(Column::Name),
+        };
+        let rows = ordered
+            .select_also(dkim_key::Entity)
+            .offset(bounded(query.skip))
+            .limit(bounded(query.limit))
             .all(self.db())
             .await
             .or_internal()?;
-        rows.into_iter().map(to_domain).collect()
+        let views = rows
+            .into_iter()
+            .map(|(domain, key)| {
+                Ok(DomainView {
+                    domain: to_domain(domain)?,
+                    signing_key: key.map(to_key).transpose()?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(DomainPage { total, views })
     }
 
     async fn set_authority(
@@ -100,6 +114,58 @@ impl DomainStore for Storage {
             .or_internal();
         Ok(txn.finish(work).await?.rows_affected > 0)
     }
+}
+
+/// The tenant's domains that match the query's filters, each joined to its
+/// authority's default key (at most one: setting a default clears the others).
+fn matching(tenant: TenantId, query: &DomainQuery) -> Select<sending_domain::Entity> {
+    let signing_key = sending_domain::Entity::belongs_to(dkim_key::Entity)
+        .from((Column::TenantId, Column::Authority))
+        .to((dkim_key::Column::TenantId, dkim_key::Column::SigningDomain))
+        .on_condition(|_, key| {
+            Condition::all().add(Expr::col((key, dkim_key::Column::DefaultForDomain)).eq(true))
+        })
+        .into();
+    let mut select = sending_domain::Entity::find()
+        .join(JoinType::LeftJoin, signing_key)
+        .filter(Column::TenantId.eq(tenant.0));
+    if let Some(authority) = &query.authority {
+        select = select.filter(Column::Authority.eq(authority.as_str()));
+    }
+    if let Some(text) = &query.name_contains {
+        let pattern = format!("%{}%", escape_like(text));
+        select = select.filter(Column::Name.like(LikeExpr::new(pattern).escape('\\')));
+    }
+    let valid = DnsStatus::Valid.as_str();
+    match query.verified {
+        Some(true) => select = select.filter(dkim_key::Column::DnsStatus.eq(valid)),
+        Some(false) => {
+            select = select.filter(
+                Condition::any()
+                    .add(dkim_key::Column::DnsStatus.is_null())
+                    .add(dkim_key::Column::DnsStatus.ne(valid)),
+            );
+        }
+        None => {}
+    }
+    select
+}
+
+/// `text` matched literally by LIKE: its wildcards and the escape escaped.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// A count the database drivers can bind (PostgreSQL has no unsigned 64-bit).
+fn bounded(n: u64) -> u64 {
+    n.min(i64::MAX as u64)
 }
 
 fn to_domain(row: sending_domain::Model) -> Result<SendingDomain> {

@@ -2,7 +2,7 @@
 //! database errors into the core's [`Error`].
 
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
-use signet_domain::{Entity, Error, Result};
+use signet_domain::{Cause, Entity, Error, Result};
 
 /// Why the store could not be opened or migrated. Never names the URL, which
 /// may hold a password.
@@ -12,10 +12,17 @@ pub enum StorageError {
     #[error("unsupported database URL: expected sqlite:... or postgres://...")]
     UnsupportedUrl,
     /// The database cannot be reached or opened.
-    #[error("cannot connect to the database: {0}")]
-    Connect(#[source] DbErr),
+    #[error("cannot reach {target}")]
+    Connect {
+        /// What was dialled: `PostgreSQL at HOST:PORT`, or the SQLite file.
+        target: String,
+        /// Why it failed: the socket's error when the server cannot be
+        /// reached, else the driver's.
+        #[source]
+        source: Cause,
+    },
     /// A migration failed.
-    #[error("cannot migrate the database: {0}")]
+    #[error("cannot migrate the database")]
     Migrate(#[source] DbErr),
     /// No master key of the keyring opens what the database holds sealed.
     #[error(
@@ -35,10 +42,10 @@ pub enum StorageError {
     )]
     SealedValueCorrupt(String),
     /// The canary could not be sealed.
-    #[error("cannot seal the canary: {0}")]
+    #[error("cannot seal the canary")]
     Seal(#[source] crate::sealing::SealError),
     /// Reading or writing the sealing canary failed.
-    #[error("cannot check the master key against the database: {0}")]
+    #[error("cannot check the master key against the database")]
     Canary(#[source] DbErr),
 }
 
@@ -73,9 +80,9 @@ pub(crate) fn translate(e: DbErr) -> Error {
     }
     if is_unavailable(&e) {
         tracing::warn!(error = %e, "database unavailable");
-        Error::Unavailable(format!("database: {e}"))
+        Error::unavailable(e)
     } else {
-        Error::Internal(format!("database: {e}"))
+        Error::internal(e)
     }
 }
 
@@ -116,6 +123,23 @@ fn is_unavailable(e: &DbErr) -> bool {
 }
 
 /// Maps a stored value that no longer parses: a bug or a damaged row.
-pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Internal(format!("stored {what} is invalid: {e}"))
+pub(crate) fn corrupt(what: &str, e: impl Into<Cause>) -> Error {
+    internal(format!("stored {what} is invalid"), e)
+}
+
+/// An internal error: what failed, caused by `e`.
+pub(crate) fn internal(what: String, e: impl Into<Cause>) -> Error {
+    Error::internal(Failed {
+        what,
+        cause: e.into(),
+    })
+}
+
+/// What failed, with why: the cause stays a source, not text.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+struct Failed {
+    what: String,
+    #[source]
+    cause: Cause,
 }

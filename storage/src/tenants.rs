@@ -147,10 +147,7 @@ impl TenantStore for Storage {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.db()
-            .ping()
-            .await
-            .map_err(|e| Error::Unavailable(format!("database: {e}")))
+        self.db().ping().await.map_err(Error::unavailable)
     }
 }
 

@@ -3,10 +3,11 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{ConnectionTrait as _, DatabaseConnection};
 use signet_domain::ports::{KeyChange, KeyStore as _};
-use signet_domain::{Error, KeyId, PrivateKey, Tenant};
+use signet_domain::{Chain, Error, KeyId, PrivateKey, Tenant};
 use signet_storage::{Keyring, MasterKey};
 
 use crate::support::{exec, is_postgres, private_key, storage_tests, texts, TestDb};
@@ -96,7 +97,7 @@ async fn stored_rows(raw: &DatabaseConnection) -> Vec<u8> {
 
 async fn open_error(db: &TestDb, tenant: &Tenant, id: i64) -> String {
     match db.store.private_key(tenant.id, KeyId(id)).await {
-        Err(Error::Internal(message)) => message,
+        Err(e @ Error::Internal(_)) => Chain(&e).to_string(),
         other => panic!("expected an internal error, got {other:?}"),
     }
 }
@@ -144,7 +145,7 @@ storage_tests! {
         second.private_key = keys[1].clone();
         db.store.insert_key(acme.id, second).await.unwrap();
         // The third key arrives by replacing the first key's private half.
-        let change = KeyChange { private_key: Some(keys[2].clone()), ..KeyChange::default() };
+        let change = KeyChange { private_key: Some(keys[2].clone()), ..KeyChange::at(Utc::now()) };
         db.store.update_key(acme.id, KeyId(1), change).await.unwrap();
         db.key(&acme, "example.com", "s2").await;
 
@@ -227,7 +228,7 @@ storage_tests! {
         assert_eq!(opened.public_key(), private_key(0).public_key());
 
         // New seals use the new key, whether on insert or on replacement.
-        let change = KeyChange { private_key: Some(private_key(1)), ..KeyChange::default() };
+        let change = KeyChange { private_key: Some(private_key(1)), ..KeyChange::at(Utc::now()) };
         rotated.update_key(acme.id, KeyId(1), change).await.unwrap();
         let key = rotated
             .insert_key(acme.id, crate::support::new_key("example.com", "s3", false))
@@ -242,7 +243,10 @@ storage_tests! {
         let opened = new_only.private_key(acme.id, KeyId(1)).await.unwrap().unwrap();
         assert_eq!(opened.public_key(), private_key(1).public_key());
         match new_only.private_key(acme.id, KeyId(2)).await {
-            Err(Error::Internal(message)) => assert!(message.contains(old.id()), "{message}"),
+            Err(e @ Error::Internal(_)) => {
+                let message = Chain(&e).to_string();
+                assert!(message.contains(old.id()), "{message}");
+            }
             other => panic!("expected an internal error, got {other:?}"),
         }
         // And the old key alone cannot open the new seals.

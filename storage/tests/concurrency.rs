@@ -1,5 +1,6 @@
 //! Many writers at once: the database settles every race cleanly.
 
+use chrono::Utc;
 use signet_domain::ports::{KeyChange, KeyStore as _};
 use signet_domain::{DeleteRule, Entity, Error, KeyFilter, KeyId, RuleViolation};
 
@@ -93,7 +94,7 @@ storage_tests! {
         let tasks: Vec<_> = (1..=20)
             .map(|id| {
                 let store = db.store.clone();
-                let change = KeyChange { default_for_domain: Some(true), ..KeyChange::default() };
+                let change = KeyChange { default_for_domain: Some(true), ..KeyChange::at(Utc::now()) };
                 tokio::spawn(async move { store.update_key(acme.id, KeyId(id), change).await })
             })
             .collect();

@@ -1,5 +1,6 @@
 //! At most one default key per (tenant, signing domain), kept in one transaction.
 
+use chrono::Utc;
 use signet_domain::ports::{KeyChange, KeyStore as _};
 use signet_domain::{KeyFilter, KeyId, KeyQuery, PageStart, Tenant};
 
@@ -33,7 +34,7 @@ async fn insert(db: &TestDb, tenant: &Tenant, name: &str, selector: &str, defaul
 async fn set_default(db: &TestDb, tenant: &Tenant, id: KeyId, default: bool) {
     let change = KeyChange {
         default_for_domain: Some(default),
-        ..KeyChange::default()
+        ..KeyChange::at(Utc::now())
     };
     let key = db.store.update_key(tenant.id, id, change).await.unwrap();
     assert_eq!(key.default_for_domain, default);
@@ -73,7 +74,7 @@ storage_tests! {
         let acme = db.tenant("acme").await;
         let moving = insert(&db, &acme, "old.example", "s1", true).await;
         let resident = insert(&db, &acme, "new.example", "s2", true).await;
-        let change = KeyChange { signing_domain: Some(domain("new.example")), ..KeyChange::default() };
+        let change = KeyChange { signing_domain: Some(domain("new.example")), ..KeyChange::at(Utc::now()) };
         let moved = db.store.update_key(acme.id, moving, change).await.unwrap();
         assert!(moved.default_for_domain);
         assert_eq!(defaults(&db, &acme, "new.example").await, [moving.0]);
@@ -90,7 +91,7 @@ storage_tests! {
         let change = KeyChange {
             signing_domain: Some(domain("new.example")),
             default_for_domain: Some(true),
-            ..KeyChange::default()
+            ..KeyChange::at(Utc::now())
         };
         db.store.update_key(acme.id, moving, change).await.unwrap();
         assert_eq!(defaults(&db, &acme, "new.example").await, [moving.0]);
@@ -101,7 +102,7 @@ storage_tests! {
         let acme = db.tenant("acme").await;
         let moving = insert(&db, &acme, "old.example", "s1", false).await;
         let resident = insert(&db, &acme, "new.example", "s2", true).await;
-        let change = KeyChange { signing_domain: Some(domain("new.example")), ..KeyChange::default() };
+        let change = KeyChange { signing_domain: Some(domain("new.example")), ..KeyChange::at(Utc::now()) };
         let moved = db.store.update_key(acme.id, moving, change).await.unwrap();
         assert!(!moved.default_for_domain);
         assert_eq!(defaults(&db, &acme, "new.example").await, [resident.0]);

@@ -15,7 +15,7 @@ async fn checked(db: &TestDb, tenant: &Tenant, key: &DkimKey, at: DateTime<Utc>)
             seen: Vec::new(),
             checked_at: Some(at),
         }),
-        ..KeyChange::default()
+        ..KeyChange::at(Utc::now())
     };
     db.store
         .update_key(tenant.id, key.id, change)

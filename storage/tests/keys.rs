@@ -1,6 +1,6 @@
 //! Keys: insert, read, update, delete, per-tenant ids and isolation.
 
-use chrono::Utc;
+use chrono::{TimeZone as _, Utc};
 use signet_domain::ports::{KeyChange, KeyStore as _};
 use signet_domain::{
     DeleteRule, DnsCheck, DnsStatus, Entity, Error, KeyFilter, KeyId, KeyQuery, PageStart,
@@ -53,9 +53,9 @@ storage_tests! {
             checked_at: Some(Utc::now()),
         };
         // Renamed between the lookup and the write: the result is stale.
-        let rename = KeyChange { selector: Some(selector("s2")), dns: Some(DnsCheck::default()), ..KeyChange::default() };
+        let rename = KeyChange { selector: Some(selector("s2")), dns: Some(DnsCheck::default()), ..KeyChange::at(Utc::now()) };
         db.store.update_key(acme.id, key.id, rename).await.unwrap();
-        let stale = db.store.record_dns_check(acme.id, key.id, &looked_up, check.clone()).await.unwrap();
+        let stale = db.store.record_dns_check(acme.id, key.id, &looked_up, check.clone(), Utc::now()).await.unwrap();
         assert!(stale.is_none());
         let now = db.store.get_key(acme.id, key.id).await.unwrap().unwrap();
         assert_eq!(now.dns.status, DnsStatus::Unknown);
@@ -63,9 +63,9 @@ storage_tests! {
         // For the record the key has now, it is stored.
         let current = now.dns_record();
         let fresh = DnsCheck { seen: vec![current.value.clone()], ..check };
-        let stored = db.store.record_dns_check(acme.id, key.id, &current, fresh.clone()).await.unwrap();
+        let stored = db.store.record_dns_check(acme.id, key.id, &current, fresh.clone(), Utc::now()).await.unwrap();
         assert_eq!(stored.map(|k| k.dns.status), Some(DnsStatus::Valid));
-        assert!(db.store.record_dns_check(acme.id, KeyId(99), &current, fresh).await.unwrap().is_none());
+        assert!(db.store.record_dns_check(acme.id, KeyId(99), &current, fresh, Utc::now()).await.unwrap().is_none());
     }
 
     async fn the_private_key_opens_to_what_was_stored(db) {
@@ -103,7 +103,7 @@ storage_tests! {
         let query = KeyQuery { filter: KeyFilter::default(), start: PageStart::First, limit: 10 };
         assert!(store.list_keys(b.id, &query).await.unwrap().is_empty());
         assert_eq!(store.count_keys(b.id, &KeyFilter::default()).await.unwrap(), 0);
-        let change = KeyChange { active: Some(false), ..KeyChange::default() };
+        let change = KeyChange { active: Some(false), ..KeyChange::at(Utc::now()) };
         assert!(matches!(
             store.update_key(b.id, secret.id, change).await,
             Err(Error::NotFound(Entity::Key))
@@ -142,6 +142,8 @@ storage_tests! {
         let acme = db.tenant("acme").await;
         let before = db.key(&acme, "example.com", "s1").await;
         let checked_at = Utc::now();
+        // The core's clock, not the database host's, stamps the change.
+        let stamped = Utc.with_ymd_and_hms(2031, 5, 6, 7, 8, 9).unwrap();
         let change = KeyChange {
             signing_domain: Some(domain("Other.example")),
             selector: Some(selector("New2025")),
@@ -153,6 +155,7 @@ storage_tests! {
                 checked_at: Some(checked_at),
             }),
             default_for_domain: None,
+            now: stamped,
         };
         let after = db.store.update_key(acme.id, before.id, change).await.unwrap();
         assert_eq!(after.id, before.id);
@@ -165,12 +168,12 @@ storage_tests! {
         let stored_check = after.dns.checked_at.unwrap();
         assert!((stored_check - checked_at).num_microseconds().unwrap().abs() < 1);
         assert_eq!(after.created_at, before.created_at);
-        assert!(after.updated_at >= before.updated_at);
+        assert_eq!(after.updated_at, stamped);
         assert_eq!(db.store.get_key(acme.id, before.id).await.unwrap(), Some(after.clone()));
         let opened = db.store.private_key(acme.id, before.id).await.unwrap().unwrap();
         assert_eq!(opened.public_key(), private_key(1).public_key());
 
-        let only_active = KeyChange { active: Some(true), ..KeyChange::default() };
+        let only_active = KeyChange { active: Some(true), ..KeyChange::at(Utc::now()) };
         let again = db.store.update_key(acme.id, before.id, only_active).await.unwrap();
         assert!(again.active);
         assert_eq!(again.dns, after.dns);
@@ -183,8 +186,8 @@ storage_tests! {
         let moving = db.key(&acme, "example.com", "s1").await;
         let elsewhere = db.key(&acme, "other.example", "taken").await;
         let attempts = [
-            KeyChange { selector: Some(selector("TAKEN")), ..KeyChange::default() },
-            KeyChange { selector: Some(selector("taken")), active: Some(false), ..KeyChange::default() },
+            KeyChange { selector: Some(selector("TAKEN")), ..KeyChange::at(Utc::now()) },
+            KeyChange { selector: Some(selector("taken")), active: Some(false), ..KeyChange::at(Utc::now()) },
         ];
         for change in attempts {
             let err = db.store.update_key(acme.id, moving.id, change).await.unwrap_err();
@@ -192,7 +195,7 @@ storage_tests! {
         }
         let to_other_domain = KeyChange {
             signing_domain: Some(domain("example.com")),
-            ..KeyChange::default()
+            ..KeyChange::at(Utc::now())
         };
         let err = db.store.update_key(acme.id, elsewhere.id, to_other_domain).await.unwrap_err();
         assert!(matches!(err, Error::Conflict(Entity::Key)), "{err:?}");
@@ -204,7 +207,7 @@ storage_tests! {
     async fn renaming_a_key_to_its_own_name_in_another_case_is_allowed(db) {
         let acme = db.tenant("acme").await;
         let key = db.key(&acme, "example.com", "mail").await;
-        let change = KeyChange { selector: Some(selector("MAIL")), ..KeyChange::default() };
+        let change = KeyChange { selector: Some(selector("MAIL")), ..KeyChange::at(Utc::now()) };
         let after = db.store.update_key(acme.id, key.id, change).await.unwrap();
         assert_eq!(after.selector.as_str(), "MAIL");
     }
@@ -213,7 +216,7 @@ storage_tests! {
         let acme = db.tenant("acme").await;
         let err = db
             .store
-            .update_key(acme.id, KeyId(7), KeyChange::default())
+            .update_key(acme.id, KeyId(7), KeyChange::at(Utc::now()))
             .await
             .unwrap_err();
         assert!(matches!(err, Error::NotFound(Entity::Key)), "{err:?}");

@@ -95,8 +95,8 @@ async fn basic_with_any_user_and_bearer_are_accepted() {
 #[tokio::test]
 async fn a_revoked_key_stops_working_at_once() {
     let app = spawn_app().await;
-    let tenant = app.core.tenant(&app.tenant).await.unwrap();
-    let issued = app.core.issue_api_key(&tenant).await.unwrap();
+    let tenant = app.admin.tenant(&app.tenant).await.unwrap();
+    let issued = app.admin.issue_api_key(&tenant).await.unwrap();
     let key = issued.secret.expose().to_owned();
     let get = || {
         app.client
@@ -105,7 +105,7 @@ async fn a_revoked_key_stops_working_at_once() {
     };
     assert_eq!(get().send().await.unwrap().status(), StatusCode::OK);
 
-    app.core.revoke_api_key(&tenant, issued.id).await.unwrap();
+    app.admin.revoke_api_key(&tenant, issued.id).await.unwrap();
 
     assert_eq!(
         get().send().await.unwrap().status(),
@@ -123,7 +123,7 @@ async fn a_revoked_key_stops_working_at_once() {
 #[tokio::test]
 async fn a_key_sees_only_its_own_tenants_keys() {
     let app = spawn_app().await;
-    let tenant = app.core.tenant(&app.tenant).await.unwrap();
+    let tenant = app.admin.tenant(&app.tenant).await.unwrap();
     let request = CreateKey {
         signing_domain: DomainName::parse("acme.example").unwrap(),
         selector: Selector::parse("s1").unwrap(),

@@ -89,7 +89,7 @@ async fn metrics_count_requests_by_route_method_and_status() {
 #[tokio::test]
 async fn metrics_count_key_generations_by_size() {
     let app = spawn_app().await;
-    let tenant = app.core.tenant(&app.tenant).await.unwrap();
+    let tenant = app.admin.tenant(&app.tenant).await.unwrap();
     let request = CreateKey {
         signing_domain: DomainName::parse("metrics.example").unwrap(),
         selector: Selector::parse("gen").unwrap(),

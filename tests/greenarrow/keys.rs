@@ -213,7 +213,7 @@ async fn a_key_created_through_greenarrow_is_active() {
     let ga = app.greenarrow();
     let id = ga.import("example.com", "s1", &keys().await[0].pkcs1).await;
     let tenant = app
-        .core
+        .admin
         .tenant(&app.tenant)
         .await
         .expect("the app's tenant");

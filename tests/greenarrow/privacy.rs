@@ -75,14 +75,14 @@ async fn the_policy_applies_from_the_next_request() {
     let app = spawn_app().await;
     let ga = app.greenarrow();
     let id = ga.import("example.com", "s1", &keys().await[0].pkcs1).await;
-    let tenant = app.core.tenant(&app.tenant).await.unwrap();
+    let tenant = app.admin.tenant(&app.tenant).await.unwrap();
     let on = TenantSettings {
         private_key_export: true,
         ..TenantSettings::default()
     };
-    let tenant = app.core.update_tenant_settings(&tenant, on).await.unwrap();
+    let tenant = app.admin.update_tenant_settings(&tenant, on).await.unwrap();
     assert_record_shape(&ga.get(id).await.ok()["dkim_key"], true);
-    app.core
+    app.admin
         .update_tenant_settings(&tenant, TenantSettings::default())
         .await
         .unwrap();

@@ -334,7 +334,7 @@ async fn the_first_key_of_a_signing_domain_is_the_one_it_signs_with() {
     mg.import_key("example.com", "s2", &b.pkcs1)
         .await
         .expect(200);
-    let tenant = app.core.tenant(&app.tenant).await.unwrap();
+    let tenant = app.admin.tenant(&app.tenant).await.unwrap();
     let domain = signet_domain::DomainName::parse("example.com").unwrap();
     for (selector, default) in [("s1", true), ("s2", false)] {
         let selector = signet_domain::Selector::parse(selector).unwrap();

@@ -116,8 +116,8 @@ async fn each_api_key_has_its_own_bucket() {
         .basic_auth("api", Some(&globex));
     expect(request, StatusCode::OK, CAPACITY - 1).await;
 
-    let acme = app.core.tenant(&app.tenant).await.unwrap();
-    let second = app.core.issue_api_key(&acme).await.unwrap();
+    let acme = app.admin.tenant(&app.tenant).await.unwrap();
+    let second = app.admin.issue_api_key(&acme).await.unwrap();
     let request = app
         .client
         .get(app.url("/v1/dkim/keys"))

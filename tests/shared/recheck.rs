@@ -5,10 +5,9 @@ use std::time::Duration;
 
 use signet_api::Settings;
 use signet_domain::RecheckRound;
-use signet_storage::shared::LocalLeases;
 use signet_tests::dialect::mailgun::publish;
 use signet_tests::fixtures::keys;
-use signet_tests::{spawn_app_with, AppOptions};
+use signet_tests::{spawn_app_with, AppOptions, RedisConfig};
 
 use super::{eventually, validity};
 
@@ -47,8 +46,13 @@ async fn a_published_record_is_found_valid_without_a_verify_call() {
 
 #[tokio::test]
 async fn of_two_nodes_checking_at_once_only_one_looks_each_key_up() {
+    // The nodes share their leases through Redis, as in a deployment.
+    let Some(redis) = RedisConfig::from_env() else {
+        return;
+    };
     let app = spawn_app_with(AppOptions {
         configure: Some(|s| s.dns_cache_ttl = Duration::ZERO),
+        redis: Some(redis),
         ..AppOptions::default()
     })
     .await;
@@ -64,17 +68,12 @@ async fn of_two_nodes_checking_at_once_only_one_looks_each_key_up() {
         publish(&app, &created["dns_record"]);
     }
 
-    // The leases both nodes share (Redis, in a real deployment).
-    let leases = LocalLeases::new();
     let round = RecheckRound {
         older_than: Duration::from_secs(3600),
         limit: 100,
         concurrency: 2,
     };
-    let (a, b) = tokio::join!(
-        app.core.recheck_due(&leases, round),
-        node.core.recheck_due(&leases, round),
-    );
+    let (a, b) = tokio::join!(app.core.recheck_due(round), node.core.recheck_due(round),);
     let (a, b) = (a.unwrap(), b.unwrap());
 
     assert_eq!(a.checked + b.checked, selectors.len(), "{a:?} {b:?}");
@@ -91,6 +90,6 @@ async fn of_two_nodes_checking_at_once_only_one_looks_each_key_up() {
         );
     }
     // Nothing is due any more: another round looks nothing up.
-    let again = app.core.recheck_due(&leases, round).await.unwrap();
+    let again = app.core.recheck_due(round).await.unwrap();
     assert_eq!((again.due, again.checked), (0, 0));
 }

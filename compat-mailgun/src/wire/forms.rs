@@ -1,7 +1,7 @@
 //! The parameters of each request, parsed from [`Params`] into the core's
 //! types. Their schemas document the request bodies and query strings.
 
-use signet_domain::{DomainName, DomainView, KeySize, PrivateKey, Selector};
+use signet_domain::{DomainName, KeySize, PrivateKey, Selector};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::MailgunError;
@@ -19,8 +19,6 @@ pub const DEFAULT_DOMAIN_LIMIT: u64 = 100;
 pub const MAX_DOMAIN_LIMIT: u64 = 1000;
 /// Largest number of domains to skip: what every client's integers hold.
 pub const MAX_DOMAIN_SKIP: u64 = i32::MAX.unsigned_abs() as u64;
-/// The selector of a domain's first key when none is given (Mailgun's own).
-pub const DEFAULT_SELECTOR: &str = "mx";
 
 fn domain(params: &Params, field: &'static str) -> Result<Option<DomainName>, MailgunError> {
     params
@@ -255,23 +253,6 @@ pub struct ListDomainsQuery {
     pub authority: Option<DomainName>,
     /// Only domains whose name contains this text.
     pub search: Option<String>,
-}
-
-impl ListDomainsQuery {
-    /// Whether a domain passes the filters.
-    pub fn matches(&self, view: &DomainView) -> bool {
-        self.authority
-            .as_ref()
-            .is_none_or(|a| *a == view.domain.authority)
-            && self
-                .search
-                .as_ref()
-                .is_none_or(|s| view.domain.name.as_str().contains(s.as_str()))
-            && self
-                .state
-                .as_ref()
-                .is_none_or(|s| s == super::domains::state(view))
-    }
 }
 
 impl TryFrom<&Params> for ListDomainsQuery {

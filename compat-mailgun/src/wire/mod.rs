@@ -9,8 +9,7 @@ pub use domains::{
 };
 pub use forms::{
     CreateDomainForm, CreateKeyForm, DeleteKeyQuery, DkimAuthorityForm, DkimSelectorForm,
-    ListDomainsQuery, ListKeysQuery, DEFAULT_SELECTOR, MAX_DOMAIN_LIMIT, MAX_DOMAIN_SKIP,
-    MAX_KEY_LIMIT,
+    ListDomainsQuery, ListKeysQuery, MAX_DOMAIN_LIMIT, MAX_DOMAIN_SKIP, MAX_KEY_LIMIT,
 };
 
 use serde::Serialize;

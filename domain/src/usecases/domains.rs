@@ -6,18 +6,25 @@ use crate::key::{DkimKey, KeyFilter};
 use crate::key_size::KeySize;
 use crate::names::{DomainName, Selector};
 use crate::ports::KeyChange;
-use crate::sending_domain::SendingDomain;
+use crate::sending_domain::{DomainQuery, SendingDomain};
 use crate::tenant::Tenant;
 
 use super::{CreateKey, DefaultFlag, KeyMaterial, Signet};
+
+/// The selector of a domain's key when none is given: Mailgun's own.
+const DEFAULT_SELECTOR: &str = "mx";
+
+fn default_selector() -> Selector {
+    Selector::parse(DEFAULT_SELECTOR).expect("a valid literal selector")
+}
 
 /// A request to register a sending domain.
 #[derive(Debug, Clone)]
 pub struct RegisterDomain {
     /// The domain.
     pub name: DomainName,
-    /// Selector of its first key.
-    pub selector: Selector,
+    /// Selector of its first key; `mx` (Mailgun's own) when `None`.
+    pub selector: Option<Selector>,
     /// Size of its first key.
     pub key_size: KeySize,
     /// Be its own authority even when a parent domain is registered.
@@ -31,6 +38,15 @@ pub struct DomainView {
     pub domain: SendingDomain,
     /// Its authority's default key, if the authority has one.
     pub signing_key: Option<DkimKey>,
+}
+
+/// A page of a domain listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainPage {
+    /// How many domains match the query, on every page.
+    pub total: u64,
+    /// This page's domains.
+    pub views: Vec<DomainView>,
 }
 
 /// The outcome of a change of DKIM authority.
@@ -74,8 +90,9 @@ impl Signet {
         // past it, and a failure of the key step removes it again.
         self.ports.domains.insert_domain(tenant.id, &domain).await?;
         if domain.is_own_authority() {
+            let selector = req.selector.unwrap_or_else(default_selector);
             let key = self
-                .ensure_signing_key(tenant, &req.name, &req.selector, req.key_size)
+                .ensure_signing_key(tenant, &req.name, &selector, req.key_size)
                 .await;
             if let Err(e) = key {
                 self.ports
@@ -94,23 +111,15 @@ impl Signet {
         self.view(tenant, domain).await
     }
 
-    /// Domains in name order, after `after`, at most `limit`.
-    pub async fn list_domains(
-        &self,
-        tenant: &Tenant,
-        after: Option<&DomainName>,
-        limit: u64,
-    ) -> Result<Vec<DomainView>> {
-        let domains = self
-            .ports
-            .domains
-            .list_domains(tenant.id, after, limit)
-            .await?;
-        let mut views = Vec::with_capacity(domains.len());
-        for domain in domains {
-            views.push(self.view(tenant, domain).await?);
-        }
-        Ok(views)
+    /// One page of the tenant's domains that match `query`, and how many
+    /// match in all.
+    pub async fn find_domains(&self, tenant: &Tenant, query: &DomainQuery) -> Result<DomainPage> {
+        let query = DomainQuery {
+            // Names are stored lower-case.
+            name_contains: query.name_contains.as_ref().map(|s| s.to_ascii_lowercase()),
+            ..query.clone()
+        };
+        self.ports.domains.find_domains(tenant.id, &query).await
     }
 
     /// Removes a domain and its own keys; domains that delegated to it become
@@ -151,7 +160,7 @@ impl Signet {
                 // Sign with a key of its own, under the selector it used so far.
                 let selector = match self.default_key(tenant, &domain.authority).await? {
                     Some(key) => key.selector,
-                    None => Selector::parse("mx").expect("a valid literal selector"),
+                    None => default_selector(),
                 };
                 self.ensure_signing_key(tenant, name, &selector, KeySize::DEFAULT)
                     .await?;
@@ -204,7 +213,13 @@ impl Signet {
             let check = self.check_dns(&key).await;
             self.ports
                 .keys
-                .record_dns_check(tenant.id, key.id, &key.dns_record(), check)
+                .record_dns_check(
+                    tenant.id,
+                    key.id,
+                    &key.dns_record(),
+                    check,
+                    self.ports.clock.now(),
+                )
                 .await?;
         }
         self.view(tenant, domain).await
@@ -272,7 +287,7 @@ impl Signet {
             Some(key) => {
                 let change = KeyChange {
                     default_for_domain: Some(true),
-                    ..KeyChange::default()
+                    ..KeyChange::at(self.ports.clock.now())
                 };
                 self.ports.keys.update_key(tenant.id, key.id, change).await
             }

@@ -190,6 +190,7 @@ impl Signet {
             private_key: update.private_key,
             active: None,
             dns: moves_record.then(DnsCheck::default),
+            now: self.ports.clock.now(),
         };
         self.ports.keys.update_key(tenant.id, id, change).await
     }
@@ -255,7 +256,7 @@ impl Signet {
         }
         let change = KeyChange {
             active: Some(active),
-            ..KeyChange::default()
+            ..KeyChange::at(self.ports.clock.now())
         };
         self.ports.keys.update_key(tenant.id, key.id, change).await
     }
@@ -268,7 +269,13 @@ impl Signet {
         let stored = self
             .ports
             .keys
-            .record_dns_check(tenant.id, id, &key.dns_record(), check)
+            .record_dns_check(
+                tenant.id,
+                id,
+                &key.dns_record(),
+                check,
+                self.ports.clock.now(),
+            )
             .await?;
         match stored {
             Some(key) => Ok(key),

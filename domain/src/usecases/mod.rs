@@ -9,12 +9,13 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-pub use domains::{AuthorityChange, DomainView, RegisterDomain};
+pub use domains::{AuthorityChange, DomainPage, DomainView, RegisterDomain};
 pub use keys::{CreateKey, DefaultFlag, DeleteRule, KeyMaterial, KeyUpdate};
 pub use recheck::{RecheckReport, RecheckRound};
-pub use tenants::IssuedApiKey;
+pub use tenants::{Admin, IssuedApiKey};
 
 use crate::ports::{Clock, DnsLookup, DomainStore, KeyGenerator, KeyStore, TenantStore};
+use crate::shared_state::Leases;
 
 /// The adapters the core runs on.
 #[derive(Clone)]
@@ -31,6 +32,8 @@ pub struct Ports {
     pub dns: Arc<dyn DnsLookup>,
     /// Time.
     pub clock: Arc<dyn Clock>,
+    /// Leases shared by the nodes, so one node does each background job.
+    pub leases: Arc<dyn Leases>,
 }
 
 /// Tunables of the use cases.
@@ -48,7 +51,8 @@ impl Default for CoreSettings {
     }
 }
 
-/// Signet's core: every use case, over the ports. Cheap to clone.
+/// Signet's core: the use cases a tenant's requests reach, over the ports.
+/// Tenant administration is apart, in [`Admin`]. Cheap to clone.
 #[derive(Clone)]
 pub struct Signet {
     ports: Ports,
@@ -59,10 +63,5 @@ impl Signet {
     /// Builds the core over its adapters.
     pub fn new(ports: Ports, settings: CoreSettings) -> Self {
         Self { ports, settings }
-    }
-
-    /// The adapters, for readiness checks and background work.
-    pub fn ports(&self) -> &Ports {
-        &self.ports
     }
 }

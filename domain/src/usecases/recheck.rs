@@ -10,7 +10,6 @@ use futures::stream::{self, StreamExt as _};
 
 use crate::error::{Error, Result};
 use crate::key::KeyId;
-use crate::shared_state::Leases;
 use crate::tenant::TenantId;
 
 use super::Signet;
@@ -57,11 +56,7 @@ impl Signet {
     /// so that of several nodes only one looks it up. Lookups may come from
     /// the shared DNS cache. Each key is read and written for its own tenant
     /// only; nothing crosses tenants.
-    pub async fn recheck_due(
-        &self,
-        leases: &dyn Leases,
-        round: RecheckRound,
-    ) -> Result<RecheckReport> {
+    pub async fn recheck_due(&self, round: RecheckRound) -> Result<RecheckReport> {
         let age = chrono::Duration::from_std(round.older_than).unwrap_or(chrono::Duration::MAX);
         let cutoff = self
             .ports
@@ -83,7 +78,7 @@ impl Signet {
             ..RecheckReport::default()
         };
         let outcomes: Vec<Outcome> = stream::iter(due)
-            .map(|(tenant, id)| self.recheck_key(leases, tenant, id, cutoff, lease))
+            .map(|(tenant, id)| self.recheck_key(tenant, id, cutoff, lease))
             .buffer_unordered(round.concurrency.max(1))
             .collect()
             .await;
@@ -102,13 +97,14 @@ impl Signet {
 
     async fn recheck_key(
         &self,
-        leases: &dyn Leases,
         tenant: TenantId,
         id: KeyId,
         cutoff: DateTime<Utc>,
         lease: Duration,
     ) -> Outcome {
-        if !leases
+        if !self
+            .ports
+            .leases
             .try_acquire(&format!("dns-check:{tenant}:{id}"), lease)
             .await
         {
@@ -125,7 +121,7 @@ impl Signet {
         match self
             .ports
             .keys
-            .record_dns_check(tenant, id, &key.dns_record(), check)
+            .record_dns_check(tenant, id, &key.dns_record(), check, self.ports.clock.now())
             .await
         {
             Ok(Some(_)) => Outcome::Checked,

@@ -1,11 +1,13 @@
 //! Tenant administration (the CLI's) and authentication (the HTTP layer's).
+//! Administration is a type of its own, so the dialects, which hold only
+//! [`Signet`], cannot create tenants or issue keys.
 
 use crate::error::{Entity, Error, Result};
 use crate::tenant::{
     ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeySecret, Tenant, TenantName, TenantSettings,
 };
 
-use super::Signet;
+use super::{Ports, Signet};
 
 /// A new API key: its id and the secret, to show once.
 #[derive(Debug)]
@@ -16,7 +18,19 @@ pub struct IssuedApiKey {
     pub secret: ApiKeySecret,
 }
 
-impl Signet {
+/// Tenant administration: tenants, their settings and API keys. Composed
+/// only where administration happens (the CLI, test harnesses).
+#[derive(Clone)]
+pub struct Admin {
+    ports: Ports,
+}
+
+impl Admin {
+    /// Administration over the same adapters as the core.
+    pub fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
     /// Creates a tenant with its first API key.
     pub async fn create_tenant(&self, name: &TenantName) -> Result<(Tenant, IssuedApiKey)> {
         let tenant = self
@@ -83,7 +97,9 @@ impl Signet {
             Err(Error::NotFound(Entity::ApiKey))
         }
     }
+}
 
+impl Signet {
     /// The tenant a presented API key belongs to, if it is live.
     pub async fn authenticate(&self, presented: &str) -> Result<Option<Tenant>> {
         self.ports

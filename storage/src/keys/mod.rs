@@ -2,7 +2,7 @@
 
 mod rows;
 
-pub(crate) use rows::{aad, stored_time};
+pub(crate) use rows::{aad, stored_time, to_key};
 mod write;
 
 use async_trait::async_trait;
@@ -99,9 +99,10 @@ impl KeyStore for Storage {
         id: KeyId,
         looked_up: &DnsRecord,
         check: DnsCheck,
+        now: DateTime<Utc>,
     ) -> Result<Option<DkimKey>> {
         let txn = self.begin_write().await.or_internal()?;
-        let work = write::record_dns_check(&txn, tenant, id, looked_up, check).await;
+        let work = write::record_dns_check(&txn, tenant, id, looked_up, check, now).await;
         txn.finish(work).await
     }
 

@@ -7,7 +7,7 @@ use signet_domain::{
 };
 
 use crate::entities::dkim_key;
-use crate::errors::corrupt;
+use crate::errors::{corrupt, internal};
 use crate::sealing::{Keyring, Sealed};
 
 /// A stored key as the core sees it.
@@ -60,7 +60,7 @@ pub(crate) fn seal(
 ) -> Result<Sealed> {
     keyring
         .seal(&key.to_pkcs8_der(), &aad(tenant, id))
-        .map_err(|e| signet_domain::Error::Internal(format!("cannot seal DKIM key {id}: {e}")))
+        .map_err(|e| internal(format!("cannot seal DKIM key {id}"), e))
 }
 
 /// Opens a row's private key.

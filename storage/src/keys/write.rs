@@ -1,6 +1,6 @@
 //! Key writes, each inside a caller's write transaction.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait as _, DatabaseTransaction,
@@ -100,7 +100,7 @@ pub(super) async fn update(
         row.dns_seen = Set(seen_json(&dns));
         row.dns_checked_at = Set(dns.checked_at.map(stored_time));
     }
-    row.updated_at = Set(stored_time(Utc::now()));
+    row.updated_at = Set(stored_time(change.now));
     to_key(row.update(txn).await.or_conflict(Entity::Key)?)
 }
 
@@ -112,6 +112,7 @@ pub(super) async fn record_dns_check(
     id: KeyId,
     looked_up: &DnsRecord,
     check: DnsCheck,
+    now: DateTime<Utc>,
 ) -> Result<Option<DkimKey>> {
     lock_tenant(txn, tenant).await?;
     let Some(current) = dkim_key::Entity::find_by_id((tenant.0, id.0))
@@ -128,7 +129,7 @@ pub(super) async fn record_dns_check(
     row.dns_status = Set(check.status.as_str().to_owned());
     row.dns_seen = Set(seen_json(&check));
     row.dns_checked_at = Set(check.checked_at.map(stored_time));
-    row.updated_at = Set(stored_time(Utc::now()));
+    row.updated_at = Set(stored_time(now));
     to_key(row.update(txn).await.or_internal()?).map(Some)
 }
 
