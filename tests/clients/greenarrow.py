@@ -6,10 +6,7 @@ Usage: python tests/clients/greenarrow.py --base-url URL --api-key KEY
 Exit status 0 means every step answered as the document says.
 """
 
-import argparse
-import base64
 import sys
-import uuid
 
 from signet_greenarrow_client import Client
 from signet_greenarrow_client.api.dkim_keys import (
@@ -31,6 +28,8 @@ from signet_greenarrow_client.models import (
     NewKeyPayload,
 )
 
+from common import connect
+
 
 def expect(value, kind, step):
     """The parsed answer, if it is of the kind the step should give."""
@@ -40,13 +39,7 @@ def expect(value, kind, step):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--base-url", required=True)
-    parser.add_argument("--api-key", required=True)
-    args = parser.parse_args()
-    basic = base64.b64encode(f"api:{args.api_key}".encode()).decode()
-    client = Client(base_url=args.base_url, headers={"Authorization": f"Basic {basic}"})
-    domain = f"client-{uuid.uuid4().hex[:12]}.example.com"
+    client, domain = connect(Client)
 
     created = expect(
         create_key.sync(

@@ -7,10 +7,7 @@ just status codes. Exit status 0 means every step passed.
 Usage: python tests/clients/mailgun.py --base-url URL --api-key KEY
 """
 
-import argparse
-import base64
 import sys
-import uuid
 
 from signet_mailgun_client import Client
 from signet_mailgun_client.api.domain_keys import (
@@ -35,6 +32,8 @@ from signet_mailgun_client.models import (
     GenericResponse,
 )
 
+from common import connect
+
 
 def expect(response, status, model):
     """The parsed body of a response that must have this status and type."""
@@ -44,14 +43,7 @@ def expect(response, status, model):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--base-url", required=True)
-    parser.add_argument("--api-key", required=True)
-    args = parser.parse_args()
-    basic = base64.b64encode(f"api:{args.api_key}".encode()).decode()
-    client = Client(base_url=args.base_url, headers={"Authorization": f"Basic {basic}"})
-    # A fresh name per run, so the script can run against a used server.
-    domain = f"client-{uuid.uuid4().hex[:12]}.example.com"
+    client, domain = connect(Client)
 
     created = expect(
         post_v_1_dkim_keys.sync_detailed(
