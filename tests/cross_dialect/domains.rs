@@ -1,9 +1,18 @@
 //! GreenArrow's `default_for_domain` is the key a Mailgun domain signs with.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use signet_tests::dialect::greenarrow::id_of;
 use signet_tests::fixtures::keys;
 use signet_tests::spawn_app;
+
+/// The record Mailgun should list for a domain signing with GreenArrow `key`.
+fn signing_record(selector: &str, key: &Value) -> (String, String) {
+    let value = key["dns"]["public_key"]["value"].as_str().unwrap();
+    (
+        format!("{selector}._domainkey.example.com"),
+        value.to_owned(),
+    )
+}
 
 #[tokio::test]
 async fn the_default_set_through_greenarrow_is_the_domains_signing_key_in_mailgun() {
@@ -36,16 +45,7 @@ async fn the_default_set_through_greenarrow_is_the_domains_signing_key_in_mailgu
         .await
         .ok();
     let records = mg.domain_dkim_records("example.com").await;
-    assert_eq!(
-        records,
-        [(
-            "second._domainkey.example.com".to_owned(),
-            second["dns"]["public_key"]["value"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        )]
-    );
+    assert_eq!(records, [signing_record("second", &second)]);
 
     // A new key created as the default takes over at once.
     let third = ga
@@ -55,14 +55,5 @@ async fn the_default_set_through_greenarrow_is_the_domains_signing_key_in_mailgu
         }))
         .await;
     let records = mg.domain_dkim_records("example.com").await;
-    assert_eq!(
-        records,
-        [(
-            "third._domainkey.example.com".to_owned(),
-            third["dns"]["public_key"]["value"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        )]
-    );
+    assert_eq!(records, [signing_record("third", &third)]);
 }

@@ -214,6 +214,12 @@ impl Mailgun<'_> {
             .collect()
     }
 
+    /// The selectors of [`Mailgun::keys_of`], in order.
+    pub async fn listed_selectors(&self, domain: &str) -> Vec<String> {
+        let keys = self.keys_of(domain).await;
+        keys.into_iter().map(|(selector, _)| selector).collect()
+    }
+
     /// The `_domainkey` TXT records of `GET /v4/domains/{name}`'s
     /// `sending_dns_records`, as (name, value).
     pub async fn domain_dkim_records(&self, name: &str) -> Vec<(String, String)> {

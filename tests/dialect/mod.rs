@@ -17,7 +17,23 @@ impl TestApp {
             .request(method, self.url(path))
             .basic_auth("api", Some(api_key))
     }
+
+    /// The served OpenAPI document of `dialect` (`mailgun`, `greenarrow`).
+    pub async fn openapi(&self, dialect: &str) -> Value {
+        let path = format!("/openapi/{dialect}.json");
+        let response = self.client.get(self.url(&path)).send().await;
+        let response = response.expect("the server answers");
+        response.json().await.expect("a JSON document")
+    }
 }
+
+/// The headers both dialects' documents declare on a 429.
+pub const RATE_LIMIT_HEADERS: [&str; 4] = [
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+];
 
 /// An answer, parsed: what every dialect client returns.
 #[derive(Debug)]

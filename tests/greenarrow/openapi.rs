@@ -1,32 +1,22 @@
 //! The dialect's OpenAPI document, as served.
 
+use signet_tests::dialect::RATE_LIMIT_HEADERS;
 use signet_tests::spawn_app;
 
 #[tokio::test]
 async fn every_route_is_documented_with_basic_auth_and_the_export_policy() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = app
-        .client
-        .get(app.url("/openapi/greenarrow.json"))
-        .send()
-        .await
-        .expect("the server answers")
-        .json()
-        .await
-        .expect("a JSON document");
+    let doc = document(&app).await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{doc}");
     let paths = &doc["paths"];
-    for method in ["get", "post"] {
-        assert!(
-            paths["/ga/api/v3/eng/dkim_keys"][method].is_object(),
-            "{method}"
-        );
-    }
-    for method in ["get", "put", "delete"] {
-        assert!(
-            paths["/ga/api/v3/eng/dkim_keys/{id}"][method].is_object(),
-            "{method}"
-        );
+    let routes: [(&str, &[&str]); 2] = [
+        ("/ga/api/v3/eng/dkim_keys", &["get", "post"]),
+        ("/ga/api/v3/eng/dkim_keys/{id}", &["get", "put", "delete"]),
+    ];
+    for (path, methods) in routes {
+        for method in methods {
+            assert!(paths[path][method].is_object(), "{method}");
+        }
     }
     assert_eq!(
         doc["components"]["securitySchemes"]["basicAuth"]["scheme"],
@@ -37,14 +27,7 @@ async fn every_route_is_documented_with_basic_auth_and_the_export_policy() {
 }
 
 async fn document(app: &signet_tests::TestApp) -> serde_json::Value {
-    app.client
-        .get(app.url("/openapi/greenarrow.json"))
-        .send()
-        .await
-        .expect("the server answers")
-        .json()
-        .await
-        .expect("a JSON document")
+    app.openapi("greenarrow").await
 }
 
 #[tokio::test]
@@ -62,12 +45,7 @@ async fn every_operation_declares_the_failures_it_can_answer_in_the_envelope() {
         }
     }
     let limited = &doc["components"]["responses"]["TooManyRequests"];
-    for header in [
-        "Retry-After",
-        "X-RateLimit-Limit",
-        "X-RateLimit-Remaining",
-        "X-RateLimit-Reset",
-    ] {
+    for header in RATE_LIMIT_HEADERS {
         assert!(limited["headers"][header].is_object(), "{header}");
     }
     assert_eq!(

@@ -6,19 +6,11 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use signet_tests::spawn_app;
 
-use signet_tests::dialect::send;
+use signet_tests::dialect::{send, RATE_LIMIT_HEADERS};
 
 /// The served document, from a fresh server.
 async fn document() -> Value {
-    let app = spawn_app().await;
-    app.client
-        .get(app.url("/openapi/mailgun.json"))
-        .send()
-        .await
-        .expect("the server answers")
-        .json()
-        .await
-        .expect("a JSON document")
+    spawn_app().await.openapi("mailgun").await
 }
 
 #[tokio::test]
@@ -125,12 +117,7 @@ async fn every_mailgun_route_is_documented_as_mailgun_declares_it() {
 async fn errors_and_parameters_are_declared_so_generated_clients_can_use_them() {
     let doc = document().await;
     let responses = &doc["components"]["responses"];
-    for header in [
-        "Retry-After",
-        "X-RateLimit-Limit",
-        "X-RateLimit-Remaining",
-        "X-RateLimit-Reset",
-    ] {
+    for header in RATE_LIMIT_HEADERS {
         assert!(
             responses["TooManyRequests"]["headers"][header].is_object(),
             "{header}"
