@@ -88,6 +88,33 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(AppOptions::default()).await
 }
 
+/// Starts an app on `backend` with default options.
+pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    spawn_app_with(AppOptions {
+        backend,
+        ..AppOptions::default()
+    })
+    .await
+}
+
+/// Starts an app on SQLite whose settings `configure` adjusts.
+pub async fn spawn_app_configured(configure: fn(&mut Settings)) -> TestApp {
+    spawn_app_with(AppOptions {
+        configure: Some(configure),
+        ..AppOptions::default()
+    })
+    .await
+}
+
+/// Starts an app on SQLite whose tenant may export private keys.
+pub async fn spawn_app_exporting_keys() -> TestApp {
+    spawn_app_with(AppOptions {
+        private_key_export: true,
+        ..AppOptions::default()
+    })
+    .await
+}
+
 /// Starts an app. Panics if PostgreSQL is asked for and not configured.
 pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     init_logging();
@@ -221,6 +248,12 @@ impl TestApp {
     /// `DELETE path` as the app's tenant.
     pub fn delete(&self, path: &str) -> RequestBuilder {
         self.request(Method::DELETE, path)
+    }
+
+    /// The body of an unauthenticated `GET path` (metrics, docs).
+    pub async fn public_text(&self, path: &str) -> String {
+        let response = self.client.get(self.url(path)).send().await.unwrap();
+        response.text().await.unwrap()
     }
 
     /// Creates another tenant and returns its API key.

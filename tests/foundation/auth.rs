@@ -120,6 +120,12 @@ async fn a_revoked_key_stops_working_at_once() {
     );
 }
 
+/// The JSON body of `GET path` with `key`.
+async fn json_as(app: &TestApp, path: &str, key: &str) -> Value {
+    let request = app.client.get(app.url(path)).basic_auth("api", Some(key));
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_key_sees_only_its_own_tenants_keys() {
     let app = spawn_app().await;
@@ -137,26 +143,8 @@ async fn a_key_sees_only_its_own_tenants_keys() {
     let count = |key: String| {
         let app = &app;
         async move {
-            let mg: Value = app
-                .client
-                .get(app.url(MAILGUN_KEYS))
-                .basic_auth("api", Some(&key))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let ga: Value = app
-                .client
-                .get(app.url(GREENARROW_KEYS))
-                .basic_auth("api", Some(&key))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let mg = json_as(app, MAILGUN_KEYS, &key).await;
+            let ga = json_as(app, GREENARROW_KEYS, &key).await;
             (
                 mg["items"].as_array().map(Vec::len),
                 ga["data"]["dkim_keys"].as_array().map(Vec::len),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use futures::FutureExt as _;
 use reqwest::StatusCode;
-use signet_tests::{spawn_app_with, AppOptions, TestApp};
+use signet_tests::{spawn_app_configured, spawn_app_with, AppOptions, TestApp};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -87,15 +87,7 @@ async fn probe(app: &TestApp) -> (Option<Duration>, Option<Duration>) {
 /// closed by a timeout, from `/metrics` (other tests running at once may add
 /// a few).
 async fn connection_counts(app: &TestApp) -> (u64, u64) {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.public_text("/metrics").await;
     let total = |name: &str| -> u64 {
         text.lines()
             .filter(|line| line.starts_with(name))
@@ -149,11 +141,7 @@ fn trickle(streams: Vec<TcpStream>) -> (Arc<AtomicUsize>, tokio::task::JoinHandl
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_slowloris_floods_neither_starve_other_clients_nor_stay_open() {
-    let app = spawn_app_with(AppOptions {
-        configure: Some(short_timeouts),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_configured(short_timeouts).await;
     let before = connection_counts(&app).await;
     let attack = Instant::now();
     let mut idle = open_many("127.0.0.2", app.port, 2000).await;
@@ -200,11 +188,7 @@ async fn idle_and_slowloris_floods_neither_starve_other_clients_nor_stay_open() 
 
 #[tokio::test]
 async fn a_slowloris_connection_is_closed_after_the_header_read_timeout() {
-    let app = spawn_app_with(AppOptions {
-        configure: Some(short_timeouts),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_configured(short_timeouts).await;
     let started = Instant::now();
     let (open, task) = trickle(vec![connect_from("127.0.0.2", app.port).await]);
     while open.load(Ordering::SeqCst) > 0 && started.elapsed() < HEADER_READ + MARGIN {
@@ -260,11 +244,7 @@ async fn a_keep_alive_connection_idle_after_a_request_is_closed_after_the_idle_t
 
 #[tokio::test]
 async fn an_address_over_its_cap_has_its_extra_connections_closed_while_others_are_served() {
-    let app = spawn_app_with(AppOptions {
-        configure: Some(|s| s.limits.max_connections_per_ip = 4),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_configured(|s| s.limits.max_connections_per_ip = 4).await;
     let mut held = open_many("127.0.0.2", app.port, 4).await;
     for _ in 0..2 {
         let mut extra = connect_from("127.0.0.2", app.port).await;

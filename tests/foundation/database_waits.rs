@@ -86,6 +86,16 @@ fn assert_gave_up(what: &str, answer: &Timed, dialect_shape: fn(&Value)) {
     );
 }
 
+/// Waits until `/readyz` says 200 again.
+async fn ready_again(app: &TestApp) {
+    eventually(RECOVERS_WITHIN, "ready again", || async {
+        let readyz = app.client.get(app.url("/readyz"));
+        let status = readyz.send().await.ok()?.status();
+        (status == StatusCode::OK).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_blackholed_database_gets_503s_in_both_dialects_within_the_timeout_then_recovers() {
     let Some(app) = proxied_app().await else {
@@ -231,17 +241,7 @@ async fn readyz_says_at_once_that_the_database_refused_the_connection() {
     assert_gave_up("Mailgun list", &list, assert_mailgun_error);
 
     switch(&app, Mode::Forward);
-    eventually(RECOVERS_WITHIN, "ready again", || async {
-        let status = app
-            .client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .ok()?
-            .status();
-        (status == StatusCode::OK).then_some(())
-    })
-    .await;
+    ready_again(&app).await;
 }
 
 #[tokio::test]
@@ -262,15 +262,5 @@ async fn readyz_says_the_database_did_not_answer_when_the_network_is_blackholed(
     );
 
     switch(&app, Mode::Forward);
-    eventually(RECOVERS_WITHIN, "ready again", || async {
-        let status = app
-            .client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .ok()?
-            .status();
-        (status == StatusCode::OK).then_some(())
-    })
-    .await;
+    ready_again(&app).await;
 }

@@ -3,7 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 use signet_tests::skip;
-use signet_tests::{backends, postgres_url, spawn_app, spawn_app_with, AppOptions, Backend};
+use signet_tests::{
+    backends, postgres_url, spawn_app, spawn_app_on, spawn_app_with, AppOptions, Backend,
+};
 
 #[tokio::test]
 async fn healthz_says_alive_without_credentials() {
@@ -17,11 +19,7 @@ async fn healthz_says_alive_without_credentials() {
 #[tokio::test]
 async fn readyz_is_200_when_the_database_answers() {
     for backend in backends() {
-        let app = spawn_app_with(AppOptions {
-            backend,
-            ..AppOptions::default()
-        })
-        .await;
+        let app = spawn_app_on(backend).await;
         let response = app.client.get(app.url("/readyz")).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{backend:?}");
         let body: Value = response.json().await.unwrap();

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::RETRY_AFTER;
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{json, Value};
-use signet_tests::{spawn_app_with, AppOptions, TestApp};
+use signet_tests::{spawn_app_configured, spawn_app_with, AppOptions, TestApp};
 
 use super::{assert_greenarrow_error, assert_mailgun_error, GREENARROW_KEYS, MAILGUN_KEYS};
 
@@ -37,11 +37,7 @@ async fn timed(request: RequestBuilder) -> (StatusCode, Option<String>, Value, D
 
 #[tokio::test]
 async fn one_tenants_8192_bit_burst_stalls_no_other_tenant_and_its_overflow_gets_503() {
-    let app = spawn_app_with(AppOptions {
-        configure: Some(|s| s.keygen_queue_timeout = Duration::from_secs(1)),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_configured(|s| s.keygen_queue_timeout = Duration::from_secs(1)).await;
     let other = app.new_tenant("other").await;
 
     // Four at once: one generates, the rest wait on the tenant's own share.

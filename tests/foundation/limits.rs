@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use signet_tests::{spawn_app, spawn_app_with, AppOptions, TestApp};
+use signet_tests::{spawn_app, spawn_app_configured, TestApp};
 
 use super::{
-    assert_greenarrow_error, assert_mailgun_error, raw_exchange, GREENARROW_KEYS, MAILGUN_KEYS,
+    assert_greenarrow_error, assert_mailgun_error, raw_exchange, DIALECTS, GREENARROW_KEYS,
+    MAILGUN_KEYS,
 };
 
 /// One byte over the default limit of 1 MiB.
@@ -42,7 +43,7 @@ async fn a_body_over_one_mib_is_413_in_greenarrow_shape() {
 #[tokio::test]
 async fn a_chunked_body_without_a_length_is_cut_off_at_the_limit_too() {
     let app = spawn_app().await;
-    for (path, greenarrow) in [(MAILGUN_KEYS, false), (GREENARROW_KEYS, true)] {
+    for (path, dialect_shape) in DIALECTS {
         let head = format!(
             "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
              Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\
@@ -59,21 +60,13 @@ async fn a_chunked_body_without_a_length_is_cut_off_at_the_limit_too() {
         body.extend_from_slice(b"0\r\n\r\n");
         let (status, json) = raw_exchange(app.port, &head, &body).await;
         assert_eq!(status, 413, "{path}: {json}");
-        if greenarrow {
-            assert_greenarrow_error(&json);
-        } else {
-            assert_mailgun_error(&json);
-        }
+        dialect_shape(&json);
     }
 }
 
 #[tokio::test]
 async fn a_body_under_a_configured_limit_passes_and_over_it_is_refused() {
-    let app = spawn_app_with(AppOptions {
-        configure: Some(|s| s.limits.body_limit = 100),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_configured(|s| s.limits.body_limit = 100).await;
     let over = app
         .post(GREENARROW_KEYS)
         .json(&serde_json::json!({ "dkim_key": { "domain": "a".repeat(100) } }))
@@ -87,12 +80,8 @@ async fn a_body_under_a_configured_limit_passes_and_over_it_is_refused() {
 
 #[tokio::test]
 async fn a_request_that_outlives_the_timeout_is_408_in_the_dialects_shape() {
-    let app = spawn_app_with(AppOptions {
-        configure: Some(|s| s.limits.request_timeout = Duration::from_millis(300)),
-        ..AppOptions::default()
-    })
-    .await;
-    for (path, greenarrow) in [(MAILGUN_KEYS, false), (GREENARROW_KEYS, true)] {
+    let app = spawn_app_configured(|s| s.limits.request_timeout = Duration::from_millis(300)).await;
+    for (path, dialect_shape) in DIALECTS {
         // Promises 100 bytes and sends 2: the request can never finish.
         let head = format!(
             "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
@@ -101,21 +90,13 @@ async fn a_request_that_outlives_the_timeout_is_408_in_the_dialects_shape() {
         );
         let (status, json) = raw_exchange(app.port, &head, b"{}").await;
         assert_eq!(status, 408, "{path}: {json}");
-        if greenarrow {
-            assert_greenarrow_error(&json);
-        } else {
-            assert_mailgun_error(&json);
-        }
+        dialect_shape(&json);
     }
 }
 
 #[tokio::test]
 async fn connections_beyond_the_cap_wait_until_one_closes() {
-    let mut app = spawn_app_with(AppOptions {
-        configure: Some(|s| s.limits.max_connections = 1),
-        ..AppOptions::default()
-    })
-    .await;
+    let mut app = spawn_app_configured(|s| s.limits.max_connections = 1).await;
     // The app's own client keeps the one connection open (keep-alive).
     let waiting = healthz_on_a_new_connection(&app, Duration::from_secs(1)).await;
     assert!(waiting.is_err(), "served beyond the cap: {waiting:?}");

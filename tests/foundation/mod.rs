@@ -33,6 +33,15 @@ fn assert_greenarrow_error(body: &Value) {
     assert!(body["error_messages"].is_array(), "{body}");
 }
 
+/// Asserts a body is in one dialect's error shape.
+type ErrorShape = fn(&Value);
+
+/// Each dialect's path that needs credentials, with its error shape.
+const DIALECTS: [(&str, ErrorShape); 2] = [
+    (MAILGUN_KEYS, assert_mailgun_error),
+    (GREENARROW_KEYS, assert_greenarrow_error),
+];
+
 /// Writes `head` and then `body` on a fresh connection and reads the answer
 /// until the server closes it: for requests reqwest will not send (a body
 /// that never ends, chunked uploads).

@@ -99,15 +99,7 @@ async fn metrics_count_key_generations_by_size() {
     };
     app.core.create_key(&tenant, request).await.unwrap();
 
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.public_text("/metrics").await;
     assert!(
         text.lines()
             .any(|l| l.starts_with("signet_key_generations_total{bits=\"1024\"}")),

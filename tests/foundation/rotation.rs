@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use signet_api::{Application, MasterKeySource};
 use signet_storage::MasterKey;
-use signet_tests::{spawn_app_with, AppOptions};
+use signet_tests::spawn_app_exporting_keys;
 
 use super::GREENARROW_KEYS;
 
@@ -45,11 +45,7 @@ async fn private_key(app: &signet_tests::TestApp, base_url: &str, id: i64) -> (S
 
 #[tokio::test]
 async fn a_rotated_master_key_still_opens_what_the_old_one_sealed() {
-    let app = spawn_app_with(AppOptions {
-        private_key_export: true,
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_exporting_keys().await;
     let MasterKeySource::Base64(old) = &app.settings.master_key else {
         panic!("test apps are given their master key");
     };

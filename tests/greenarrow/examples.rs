@@ -7,15 +7,11 @@ use serde_json::{json, Value};
 use signet_tests::dialect::greenarrow::{assert_record_shape, keys_of, KEYS};
 use signet_tests::dialect::send;
 use signet_tests::fixtures::{keys, TOY_KEY_1, TOY_KEY_2};
-use signet_tests::{spawn_app, spawn_app_with, AppOptions, TestApp};
+use signet_tests::{spawn_app, spawn_app_exporting_keys, TestApp};
 
 #[tokio::test]
 async fn the_pages_examples_replay_with_private_keys_exported() {
-    let app = spawn_app_with(AppOptions {
-        private_key_export: true,
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_exporting_keys().await;
     replay(&app, true).await;
 }
 
@@ -31,6 +27,25 @@ const LISTED: [(&str, &str, bool); 3] = [
     ("domain.com", "default", false),
     ("domain-3.com", "default", true),
 ];
+
+/// Asserts `answer` is `{"dkim_key": ...}` holding key `id` of my-domain.com
+/// in the page's shape: 1024 bits, not the default, with this public key.
+#[track_caller]
+fn assert_my_domain_key(answer: &Value, private: bool, id: i64, selector: &str, public: &str) {
+    assert_eq!(keys_of(answer), ["dkim_key"]);
+    let record = &answer["dkim_key"];
+    assert_record_shape(record, private);
+    assert_eq!(record["id"], id);
+    assert_eq!(record["domain"], "my-domain.com");
+    assert_eq!(record["selector"], selector);
+    assert_eq!(record["default_for_domain"], false);
+    assert_eq!(record["key"]["bits"], 1024);
+    assert_eq!(record["key"]["public"], public);
+    assert_eq!(
+        record["dns"]["public_key"]["name"],
+        format!("{selector}._domainkey.my-domain.com")
+    );
+}
 
 async fn replay(app: &TestApp, private: bool) {
     let ga = app.greenarrow();
@@ -83,21 +98,9 @@ async fn replay(app: &TestApp, private: bool) {
 
     // GET /ga/api/v3/eng/dkim_keys/1
     let one = ga.get(1).await.ok();
-    assert_eq!(keys_of(&one), ["dkim_key"]);
-    let record = &one["dkim_key"];
-    assert_record_shape(record, private);
-    assert_eq!(record["id"], 1);
-    assert_eq!(record["domain"], "my-domain.com");
-    assert_eq!(record["selector"], "default");
-    assert_eq!(record["default_for_domain"], false);
-    assert_eq!(record["key"]["bits"], 1024);
-    assert_eq!(record["key"]["public"], pems[0].public);
-    assert_eq!(
-        record["dns"]["public_key"]["name"],
-        "default._domainkey.my-domain.com"
-    );
+    assert_my_domain_key(&one, private, 1, "default", &pems[0].public);
     if private {
-        assert_eq!(record["key"]["private"], pems[0].pkcs1);
+        assert_eq!(one["dkim_key"]["key"]["private"], pems[0].pkcs1);
     }
 
     // POST /ga/api/v3/eng/dkim_keys, verbatim: the toy key is refused.
@@ -116,19 +119,7 @@ async fn replay(app: &TestApp, private: bool) {
     let mut valid = example;
     valid["key"]["private"] = json!(pems[1].pkcs1);
     let created = ga.create(valid).await.ok();
-    assert_eq!(keys_of(&created), ["dkim_key"]);
-    let record = &created["dkim_key"];
-    assert_record_shape(record, private);
-    assert_eq!(record["id"], 4);
-    assert_eq!(record["domain"], "my-domain.com");
-    assert_eq!(record["selector"], "second");
-    assert_eq!(record["default_for_domain"], false);
-    assert_eq!(record["key"]["bits"], 1024);
-    assert_eq!(record["key"]["public"], pems[1].public);
-    assert_eq!(
-        record["dns"]["public_key"]["name"],
-        "second._domainkey.my-domain.com"
-    );
+    assert_my_domain_key(&created, private, 4, "second", &pems[1].public);
 
     // PUT /ga/api/v3/eng/dkim_keys/1
     let updated = ga

@@ -173,26 +173,25 @@ async fn default_for_domain_is_held_by_at_most_one_key_of_a_domain() {
         defaults(&ga, &[a, b, c, other]).await,
         [false, true, false, true]
     );
-    ga.update(c, json!({ "default_for_domain": true }))
-        .await
-        .ok();
-    assert_eq!(
-        defaults(&ga, &[a, b, c, other]).await,
-        [false, false, true, true]
-    );
-    // Moving the default key to another domain takes the flag there.
-    ga.update(c, json!({ "domain": "other.com" })).await.ok();
-    assert_eq!(
-        defaults(&ga, &[a, b, c, other]).await,
-        [false, false, true, false]
-    );
-    ga.update(c, json!({ "default_for_domain": false }))
-        .await
-        .ok();
-    assert_eq!(
-        defaults(&ga, &[a, b, c, other]).await,
-        [false, false, false, false]
-    );
+    let changes = [
+        (
+            json!({ "default_for_domain": true }),
+            [false, false, true, true],
+        ),
+        // Moving the default key to another domain takes the flag there.
+        (
+            json!({ "domain": "other.com" }),
+            [false, false, true, false],
+        ),
+        (
+            json!({ "default_for_domain": false }),
+            [false, false, false, false],
+        ),
+    ];
+    for (change, expected) in changes {
+        ga.update(c, change).await.ok();
+        assert_eq!(defaults(&ga, &[a, b, c, other]).await, expected);
+    }
 }
 
 /// The `default_for_domain` flags of these keys, as the list shows them.

@@ -5,9 +5,7 @@ use serde_json::{json, Value};
 use signet_tests::dialect::greenarrow::{id_of, GreenArrow};
 use signet_tests::fixtures::keys;
 use signet_tests::skip;
-use signet_tests::{
-    postgres_url, spawn_app, spawn_app_with, AppOptions, Backend, TestApp, POSTGRES_URL_VAR,
-};
+use signet_tests::{postgres_url, spawn_app, spawn_app_on, Backend, TestApp, POSTGRES_URL_VAR};
 
 /// An app on `backend`; `None` for PostgreSQL when no server is configured
 /// outside CI (in CI, [`postgres_url`] fails the test instead).
@@ -16,11 +14,7 @@ async fn app_on(backend: Backend) -> Option<TestApp> {
         skip(&format!("{POSTGRES_URL_VAR} is not set: no PostgreSQL run"));
         return None;
     }
-    let options = AppOptions {
-        backend,
-        ..AppOptions::default()
-    };
-    Some(spawn_app_with(options).await)
+    Some(spawn_app_on(backend).await)
 }
 
 /// Imports `n` keys as `s0..` on `domain`; returns their ids.

@@ -9,7 +9,7 @@ use signet_domain::TenantSettings;
 use signet_tests::dialect::greenarrow::{assert_record_shape, id_of, GreenArrow};
 use signet_tests::dialect::Reply;
 use signet_tests::fixtures::keys;
-use signet_tests::{spawn_app, spawn_app_with, AppOptions};
+use signet_tests::{spawn_app, spawn_app_exporting_keys};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -47,11 +47,7 @@ async fn private_keys_are_omitted_when_export_is_off() {
 
 #[tokio::test]
 async fn private_keys_are_shown_as_pkcs1_when_export_is_on() {
-    let app = spawn_app_with(AppOptions {
-        private_key_export: true,
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_exporting_keys().await;
     let ga = app.greenarrow();
     let pem = &keys().await[0];
     for reply in answers(&ga, &pem.pkcs8).await {

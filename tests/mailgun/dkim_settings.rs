@@ -2,7 +2,7 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use signet_tests::dialect::mailgun::{publish, Via, VIAS};
+use signet_tests::dialect::mailgun::{publish, Mailgun, Via, VIAS};
 use signet_tests::spawn_app;
 
 /// The name of the one DKIM record in `sending_dns_records`.
@@ -13,10 +13,9 @@ fn record_name(body: &Value) -> String {
     records[0]["name"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn dkim_authority_moves_between_a_domain_and_its_root_in_every_encoding() {
-    let app = spawn_app().await;
-    let mg = app.mailgun();
+/// Registers `example.com` (selector `root`) and `mail.example.com` (selector
+/// `sub`) with its own DKIM authority.
+async fn root_and_own_authority_subdomain(mg: &Mailgun<'_>) {
     mg.create_domain("example.com", "root").await.expect(200);
     let params = [
         ("name", "mail.example.com"),
@@ -27,6 +26,13 @@ async fn dkim_authority_moves_between_a_domain_and_its_root_in_every_encoding() 
     mg.call(Method::POST, "/v4/domains", Via::UrlEncoded, &params)
         .await
         .expect(200);
+}
+
+#[tokio::test]
+async fn dkim_authority_moves_between_a_domain_and_its_root_in_every_encoding() {
+    let app = spawn_app().await;
+    let mg = app.mailgun();
+    root_and_own_authority_subdomain(&mg).await;
     let path = "/v3/domains/mail.example.com/dkim_authority";
 
     for via in VIAS {
@@ -180,16 +186,7 @@ async fn a_missing_or_empty_dkim_selector_is_a_400_and_changes_nothing() {
 async fn a_missing_or_empty_self_is_a_400_and_changes_nothing() {
     let app = spawn_app().await;
     let mg = app.mailgun();
-    mg.create_domain("example.com", "root").await.expect(200);
-    let params = [
-        ("name", "mail.example.com"),
-        ("dkim_key_size", "1024"),
-        ("dkim_selector", "sub"),
-        ("force_dkim_authority", "true"),
-    ];
-    mg.call(Method::POST, "/v4/domains", Via::UrlEncoded, &params)
-        .await
-        .expect(200);
+    root_and_own_authority_subdomain(&mg).await;
     let before = mg.domain("mail.example.com").await.expect(200);
     let path = "/v3/domains/mail.example.com/dkim_authority";
     for via in VIAS {

@@ -6,7 +6,9 @@ use reqwest::Method;
 use serde_json::json;
 use signet_tests::dialect::{send, Reply};
 use signet_tests::skip;
-use signet_tests::{postgres_url, spawn_app, spawn_app_with, AppOptions, Backend};
+use signet_tests::{
+    postgres_url, spawn_app, spawn_app_configured, spawn_app_with, AppOptions, Backend,
+};
 
 /// One request to each route, with no parameters.
 const ROUTES: [(&str, &str); 14] = [
@@ -201,11 +203,7 @@ async fn values_of_the_wrong_type_get_a_400() {
 
 #[tokio::test]
 async fn an_oversized_body_gets_a_413_in_mailguns_shape() {
-    let app = spawn_app_with(AppOptions {
-        configure: Some(|settings| settings.limits.body_limit = 4096),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_configured(|settings| settings.limits.body_limit = 4096).await;
     let mg = app.mailgun();
     let big = "x".repeat(64 * 1024);
     let request = mg.request(Method::POST, "/v1/dkim/keys").form(&[

@@ -6,7 +6,7 @@ use serde_json::json;
 use signet_tests::dialect::mailgun::{items, publish, record_bits, Via, VIAS};
 use signet_tests::dialect::send;
 use signet_tests::fixtures::{keys, small_key};
-use signet_tests::{backends, spawn_app, spawn_app_with, AppOptions};
+use signet_tests::{backends, spawn_app, spawn_app_on};
 
 #[tokio::test]
 async fn a_key_created_by_size_starts_inactive_with_its_record_to_publish() {
@@ -119,11 +119,7 @@ async fn a_duplicate_key_is_refused_in_mailgun_words() {
 #[tokio::test]
 async fn twenty_parallel_creates_of_one_key_make_exactly_one() {
     for backend in backends() {
-        let app = spawn_app_with(AppOptions {
-            backend,
-            ..AppOptions::default()
-        })
-        .await;
+        let app = spawn_app_on(backend).await;
         let mg = app.mailgun();
         let [a, _, _] = keys().await;
         let answers = futures::future::join_all(

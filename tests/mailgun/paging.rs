@@ -6,7 +6,7 @@ use serde_json::Value;
 use signet_tests::dialect::mailgun::{items, Mailgun};
 use signet_tests::dialect::send;
 use signet_tests::fixtures;
-use signet_tests::{backends, spawn_app, spawn_app_with, AppOptions, TestApp};
+use signet_tests::{backends, spawn_app, spawn_app_configured, spawn_app_on, TestApp};
 
 /// Imports `n` keys `s0..s{n-1}` under `domain`.
 async fn keys(mg: &Mailgun<'_>, domain: &str, n: usize) {
@@ -37,11 +37,7 @@ async fn follow(app: &TestApp, mg: &Mailgun<'_>, url: &Value) -> Value {
 #[tokio::test]
 async fn walking_next_visits_every_key_once_then_gives_empty_pages() {
     for backend in backends() {
-        let app = spawn_app_with(AppOptions {
-            backend,
-            ..AppOptions::default()
-        })
-        .await;
+        let app = spawn_app_on(backend).await;
         walk_next(&app).await;
     }
 }
@@ -89,11 +85,7 @@ async fn walk_next(app: &TestApp) {
 #[tokio::test]
 async fn first_last_and_previous_links_lead_where_they_say() {
     for backend in backends() {
-        let app = spawn_app_with(AppOptions {
-            backend,
-            ..AppOptions::default()
-        })
-        .await;
+        let app = spawn_app_on(backend).await;
         follow_links(&app).await;
     }
 }
@@ -162,11 +154,7 @@ async fn paging_urls_use_forwarded_headers_only_when_trusted() {
         );
     }
 
-    let trusting = spawn_app_with(AppOptions {
-        configure: Some(|settings| settings.trust_forwarded_headers = true),
-        ..AppOptions::default()
-    })
-    .await;
+    let trusting = spawn_app_configured(|settings| settings.trust_forwarded_headers = true).await;
     let mg = trusting.mailgun();
     let body = send(forwarded(&mg)).await.expect(200);
     for link in ["first", "last", "next", "previous"] {

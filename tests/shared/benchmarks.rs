@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use signet_api::Settings;
 use signet_tests::dialect::mailgun::publish;
 use signet_tests::dialect::send;
-use signet_tests::{spawn_app_with, AppOptions, RedisConfig, TestApp};
+use signet_tests::{spawn_app_configured, spawn_app_with, AppOptions, RedisConfig, TestApp};
 
 const VERIFICATIONS: usize = 500;
 const REQUESTS: usize = 2000;
@@ -36,11 +36,7 @@ async fn verification_latency_over_http() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a benchmark: run with --ignored --nocapture"]
 async fn rate_limiter_overhead_over_http() {
-    let off = spawn_app_with(AppOptions {
-        configure: Some(|s: &mut Settings| s.rate_limit.capacity = 0),
-        ..AppOptions::default()
-    })
-    .await;
+    let off = spawn_app_configured(|s: &mut Settings| s.rate_limit.capacity = 0).await;
     let local = spawn_app_with(AppOptions::default()).await;
     report("limiter off", list_repeatedly(&off).await);
     report("limiter in process", list_repeatedly(&local).await);

@@ -9,7 +9,7 @@ use signet_tests::dialect::mailgun::{items, publish};
 use signet_tests::dialect::send;
 use signet_tests::fixtures::keys;
 use signet_tests::skip::redis_or_skip;
-use signet_tests::{spawn_app, spawn_app_with, AppOptions};
+use signet_tests::{spawn_app, spawn_app_configured, spawn_app_with, AppOptions};
 
 use super::{eventually, fast_recheck, validity};
 
@@ -44,21 +44,10 @@ async fn an_explicit_verify_asks_the_name_servers_despite_the_cache() {
 
 #[tokio::test]
 async fn a_background_check_reuses_an_answer_looked_up_for_another_tenant() {
-    let app = spawn_app_with(AppOptions {
-        configure: Some(fast_recheck),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_configured(fast_recheck).await;
     let [pem, _, _] = keys().await;
     let acme = app.mailgun();
-    let created = acme
-        .import_key("example.com", "s1", &pem.pkcs1)
-        .await
-        .expect(200);
-    publish(&app, &created["dns_record"]);
-    acme.key_action("example.com", "s1", "activate")
-        .await
-        .expect(200);
+    acme.import_active("example.com", "s1", &pem.pkcs1).await;
     let looked_up = app.dns.queries(NAME);
     assert!(looked_up >= 1);
 
@@ -101,14 +90,7 @@ async fn on_redis_an_answer_one_node_looked_up_serves_another() {
     let [pem, _, _] = keys().await;
 
     let on_a = a.mailgun();
-    let created = on_a
-        .import_key("example.com", "s1", &pem.pkcs1)
-        .await
-        .expect(200);
-    publish(&a, &created["dns_record"]);
-    on_a.key_action("example.com", "s1", "activate")
-        .await
-        .expect(200);
+    on_a.import_active("example.com", "s1", &pem.pkcs1).await;
     assert_eq!(a.dns.queries(NAME), 1);
 
     // B's name server has no such record: only the shared cache can make

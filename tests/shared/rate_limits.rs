@@ -6,7 +6,7 @@ use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 use signet_api::{RateLimit, Settings};
 use signet_tests::skip::redis_or_skip;
-use signet_tests::{spawn_app_with, AppOptions, TestApp};
+use signet_tests::{spawn_app_configured, spawn_app_with, AppOptions, TestApp};
 
 /// Requests a key may send before it is limited.
 const CAPACITY: u32 = 3;
@@ -21,11 +21,7 @@ fn small_buckets(settings: &mut Settings) {
 }
 
 async fn limited_app() -> TestApp {
-    spawn_app_with(AppOptions {
-        configure: Some(small_buckets),
-        ..AppOptions::default()
-    })
-    .await
+    spawn_app_configured(small_buckets).await
 }
 
 fn header<'a>(response: &'a Response, name: &str) -> Option<&'a str> {
@@ -151,11 +147,7 @@ async fn unauthenticated_and_operational_requests_are_not_counted() {
 
 #[tokio::test]
 async fn a_capacity_of_zero_turns_rate_limits_off() {
-    let app = spawn_app_with(AppOptions {
-        configure: Some(|s| s.rate_limit.capacity = 0),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_configured(|s| s.rate_limit.capacity = 0).await;
     for _ in 0..CAPACITY + 2 {
         let response = app.get("/v1/dkim/keys").send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);

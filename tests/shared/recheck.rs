@@ -7,7 +7,7 @@ use signet_api::Settings;
 use signet_domain::RecheckRound;
 use signet_tests::dialect::mailgun::publish;
 use signet_tests::fixtures::keys;
-use signet_tests::{spawn_app_with, AppOptions, RedisConfig};
+use signet_tests::{spawn_app_configured, spawn_app_with, AppOptions, RedisConfig};
 
 use super::{eventually, validity};
 
@@ -19,11 +19,7 @@ fn fast_recheck_short_cache(settings: &mut Settings) {
 
 #[tokio::test]
 async fn a_published_record_is_found_valid_without_a_verify_call() {
-    let app = spawn_app_with(AppOptions {
-        configure: Some(fast_recheck_short_cache),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_configured(fast_recheck_short_cache).await;
     let mg = app.mailgun();
     let created = mg.create_key("example.com", "s1").await.expect(200);
     assert_eq!(created["dns_record"]["valid"], "unknown");
