@@ -139,8 +139,23 @@ fn trickle(streams: Vec<TcpStream>) -> (Arc<AtomicUsize>, tokio::task::JoinHandl
     (open, task)
 }
 
+/// Open files the flood needs in this one process: both ends of its 3,100
+/// connections, plus the server's and the test's own.
+const FLOOD_FILES: u64 = 8_000;
+
+/// Raises this process's soft limit on open files towards the hard limit
+/// (many systems start at 1,024), failing clearly if the hard limit is lower.
+fn raise_open_file_limit(needed: u64) {
+    let got = rlimit::increase_nofile_limit(needed).expect("the open-file limit can be read");
+    assert!(
+        got >= needed,
+        "the flood needs {needed} open files and the hard limit allows {got}: raise `ulimit -Hn`"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_slowloris_floods_neither_starve_other_clients_nor_stay_open() {
+    raise_open_file_limit(FLOOD_FILES);
     let app = spawn_app_configured(short_timeouts).await;
     let before = connection_counts(&app).await;
     let attack = Instant::now();
