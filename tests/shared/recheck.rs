@@ -7,7 +7,8 @@ use signet_api::Settings;
 use signet_domain::RecheckRound;
 use signet_tests::dialect::mailgun::publish;
 use signet_tests::fixtures::keys;
-use signet_tests::{spawn_app_configured, spawn_app_with, AppOptions, RedisConfig};
+use signet_tests::skip::redis_or_skip;
+use signet_tests::{spawn_app_configured, spawn_app_with, AppOptions};
 
 use super::{eventually, validity};
 
@@ -43,7 +44,7 @@ async fn a_published_record_is_found_valid_without_a_verify_call() {
 #[tokio::test]
 async fn of_two_nodes_checking_at_once_only_one_looks_each_key_up() {
     // The nodes share their leases through Redis, as in a deployment.
-    let Some(redis) = RedisConfig::from_env() else {
+    let Some(redis) = redis_or_skip() else {
         return;
     };
     let app = spawn_app_with(AppOptions {
