@@ -5,6 +5,18 @@ use serde::{Deserialize, Deserializer, Serialize};
 use signet_domain::{DkimKey, PrivateKey};
 use utoipa::ToSchema;
 
+/// A PEM private key as it travels in `key.private`. Its `Debug` never shows
+/// it, so neither does the `Debug` of anything holding one.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Pem(pub String);
+
+impl std::fmt::Debug for Pem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(signet_domain::excerpt::REDACTED)
+    }
+}
+
 /// Whether a field was sent at all, whatever its value (read-only fields).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Present(pub bool);
@@ -139,8 +151,7 @@ impl From<NewKeyInput> for KeyInput {
 }
 
 /// Either `bits` (a key is generated) or `private` (a key is imported).
-/// Its `Debug` never shows the private key.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyMaterialInput {
     /// Size of a key to generate, 512 to 8192, and at least the tenant's
@@ -151,21 +162,12 @@ pub struct KeyMaterialInput {
     /// A PEM private key, PKCS#1 (`BEGIN RSA PRIVATE KEY`) or PKCS#8
     /// (`BEGIN PRIVATE KEY`), 512 to 8192 bits and at least the tenant's
     /// `min_rsa_bits` (1024 unless lowered to 512), on create and update.
-    pub private: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub private: Option<Pem>,
     /// Read-only: refused with `validation_failed`.
     #[serde(default)]
     #[schema(ignore)]
     pub public: Present,
-}
-
-impl std::fmt::Debug for KeyMaterialInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyMaterialInput")
-            .field("bits", &self.bits)
-            .field("private", &self.private.as_ref().map(|_| "<redacted>"))
-            .field("public", &self.public)
-            .finish()
-    }
 }
 
 /// `data` of a single-key answer.
@@ -192,27 +194,18 @@ pub struct KeyRecord {
     pub dns: DnsOutput,
 }
 
-/// `key` of a record. Its `Debug` never shows the private key.
-#[derive(Serialize, ToSchema)]
+/// `key` of a record.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct KeyMaterialOutput {
     /// Modulus size.
     pub bits: u32,
     /// The PKCS#1 PEM private key. Present only when the tenant's
     /// `private_key_export` setting is on; otherwise the field is omitted.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub private: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub private: Option<Pem>,
     /// Base64 DER SubjectPublicKeyInfo, as published in DNS.
     pub public: String,
-}
-
-impl std::fmt::Debug for KeyMaterialOutput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyMaterialOutput")
-            .field("bits", &self.bits)
-            .field("private", &self.private.as_ref().map(|_| "<redacted>"))
-            .field("public", &self.public)
-            .finish()
-    }
 }
 
 /// `dns` of a record.
@@ -247,7 +240,7 @@ impl KeyRecord {
             default_for_domain: key.default_for_domain,
             key: KeyMaterialOutput {
                 bits: key.bits.bits(),
-                private: private.map(|p| p.to_pkcs1_pem().to_string()),
+                private: private.map(|p| Pem(p.to_pkcs1_pem().to_string())),
                 public: key.public_key.to_string(),
             },
             dns: DnsOutput {
@@ -324,7 +317,7 @@ mod tests {
         assert!(!format!("{input:?}").contains("SECRET"));
         let output = KeyMaterialOutput {
             bits: 1024,
-            private: Some("-----BEGIN SECRET".into()),
+            private: Some(Pem("-----BEGIN SECRET".into())),
             public: "MIG".into(),
         };
         assert!(!format!("{output:?}").contains("SECRET"));

@@ -56,8 +56,8 @@ fn material(p: &mut Problems, key: Option<&KeyMaterialInput>) -> Material {
         .and_then(|k| k.bits)
         .and_then(|b| p.check("key.bits", KeySize::try_from(b)));
     let private = key
-        .and_then(|k| k.private.as_deref())
-        .and_then(|pem| p.check("key.private", PrivateKey::from_pem(pem)));
+        .and_then(|k| k.private.as_ref())
+        .and_then(|pem| p.check("key.private", PrivateKey::from_pem(&pem.0)));
     if let (Some(bits), Some(private)) = (bits, &private) {
         if bits != private.size() {
             p.field(
