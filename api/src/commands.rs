@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, Context as _};
 use serde_json::json;
 use signet_domain::shared_state::TenantChanges;
-use signet_domain::{Admin, ApiKeyId, Tenant, TenantName, TenantSettings};
+use signet_domain::{Admin, ApiKeyId, Chain, Tenant, TenantName, TenantSettings};
 use signet_storage::shared::{LocalLeases, LocalTenantChanges};
 
 use crate::cli::{ApiKeyCommand, Command, TenantCommand};
@@ -31,14 +31,23 @@ pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result
 }
 
 /// Administration over the database, with no DNS resolver. With Redis
-/// configured it announces revocations and settings changes there, so
+/// configured (and its URL valid) it announces revocations and settings changes there, so
 /// running nodes apply them at once; without, or while Redis is down, they
 /// do within their authentication cache's TTL.
 async fn admin(settings: &Settings) -> anyhow::Result<Admin> {
     let leases = Arc::new(LocalLeases::new());
     let changes: Arc<dyn TenantChanges> = match settings.redis_url {
-        Some(_) => shared_state(settings).await?.tenant_changes(),
         None => Arc::new(LocalTenantChanges),
+        Some(_) => match shared_state(settings).await {
+            Ok(shared) => shared.tenant_changes(),
+            Err(e) => {
+                tracing::warn!(
+                    error = %Chain(e.as_ref()),
+                    "changes are not announced; running servers apply them within a second"
+                );
+                Arc::new(LocalTenantChanges)
+            }
+        },
     };
     let composition = compose(settings, Arc::new(NoLookups), leases, changes).await?;
     Ok(composition.admin)
