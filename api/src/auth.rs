@@ -1,7 +1,8 @@
 //! Who is calling: every request leaves here with an [`Authentication`] in its
 //! extensions, and an authenticated one with its [`AuthenticatedKey`] too.
-//! Each dialect answers `Rejected` with its own 401. Nothing is cached, so a
-//! revoked key stops working on the next request.
+//! Each dialect answers `Rejected` with its own 401. The core answers from
+//! its authentication cache (`signet_domain::auth_cache`): a revocation on
+//! this node holds on the next request, one elsewhere within a second.
 
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
+use signet_domain::auth_cache::AuthCacheSettings;
 use signet_domain::MinRsaBits;
 
 use crate::config::{
@@ -305,6 +306,7 @@ impl ConfigArgs {
                 interval: self.dns_recheck_interval,
                 concurrency: self.dns_recheck_concurrency,
             },
+            auth_cache: AuthCacheSettings::default(),
         }
     }
 }

@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
 use serde_json::json;
-use signet_domain::{Admin, ApiKeyId, Tenant, TenantName, TenantSettings};
-use signet_storage::shared::LocalLeases;
+use signet_domain::shared_state::TenantChanges;
+use signet_domain::{Admin, ApiKeyId, Chain, Tenant, TenantName, TenantSettings};
+use signet_storage::shared::{LocalLeases, LocalTenantChanges};
 
 use crate::cli::{ApiKeyCommand, Command, TenantCommand};
 use crate::config::Settings;
 use crate::dns::NoLookups;
-use crate::startup::{compose, open_storage, Application};
+use crate::startup::{compose, open_storage, shared_state, Application};
 
 /// Runs a command (`serve` when none is given).
 pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()> {
@@ -29,11 +30,27 @@ pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result
     }
 }
 
-/// Administration over the database only, with no DNS resolver and no
-/// Redis, which it never uses.
+/// Administration over the database, with no DNS resolver. With Redis
+/// configured (and its URL valid) it announces revocations and settings changes there, so
+/// running nodes apply them at once; without, or while Redis is down, they
+/// do within their authentication cache's TTL.
 async fn admin(settings: &Settings) -> anyhow::Result<Admin> {
     let leases = Arc::new(LocalLeases::new());
-    Ok(compose(settings, Arc::new(NoLookups), leases).await?.admin)
+    let changes: Arc<dyn TenantChanges> = match settings.redis_url {
+        None => Arc::new(LocalTenantChanges),
+        Some(_) => match shared_state(settings).await {
+            Ok(shared) => shared.tenant_changes(),
+            Err(e) => {
+                tracing::warn!(
+                    error = %Chain(e.as_ref()),
+                    "changes are not announced; running servers apply them within a second"
+                );
+                Arc::new(LocalTenantChanges)
+            }
+        },
+    };
+    let composition = compose(settings, Arc::new(NoLookups), leases, changes).await?;
+    Ok(composition.admin)
 }
 
 async fn tenant(command: TenantCommand, admin: &Admin) -> anyhow::Result<()> {

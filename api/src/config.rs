@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
+use signet_domain::auth_cache::AuthCacheSettings;
 
 use crate::dns::DnsSettings;
 
@@ -86,6 +87,10 @@ pub struct Settings {
     pub dns_cache_ttl: Duration,
     /// Background DNS re-checks.
     pub dns_recheck: Recheck,
+    /// How long authentications are cached. No flag sets it: its TTL is the
+    /// bound on a change nobody announced (Redis down, a CLI without Redis)
+    /// reaching this node. Tests lengthen it to isolate the announcements.
+    pub auth_cache: AuthCacheSettings,
 }
 
 impl Default for Settings {
@@ -110,6 +115,7 @@ impl Default for Settings {
             rate_limit: RateLimit::default(),
             dns_cache_ttl: parse_duration(DEFAULT_DNS_CACHE_TTL).expect("a valid literal duration"),
             dns_recheck: Recheck::default(),
+            auth_cache: AuthCacheSettings::default(),
         }
     }
 }

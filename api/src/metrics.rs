@@ -9,6 +9,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use signet_domain::auth_cache::CachedTenants;
 use signet_storage::Storage;
 
 /// Latency buckets in seconds, from a cached lookup to a large key generation.
@@ -62,6 +63,14 @@ fn describe() {
     );
     metrics::describe_gauge!("signet_db_pool_size", "Database connections open");
     metrics::describe_gauge!("signet_db_pool_idle", "Database connections idle");
+    metrics::describe_counter!(
+        "signet_auth_cache_hits_total",
+        "API key lookups answered from the authentication cache"
+    );
+    metrics::describe_counter!(
+        "signet_auth_cache_misses_total",
+        "API key lookups that asked the database"
+    );
 }
 
 /// Counts each request by route template (never the raw path, which would
@@ -92,6 +101,8 @@ pub struct MetricsState {
     pub handle: PrometheusHandle,
     /// The database, for pool gauges.
     pub storage: Arc<Storage>,
+    /// The authentication cache, for its hit and miss counts.
+    pub auth_cache: Arc<CachedTenants>,
 }
 
 /// `GET /metrics`: the Prometheus text format.
@@ -99,6 +110,10 @@ pub async fn render(State(state): State<MetricsState>) -> impl IntoResponse {
     let pool = state.storage.pool_status();
     metrics::gauge!("signet_db_pool_size").set(pool.size as f64);
     metrics::gauge!("signet_db_pool_idle").set(pool.idle as f64);
+    // The cache counts for itself (the core names no metrics library).
+    let auth = state.auth_cache.stats();
+    metrics::counter!("signet_auth_cache_hits_total").absolute(auth.hits);
+    metrics::counter!("signet_auth_cache_misses_total").absolute(auth.misses);
     state.handle.run_upkeep();
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],

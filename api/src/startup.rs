@@ -11,11 +11,14 @@ use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::ExposeSecret as _;
+use signet_domain::auth_cache::CachedTenants;
 use signet_domain::dns_cache::CachedDns;
 use signet_domain::ports::{DnsLookup, SystemClock};
-use signet_domain::shared_state::Leases;
+use signet_domain::shared_state::{Leases, TenantChanges};
 use signet_domain::{Admin, CoreSettings, Ports, Signet};
-use signet_storage::shared::{RateLimitSettings, SharedHealth, SharedSettings, SharedState};
+use signet_storage::shared::{
+    ChangeSubscription, RateLimitSettings, SharedHealth, SharedSettings, SharedState,
+};
 use signet_storage::{Bounded, Storage, StorageError};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -39,6 +42,9 @@ pub struct Composition {
     pub admin: Admin,
     /// The database, for metrics.
     pub storage: Arc<Storage>,
+    /// The authentication cache in front of the tenant store, for the
+    /// announcements of other nodes and for metrics.
+    pub auth_cache: Arc<CachedTenants>,
 }
 
 /// Opens the database, applies pending migrations, and checks that the
@@ -68,18 +74,25 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
 }
 
 /// Opens (and migrates) the database and builds the core over it, looking
-/// DNS records up through `dns` and sharing background work through `leases`.
+/// DNS records up through `dns`, sharing background work through `leases`
+/// and announcing revocations and settings changes on `changes`.
 pub async fn compose(
     settings: &Settings,
     dns: Arc<dyn DnsLookup>,
     leases: Arc<dyn Leases>,
+    changes: Arc<dyn TenantChanges>,
 ) -> anyhow::Result<Composition> {
     let storage = Arc::new(open_storage(settings).await?);
     let store = Arc::new(Bounded::new(Storage::clone(&storage), storage.timeout()));
+    let auth_cache = Arc::new(CachedTenants::new(
+        store.clone(),
+        changes,
+        settings.auth_cache,
+    ));
     let ports = Ports {
         keys: store.clone(),
-        domains: store.clone(),
-        tenants: store,
+        domains: store,
+        tenants: auth_cache.clone(),
         generator: Arc::new(PooledKeyGenerator::new(
             settings.keygen_concurrency,
             settings.keygen_queue_timeout,
@@ -92,6 +105,7 @@ pub async fn compose(
         admin: Admin::new(ports.clone()),
         core: Signet::new(ports, CoreSettings::default()),
         storage,
+        auth_cache,
     })
 }
 
@@ -105,7 +119,7 @@ fn rate_limit_settings(settings: &Settings) -> RateLimitSettings {
 
 /// The shared state: on Redis when configured (starting degraded if Redis
 /// is down), otherwise in this process.
-async fn shared_state(settings: &Settings) -> anyhow::Result<SharedState> {
+pub(crate) async fn shared_state(settings: &Settings) -> anyhow::Result<SharedState> {
     let limits = rate_limit_settings(settings);
     let url = settings.redis_url.as_ref().map(|url| url.expose_secret());
     let mut shared = SharedSettings::new(url, limits);
@@ -147,6 +161,9 @@ pub struct Application {
     limits: Limits,
     /// The background re-check's settings; `None` when it is off.
     recheck: Option<Recheck>,
+    /// Other nodes' announcements reaching the authentication cache; `None`
+    /// without Redis.
+    changes: Option<ChangeSubscription>,
 }
 
 impl Application {
@@ -160,10 +177,17 @@ impl Application {
             core,
             admin,
             storage,
-        } = compose(&settings, dns, shared.leases()).await?;
+            auth_cache,
+        } = compose(&settings, dns, shared.leases(), shared.tenant_changes()).await?;
+        let changes = shared.listen_for_tenant_changes(auth_cache.clone()).await;
         let metrics = metrics::handle()?;
         let recheck = (!settings.dns_recheck.interval.is_zero()).then_some(settings.dns_recheck);
-        let router = router(&settings, core.clone(), storage, shared, metrics.clone());
+        let metrics_state = MetricsState {
+            handle: metrics.clone(),
+            storage: storage.clone(),
+            auth_cache,
+        };
+        let router = router(&settings, core.clone(), storage, shared, metrics_state);
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -177,6 +201,7 @@ impl Application {
             metrics,
             limits: settings.limits,
             recheck,
+            changes,
         })
     }
 
@@ -213,6 +238,7 @@ impl Application {
         let addr = self.listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
         connections::serve(self.listener, self.router, self.limits, stop).await;
+        drop(self.changes);
         upkeep.abort();
         if let Some(recheck) = recheck {
             recheck.abort();
@@ -229,7 +255,7 @@ fn router(
     core: Signet,
     storage: Arc<Storage>,
     shared: SharedState,
-    handle: PrometheusHandle,
+    metrics_state: MetricsState,
 ) -> Router {
     let (mailgun, mailgun_doc) = signet_compat_mailgun::router(
         core.clone(),
@@ -256,10 +282,7 @@ fn router(
     let operations = Router::new()
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready).with_state(readiness))
-        .route(
-            "/metrics",
-            get(metrics::render).with_state(MetricsState { handle, storage }),
-        );
+        .route("/metrics", get(metrics::render).with_state(metrics_state));
     // Layers run outside in: the last added sees the request first.
     Router::new()
         .merge(dialects)

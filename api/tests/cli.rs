@@ -1,16 +1,20 @@
 //! The `signet` binary end to end: administration commands against a local
 //! SQLite file, and `signet serve` honouring what they did.
 
+use std::future::Future;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::Output;
+use std::time::Duration;
 
 use serde_json::Value;
+use signet_domain::auth_cache::AuthCacheSettings;
 use signet_storage::MasterKey;
 use signet_testkit::signet_process::{self, SignetServer, PROCESS_TIMEOUT};
 use signet_testkit::within;
 use tempfile::TempDir;
 use tokio::process::Command;
+use tokio::time::Instant;
 
 const SIGNET: &str = env!("CARGO_BIN_EXE_signet");
 
@@ -73,7 +77,8 @@ async fn a_created_tenants_key_works_against_serve_until_revoked() {
     assert_eq!(status(&server, "/ga/api/v3/eng/dkim_keys", &key).await, 200);
     assert_eq!(status(&server, "/v1/dkim/keys", "sgn_wrong").await, 401);
 
-    // Revoked by another process, the key stops working on the next request.
+    // Revoked by another process, which has no Redis to announce it on,
+    // the key stops working once the server's cached answer expires.
     let keys = run_json(
         dir.path(),
         &["api-key", "list", "--tenant", "acme", "--json"],
@@ -81,7 +86,143 @@ async fn a_created_tenants_key_works_against_serve_until_revoked() {
     .await;
     let id = keys[0]["api_key_id"].as_i64().unwrap().to_string();
     run_ok(dir.path(), &["api-key", "revoke", "--tenant", "acme", &id]).await;
-    assert_eq!(status(&server, "/v1/dkim/keys", &key).await, 401);
+    let revoked = Instant::now();
+    let delay = first_time(revoked, || async {
+        status(&server, "/v1/dkim/keys", &key).await == 401
+    })
+    .await;
+    eprintln!("refused {delay:?} after `signet api-key revoke` returned");
+    assert!(delay < BOUND, "{delay:?}");
+}
+
+/// The bound on a change made by another process reaching a server.
+const BOUND: Duration = Duration::from_secs(1);
+
+/// How long after `since` a check first held, counted when it started;
+/// gives up after five seconds.
+async fn first_time<F, Fut>(since: Instant, check: F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    loop {
+        let started = Instant::now();
+        if check().await {
+            return started - since;
+        }
+        assert!(started - since < Duration::from_secs(5), "not within 5 s");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The JSON body of `GET path` on `server` with `key`.
+async fn get_json(server: &SignetServer, path: &str, key: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}{path}", server.base_url))
+        .basic_auth("api", Some(key))
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("a JSON body")
+}
+
+#[tokio::test]
+async fn a_setting_changed_by_the_cli_holds_on_a_running_server_within_a_second() {
+    let dir = TempDir::new().unwrap();
+    let created = run_json(dir.path(), &["tenant", "create", "acme", "--json"]).await;
+    let key = created["api_key"].as_str().unwrap().to_owned();
+    let server = serve(dir.path()).await;
+    let made: Value = reqwest::Client::new()
+        .post(format!("{}/ga/api/v3/eng/dkim_keys", server.base_url))
+        .basic_auth("api", Some(&key))
+        .json(&serde_json::json!({
+            "dkim_key": { "domain": "example.com", "selector": "s1", "key": { "bits": 1024 } }
+        }))
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("a JSON body");
+    let id = made["data"]["dkim_key"]["id"].as_i64().expect("created");
+    let path = format!("/ga/api/v3/eng/dkim_keys/{id}");
+    let shown = || async {
+        let body = get_json(&server, &path, &key).await;
+        assert_eq!(body["success"], true, "{body}");
+        body["data"]["dkim_key"]["key"]["private"].is_string()
+    };
+    assert!(!shown().await, "export is off");
+
+    run_ok(
+        dir.path(),
+        &["tenant", "set", "acme", "--private-key-export", "on"],
+    )
+    .await;
+    let delay = first_time(Instant::now(), shown).await;
+    eprintln!("shown {delay:?} after `signet tenant set` returned");
+    assert!(delay < BOUND, "{delay:?}");
+}
+
+/// A counter's value on the server's `/metrics`; 0 before it first counts.
+async fn counter(server: &SignetServer, name: &str) -> f64 {
+    let text = reqwest::Client::new()
+        .get(format!("{}/metrics", server.base_url))
+        .send()
+        .await
+        .expect("the server answers")
+        .text()
+        .await
+        .expect("a text body");
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .map_or(0.0, |value| value.parse().expect("a number"))
+}
+
+#[tokio::test]
+async fn a_flood_of_unknown_keys_asks_the_database_once_per_key_and_ttl() {
+    const MISSES: &str = "signet_auth_cache_misses_total";
+    const HITS: &str = "signet_auth_cache_hits_total";
+    const EACH: usize = 100;
+    let dir = TempDir::new().unwrap();
+    let created = run_json(dir.path(), &["tenant", "create", "acme", "--json"]).await;
+    let live = created["api_key"].as_str().unwrap().to_owned();
+    let server = serve(dir.path()).await;
+    let (misses, hits) = (counter(&server, MISSES).await, counter(&server, HITS).await);
+
+    // One unknown key of the issued shape, over and over; a hundred keys of
+    // another shape; and the live key, through /healthz too.
+    let unknown = format!("sgn_{}", "A".repeat(43));
+    let started = std::time::Instant::now();
+    for i in 0..EACH {
+        assert_eq!(status(&server, "/v1/dkim/keys", &unknown).await, 401);
+        let garbage = format!("sgn_flood{i}");
+        assert_eq!(status(&server, "/v1/dkim/keys", &garbage).await, 401);
+        let path = if i % 2 == 0 {
+            "/healthz"
+        } else {
+            "/v1/dkim/keys"
+        };
+        assert_eq!(status(&server, path, &live).await, 200);
+    }
+    let elapsed = started.elapsed();
+
+    let asked = counter(&server, MISSES).await - misses;
+    let answered = counter(&server, HITS).await - hits;
+    eprintln!(
+        "{} requests in {elapsed:?}: {asked} lookups, {answered} from the cache",
+        3 * EACH
+    );
+    // Each of the two well-formed keys is looked up at most once per TTL.
+    let windows = elapsed.as_secs_f64() / AuthCacheSettings::DEFAULT_TTL.as_secs_f64();
+    let most = 2.0 * (windows.ceil() + 1.0);
+    assert!(asked <= most, "{asked} lookups, at most {most} expected");
+    assert_eq!(
+        asked + answered,
+        (2 * EACH) as f64,
+        "garbage is never looked up"
+    );
 }
 
 #[tokio::test]
@@ -347,8 +488,12 @@ async fn tenant_set_min_rsa_bits_lets_greenarrow_take_512_bit_keys() {
         text.contains("MIN_RSA_BITS") && text.contains("512"),
         "{text}"
     );
-    let accepted = create("s1").await.unwrap();
-    assert_eq!(accepted.status(), 200, "{}", accepted.text().await.unwrap());
+    // The server sees the new minimum once its cached settings expire.
+    let delay = first_time(Instant::now(), || async {
+        create("s1").await.unwrap().status() == 200
+    })
+    .await;
+    assert!(delay < BOUND, "{delay:?}");
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Signet's core: DKIM keys, sending domains and tenants, the use cases over
 //! them, and the ports their adapters implement. Names no framework.
 
+pub mod auth_cache;
 pub mod crypto;
 pub mod cursor;
 pub mod dns;

@@ -1,10 +1,13 @@
-//! Ports for state shared by every node: a TTL cache, rate limits and
-//! cluster-wide leases. Redis implements them when configured; in-process
-//! equivalents keep a single node running alone.
+//! Ports for state shared by every node: a TTL cache, rate limits,
+//! cluster-wide leases and announcements of tenant changes. Redis implements
+//! them when configured; in-process equivalents keep a single node running
+//! alone.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
+
+use crate::tenant::TenantId;
 
 /// Short-lived shared values, such as DNS answers.
 #[async_trait]
@@ -40,4 +43,21 @@ pub trait RateLimiter: Send + Sync {
 pub trait Leases: Send + Sync {
     /// Takes the lease `name` for `ttl` unless another holder has it.
     async fn try_acquire(&self, name: &str, ttl: Duration) -> bool;
+}
+
+/// Tells every node that a tenant's API keys or settings changed, so each
+/// drops what it cached about the tenant.
+#[async_trait]
+pub trait TenantChanges: Send + Sync {
+    /// Announces a change to `tenant`. Best effort: a node that misses the
+    /// announcement still sees the change once its cache entries expire.
+    async fn publish(&self, tenant: TenantId);
+}
+
+/// What a node does with announced changes: its authentication cache.
+pub trait TenantChangeListener: Send + Sync {
+    /// `tenant` changed.
+    fn changed(&self, tenant: TenantId);
+    /// Announcements may have been missed (the channel was down).
+    fn missed(&self);
 }

@@ -179,6 +179,18 @@ impl ApiKeySecret {
         )))
     }
 
+    /// Whether `presented` has the shape of a key Signet issues: the prefix
+    /// and the base64url of 32 bytes. Anything else is refused without
+    /// asking the store, so random garbage cannot load the database.
+    pub fn is_well_formed(presented: &str) -> bool {
+        presented.strip_prefix(Self::PREFIX).is_some_and(|rest| {
+            rest.len() == 43
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+    }
+
     /// The key, to show its owner once.
     pub fn expose(&self) -> &str {
         &self.0
@@ -220,6 +232,24 @@ mod tests {
         assert_eq!(a.hash(), ApiKeyHash::of(a.expose()));
         assert_eq!(a.hash().0.len(), 64);
         assert!(!format!("{a:?}").contains(&a.expose()[4..]));
+    }
+
+    #[test]
+    fn only_issued_shaped_keys_are_well_formed() {
+        let issued = ApiKeySecret::generate();
+        assert!(ApiKeySecret::is_well_formed(issued.expose()));
+        let body = &issued.expose()[4..];
+        for bad in [
+            "",
+            "sgn_wrong",
+            body,
+            &format!("sgn_{body}x"),
+            &format!("sgn_{}", &body[1..]),
+            &format!("sgn_{}+", &body[1..]),
+            &format!("xyz_{body}"),
+        ] {
+            assert!(!ApiKeySecret::is_well_formed(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! Shared state over HTTP: per-API-key rate limits, the DNS cache, the
-//! background DNS re-check, a Redis outage under load, and benchmarks.
+//! Shared state over HTTP: the authentication cache across nodes,
+//! per-API-key rate limits, the DNS cache, the background DNS re-check, a
+//! Redis outage under load, and benchmarks.
 
+mod auth_cache;
 mod benchmarks;
 mod dns_cache;
 mod rate_limits;

@@ -100,8 +100,12 @@ impl Admin {
 }
 
 impl Signet {
-    /// The tenant a presented API key belongs to, if it is live.
+    /// The tenant a presented API key belongs to, if it is live. A key
+    /// Signet could not have issued is refused without a lookup.
     pub async fn authenticate(&self, presented: &str) -> Result<Option<Tenant>> {
+        if !ApiKeySecret::is_well_formed(presented) {
+            return Ok(None);
+        }
         self.ports
             .tenants
             .tenant_by_api_key(&ApiKeyHash::of(presented))

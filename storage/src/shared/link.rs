@@ -5,15 +5,18 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use redis::aio::ConnectionManager;
-use redis::{Client, RedisResult};
+use redis::{AsyncCommands as _, Client, RedisResult};
+use signet_domain::TenantId;
 use tokio::time::Instant;
 
+use super::changes::{self, Subscriber};
 use super::redis::{connect, RedisCache, RedisLeases, RedisRateLimiter};
 use super::{SharedHealth, SharedSettings};
 
-/// The three Redis adapters over one connection.
+/// The Redis adapters over one connection.
 pub(super) struct RedisAdapters {
     conn: ConnectionManager,
+    changes_channel: String,
     pub cache: RedisCache,
     pub rate_limiter: RedisRateLimiter,
     pub leases: RedisLeases,
@@ -22,6 +25,14 @@ pub(super) struct RedisAdapters {
 impl RedisAdapters {
     async fn ping(&self) -> RedisResult<()> {
         redis::cmd("PING").query_async(&mut self.conn.clone()).await
+    }
+
+    /// Announces a change to `tenant` to every subscribed node.
+    pub async fn publish_change(&self, tenant: TenantId) -> RedisResult<()> {
+        self.conn
+            .clone()
+            .publish(&self.changes_channel, tenant.0)
+            .await
     }
 }
 
@@ -145,6 +156,16 @@ impl Link {
         }
     }
 
+    /// A subscriber to the tenant changes announced on this Redis, on a
+    /// connection of its own (a subscribed connection can do nothing else).
+    pub fn change_subscriber(&self) -> Subscriber {
+        Subscriber {
+            client: self.client.clone(),
+            channel: changes::channel(&self.settings.key_prefix),
+            timeout: self.settings.timeout,
+        }
+    }
+
     async fn adapters(&self) -> RedisResult<Arc<RedisAdapters>> {
         if let Some(adapters) = lock(&self.adapters).clone() {
             return Ok(adapters);
@@ -153,6 +174,7 @@ impl Link {
         let prefix = &self.settings.key_prefix;
         let adapters = Arc::new(RedisAdapters {
             conn: conn.clone(),
+            changes_channel: changes::channel(prefix),
             cache: RedisCache::new(conn.clone(), prefix),
             rate_limiter: RedisRateLimiter::new(conn.clone(), prefix, self.settings.limits),
             leases: RedisLeases::new(conn, prefix),

@@ -1,8 +1,9 @@
 //! Adapters for the shared-state ports ([`Cache`], [`RateLimiter`],
-//! [`Leases`]): in-process ones for a node running alone, Redis ones for
+//! [`Leases`], [`TenantChanges`]): in-process ones for a node running alone, Redis ones for
 //! several nodes, and [`SharedState`], which picks between them and keeps
 //! serving through a Redis outage.
 
+mod changes;
 mod link;
 pub mod local;
 pub mod redis;
@@ -12,8 +13,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use signet_domain::shared_state::{Cache, Leases, RateLimiter};
+use signet_domain::shared_state::{
+    Cache, Leases, RateLimiter, TenantChangeListener, TenantChanges,
+};
 
+use self::changes::RedisTenantChanges;
+pub use self::changes::{ChangeSubscription, LocalTenantChanges};
 use self::link::Link;
 pub use self::local::{LocalCache, LocalLeases, LocalRateLimiter};
 pub use self::redis::{RedisCache, RedisLeases, RedisRateLimiter};
@@ -121,6 +126,7 @@ pub struct SharedState {
     cache: Arc<dyn Cache>,
     rate_limiter: Arc<dyn RateLimiter>,
     leases: Arc<dyn Leases>,
+    tenant_changes: Arc<dyn TenantChanges>,
     link: Option<Arc<Link>>,
 }
 
@@ -143,6 +149,7 @@ impl SharedState {
                 cache: Arc::new(local_cache),
                 rate_limiter: Arc::new(local_limiter),
                 leases: Arc::new(LocalLeases::new()),
+                tenant_changes: Arc::new(LocalTenantChanges),
                 link: None,
             });
         };
@@ -162,6 +169,7 @@ impl SharedState {
                 link: link.clone(),
                 local: LocalLeases::new(),
             }),
+            tenant_changes: Arc::new(RedisTenantChanges { link: link.clone() }),
             link: Some(link),
         })
     }
@@ -179,6 +187,24 @@ impl SharedState {
     /// Cluster-wide leases for periodic jobs.
     pub fn leases(&self) -> Arc<dyn Leases> {
         self.leases.clone()
+    }
+
+    /// Where changes to a tenant are announced to the other nodes.
+    pub fn tenant_changes(&self) -> Arc<dyn TenantChanges> {
+        self.tenant_changes.clone()
+    }
+
+    /// Hands the changes other nodes announce to `listener` until the
+    /// returned subscription drops; `None` without Redis, where no other
+    /// node announces anything. Subscribes before returning when Redis
+    /// answers within the timeout, and keeps trying in the background when
+    /// it does not.
+    pub async fn listen_for_tenant_changes(
+        &self,
+        listener: Arc<dyn TenantChangeListener>,
+    ) -> Option<ChangeSubscription> {
+        let link = self.link.as_ref()?;
+        Some(link.change_subscriber().start(listener).await)
     }
 
     /// The health as of the last call to Redis; never waits.
