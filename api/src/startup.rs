@@ -39,6 +39,8 @@ pub struct Composition {
     pub admin: Admin,
     /// The database, for metrics.
     pub storage: Arc<Storage>,
+    /// The key generator the core uses, for the server's background refill.
+    pub generator: PooledKeyGenerator,
 }
 
 /// Opens the database, applies pending migrations, and checks that the
@@ -76,14 +78,16 @@ pub async fn compose(
 ) -> anyhow::Result<Composition> {
     let storage = Arc::new(open_storage(settings).await?);
     let store = Arc::new(Bounded::new(Storage::clone(&storage), storage.timeout()));
+    let generator = PooledKeyGenerator::new(
+        settings.keygen_concurrency,
+        settings.keygen_queue_timeout,
+        &settings.key_pool,
+    );
     let ports = Ports {
         keys: store.clone(),
         domains: store.clone(),
         tenants: store,
-        generator: Arc::new(PooledKeyGenerator::new(
-            settings.keygen_concurrency,
-            settings.keygen_queue_timeout,
-        )),
+        generator: Arc::new(generator.clone()),
         dns,
         clock: Arc::new(SystemClock),
         leases,
@@ -92,6 +96,7 @@ pub async fn compose(
         admin: Admin::new(ports.clone()),
         core: Signet::new(ports, CoreSettings::default()),
         storage,
+        generator,
     })
 }
 
@@ -145,6 +150,8 @@ pub struct Application {
     admin: Admin,
     metrics: PrometheusHandle,
     limits: Limits,
+    /// Refilled in the background while the server runs.
+    generator: PooledKeyGenerator,
     /// The background re-check's settings; `None` when it is off.
     recheck: Option<Recheck>,
 }
@@ -154,14 +161,16 @@ impl Application {
     /// state, builds the core and binds the listening socket (port 0 picks a
     /// free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // First, so that what the adapters record as they start is kept.
+        let metrics = metrics::handle()?;
         let shared = shared_state(&settings).await?;
         let dns = dns(&settings, &shared)?;
         let Composition {
             core,
             admin,
             storage,
+            generator,
         } = compose(&settings, dns, shared.leases()).await?;
-        let metrics = metrics::handle()?;
         let recheck = (!settings.dns_recheck.interval.is_zero()).then_some(settings.dns_recheck);
         let router = router(&settings, core.clone(), storage, shared, metrics.clone());
         let listener = TcpListener::bind(settings.listen)
@@ -176,6 +185,7 @@ impl Application {
             admin,
             metrics,
             limits: settings.limits,
+            generator,
             recheck,
         })
     }
@@ -201,12 +211,15 @@ impl Application {
     }
 
     /// Serves until `stop` completes, then finishes the requests in flight.
-    /// The background DNS re-check runs meanwhile and stops with it.
+    /// The key pool's refill and the background DNS re-check run meanwhile
+    /// and stop with it. The pool starts empty: requests are served while it
+    /// fills.
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let upkeep = tokio::spawn(upkeep(self.metrics));
+        let refill = tokio::spawn(self.generator.refill());
         let recheck = self
             .recheck
             .map(|settings| tokio::spawn(recheck::run(self.core.clone(), settings)));
@@ -214,6 +227,7 @@ impl Application {
         tracing::info!(address = %addr, "listening");
         connections::serve(self.listener, self.router, self.limits, stop).await;
         upkeep.abort();
+        refill.abort();
         if let Some(recheck) = recheck {
             recheck.abort();
         }
