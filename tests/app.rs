@@ -1,7 +1,8 @@
 //! Starting the real server for one test: its own database (a temporary
 //! SQLite file or a fresh PostgreSQL database), master key, loopback DNS
 //! server and port, and a tenant with an API key. Rate limits are on but out
-//! of reach and the background DNS re-check is off, unless a test sets them.
+//! of reach, and the background DNS re-check and the key pool are off, unless
+//! a test sets them.
 
 use std::sync::Once;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use base64::Engine as _;
 use reqwest::{Method, RequestBuilder};
 use secrecy::SecretString;
 use signet_api::dns::DnsSettings;
-use signet_api::{Application, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
+use signet_api::{Application, KeyPool, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
 use signet_domain::{Admin, MinRsaBits, Signet, TenantName, TenantSettings};
 use signet_testkit::postgres::{postgres_url, POSTGRES_URL_VAR};
 use signet_testkit::{FreshPostgres, TcpProxy};
@@ -143,6 +144,9 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         database_url: SecretString::from(database_url.clone()),
         master_key: MasterKeySource::Base64(SecretString::from(random_master_key())),
         keygen_concurrency: 2,
+        // Hundreds of servers start in one run, each using a key or two:
+        // filling a pool at every start would cost more than it saves.
+        key_pool: KeyPool::default(),
         dns: DnsSettings {
             servers: vec![dns.addr()],
             timeout: Duration::from_millis(300),

@@ -10,12 +10,12 @@ use signet_domain::auth_cache::AuthCacheSettings;
 use signet_domain::MinRsaBits;
 
 use crate::config::{
-    default_keygen_concurrency, parse_duration, Limits, LogFormat, MasterKeySource, RateLimit,
-    Recheck, Settings, DEFAULT_BODY_LIMIT, DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL,
-    DEFAULT_DNS_CACHE_TTL, DEFAULT_DNS_RECHECK_CONCURRENCY, DEFAULT_DNS_RECHECK_INTERVAL,
-    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_KEYGEN_QUEUE_TIMEOUT,
-    DEFAULT_KEYGEN_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_RATE_LIMIT_CAPACITY,
+    default_keygen_concurrency, parse_duration, KeyPool, Limits, LogFormat, MasterKeySource,
+    RateLimit, Recheck, Settings, DEFAULT_BODY_LIMIT, DEFAULT_DATABASE_TIMEOUT,
+    DEFAULT_DATABASE_URL, DEFAULT_DNS_CACHE_TTL, DEFAULT_DNS_RECHECK_CONCURRENCY,
+    DEFAULT_DNS_RECHECK_INTERVAL, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_KEYGEN_QUEUE_TIMEOUT, DEFAULT_KEYGEN_TIMEOUT, DEFAULT_KEY_POOL, DEFAULT_LISTEN,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_RATE_LIMIT_CAPACITY,
     DEFAULT_RATE_LIMIT_REFILL_PER_SECOND, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REQUEST_TIMEOUT,
 };
 use crate::dns::DnsSettings;
@@ -210,6 +210,12 @@ pub struct ConfigArgs {
     #[arg(long, env = "SIGNET_KEYGEN_QUEUE_TIMEOUT", default_value = DEFAULT_KEYGEN_QUEUE_TIMEOUT,
           value_parser = parse_duration, global = true, help_heading = SERVER)]
     keygen_queue_timeout: Duration,
+    /// RSA keys generated ahead of requests, per size: `BITS:DEPTH` pairs
+    /// separated by commas; `off` keeps none. Other sizes are generated on
+    /// demand.
+    #[arg(long, env = "SIGNET_KEY_POOL", default_value = DEFAULT_KEY_POOL,
+          value_parser = KeyPool::parse, global = true, help_heading = SERVER)]
+    key_pool: KeyPool,
     /// DNS servers (`ip:port`, comma-separated) [default: the system's].
     #[arg(long, env = "SIGNET_DNS_SERVERS", value_delimiter = ',', global = true, help_heading = SERVER)]
     dns_servers: Vec<SocketAddr>,
@@ -286,6 +292,7 @@ impl ConfigArgs {
                 .keygen_concurrency
                 .unwrap_or_else(default_keygen_concurrency),
             keygen_queue_timeout: self.keygen_queue_timeout,
+            key_pool: self.key_pool,
             dns: DnsSettings {
                 servers: self.dns_servers,
                 timeout: self.dns_timeout.unwrap_or(dns_defaults.timeout),
@@ -399,6 +406,25 @@ mod tests {
         let settings = cli.config.into_settings();
         assert_eq!(settings.limits.keygen_timeout, Duration::from_secs(900));
         assert_eq!(settings.keygen_queue_timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_key_pool_defaults_to_2048_and_1024_bits_and_can_be_turned_off() {
+        let pool = |args: &[&str]| {
+            let args = std::iter::once("signet").chain(args.iter().copied());
+            Cli::try_parse_from(args)
+                .unwrap()
+                .config
+                .into_settings()
+                .key_pool
+        };
+        assert_eq!(pool(&[]), KeyPool::parse(DEFAULT_KEY_POOL).unwrap());
+        assert_eq!(pool(&["--key-pool", "off"]), KeyPool::default());
+        assert_eq!(
+            pool(&["--key-pool", "4096:2"]),
+            KeyPool::parse("4096:2").unwrap()
+        );
+        assert!(Cli::try_parse_from(["signet", "--key-pool", "2048"]).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
 use signet_domain::auth_cache::AuthCacheSettings;
+use signet_domain::KeySize;
 
 use crate::dns::DnsSettings;
 
@@ -25,6 +26,9 @@ pub const DEFAULT_REQUEST_TIMEOUT: &str = "120s";
 pub const DEFAULT_KEYGEN_TIMEOUT: &str = "10m";
 /// Longest a generation may wait for a free generator before a 503.
 pub const DEFAULT_KEYGEN_QUEUE_TIMEOUT: &str = "30s";
+/// RSA keys kept ready: eight of 2048 bits (the usual size) and four of
+/// 1024. Filling it costs about two seconds of one core at startup.
+pub const DEFAULT_KEY_POOL: &str = "2048:8,1024:4";
 /// Most connections served at once; further ones wait to be accepted.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// Most connections one client address may hold open: a sixteenth of the
@@ -72,6 +76,8 @@ pub struct Settings {
     pub keygen_concurrency: usize,
     /// Longest a generation may wait for a free generator; then 503.
     pub keygen_queue_timeout: Duration,
+    /// RSA keys generated ahead of requests, per size.
+    pub key_pool: KeyPool,
     /// How TXT records are looked up.
     pub dns: DnsSettings,
     /// Build absolute URLs from `X-Forwarded-Proto`/`X-Forwarded-Host`.
@@ -108,6 +114,7 @@ impl Default for Settings {
             keygen_concurrency: default_keygen_concurrency(),
             keygen_queue_timeout: parse_duration(DEFAULT_KEYGEN_QUEUE_TIMEOUT)
                 .expect("a valid literal duration"),
+            key_pool: KeyPool::parse(DEFAULT_KEY_POOL).expect("a valid literal pool"),
             dns: DnsSettings::default(),
             trust_forwarded_headers: false,
             redis_url: None,
@@ -227,6 +234,39 @@ impl Default for Recheck {
     }
 }
 
+/// How many ready keys to keep per size: `2048:8,1024:4`; `""` or `off`
+/// keeps none. Sizes not listed are generated on demand.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyPool(Vec<(KeySize, usize)>);
+
+impl KeyPool {
+    /// Reads `BITS:DEPTH` pairs separated by commas; each size at most once.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s.is_empty() || s.eq_ignore_ascii_case("off") {
+            return Ok(Self::default());
+        }
+        let mut depths: Vec<(KeySize, usize)> = Vec::new();
+        for pair in s.split(',') {
+            let wrong = || format!("`{pair}` is not BITS:DEPTH, such as 2048:8");
+            let (bits, depth) = pair.split_once(':').ok_or_else(wrong)?;
+            let bits: u32 = bits.trim().parse().map_err(|_| wrong())?;
+            let size = KeySize::try_from(bits).map_err(|e| format!("key size {bits} {e}"))?;
+            let depth = depth.trim().parse().map_err(|_| wrong())?;
+            if depths.iter().any(|(listed, _)| *listed == size) {
+                return Err(format!("key size {bits} is listed twice"));
+            }
+            depths.push((size, depth));
+        }
+        Ok(Self(depths))
+    }
+
+    /// Each pooled size with the number of keys to keep ready, as listed.
+    pub fn depths(&self) -> &[(KeySize, usize)] {
+        &self.0
+    }
+}
+
 /// The kind of database a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
@@ -306,6 +346,35 @@ mod tests {
         assert!(parse_duration("2d").is_err());
         assert!(parse_duration("fast").is_err());
         assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn a_key_pool_lists_sizes_with_their_depths_or_is_off() {
+        let size = |bits: u32| KeySize::try_from(bits).unwrap();
+        let pool = KeyPool::parse(DEFAULT_KEY_POOL).unwrap();
+        assert_eq!(pool.depths(), [(size(2048), 8), (size(1024), 4)]);
+        let spaced = KeyPool::parse(" 4096 : 1 , 1024:0 ").unwrap();
+        assert_eq!(spaced.depths(), [(size(4096), 1), (size(1024), 0)]);
+        for off in ["", "off", "OFF", "  "] {
+            assert_eq!(KeyPool::parse(off), Ok(KeyPool::default()), "{off:?}");
+        }
+    }
+
+    #[test]
+    fn a_key_pool_with_a_bad_size_depth_or_repeat_is_refused() {
+        for bad in [
+            "2048",
+            "2048:x",
+            "2048:-1",
+            "256:4",
+            "9000:1",
+            "2048:1,2048:2",
+            "2048:1,",
+        ] {
+            assert!(KeyPool::parse(bad).is_err(), "{bad}");
+        }
+        let message = KeyPool::parse("1024:2,1024:3").unwrap_err();
+        assert_eq!(message, "key size 1024 is listed twice");
     }
 
     #[test]

@@ -6,23 +6,35 @@
 //! of large keys never queues a small one. Within a lane a tenant holds at
 //! most a share of the running *and* waiting places, so its burst waits
 //! behind its own requests, not in front of everyone else's. A wait longer
-//! than the queue timeout is answered `Busy`. A key that finishes after its
-//! caller left (timeout, client gone) is stashed for the next request of its
+//! than the queue timeout is answered `Busy`.
+//!
+//! The usual sizes are made ahead of time: a background refill keeps a pool
+//! of ready keys per configured size, so a create takes a key rather than
+//! a core. The refill runs one key at a time and only on a generator no
+//! request is waiting for; a request that finds the pool empty generates its
+//! own, as it would without a pool. A key that finishes after its caller
+//! left (timeout, client gone) goes to the pool for the next request of its
 //! size: its CPU time is never thrown away.
 
+mod pool;
+
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use signet_domain::ports::KeyGenerator;
-use signet_domain::{Error, KeySize, PrivateKey, Result, TenantId};
+use signet_domain::{Error, InvalidValue, KeySize, PrivateKey, Result, TenantId};
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+
+use self::pool::Pool;
+use crate::config::KeyPool;
 
 /// Sizes from here on run in the large lane.
 const LARGE_BITS: u32 = 4096;
-/// Keys kept per size for later callers; more are dropped (and wiped).
-const STASH_PER_SIZE: usize = 2;
+/// How long the refill rests after a failed generation (a panic).
+const REFILL_BACKOFF: Duration = Duration::from_secs(1);
 
 /// The [`KeyGenerator`] port over tokio's blocking pool.
 #[derive(Debug, Clone)]
@@ -35,24 +47,54 @@ struct Inner {
     small: Arc<Lane>,
     large: Arc<Lane>,
     queue_timeout: Duration,
-    stash: Stash,
+    pool: Pool,
 }
 
 impl PooledKeyGenerator {
     /// `concurrency` small keys (at least one) and half as many large ones
     /// (at least one) at once: large keys hold a core for up to a minute, so
     /// they may take at most half the cores, and small keys always find one
-    /// to share. A request waits at most `queue_timeout` for its turn.
-    pub fn new(concurrency: usize, queue_timeout: Duration) -> Self {
+    /// to share. A request waits at most `queue_timeout` for its turn. The
+    /// pool starts empty: [`Self::refill`] fills it.
+    pub fn new(concurrency: usize, queue_timeout: Duration, pool: &KeyPool) -> Self {
         let concurrency = concurrency.max(1);
         Self {
             inner: Arc::new(Inner {
                 small: Arc::new(Lane::new("small", concurrency)),
                 large: Arc::new(Lane::new("large", concurrency / 2)),
                 queue_timeout,
-                stash: Stash::default(),
+                pool: Pool::new(pool),
             }),
         }
+    }
+
+    /// Keeps every pooled size at its depth, until the task is dropped;
+    /// returns at once when nothing is pooled. One key at a time, on a
+    /// generator of its size's lane that no request is waiting for.
+    pub async fn refill(self) {
+        let pool = &self.inner.pool;
+        if !pool.refills() {
+            return;
+        }
+        loop {
+            while let Some(size) = pool.wanted() {
+                if let Err(e) = self.refill_one(size).await {
+                    tracing::error!(error = %e, bits = size.bits(), "cannot refill the key pool");
+                    tokio::time::sleep(REFILL_BACKOFF).await;
+                }
+            }
+            pool.taken().await;
+        }
+    }
+
+    async fn refill_one(&self, size: KeySize) -> Result<()> {
+        let place = self.lane(size).spare().await?;
+        let key = tokio::task::spawn_blocking(move || generate(size, place))
+            .await
+            .map_err(|_| Error::internal("key generation failed: the generator panicked"))?
+            .map_err(|e| Error::internal(format!("key generation failed: {e}")))?;
+        self.inner.pool.put(key);
+        Ok(())
     }
 
     fn lane(&self, size: KeySize) -> &Arc<Lane> {
@@ -83,41 +125,29 @@ impl PooledKeyGenerator {
             }
         }
     }
-
-    fn stashed(&self, size: KeySize) -> Option<PrivateKey> {
-        let key = self.inner.stash.take(size)?;
-        metrics::counter!("signet_key_generation_stash_total", "event" => "taken").increment(1);
-        Some(key)
-    }
 }
 
 #[async_trait]
 impl KeyGenerator for PooledKeyGenerator {
     async fn generate(&self, tenant: TenantId, size: KeySize) -> Result<PrivateKey> {
-        if let Some(key) = self.stashed(size) {
+        let pool = &self.inner.pool;
+        if let Some(key) = pool.take(size) {
             return Ok(key);
         }
         let slot = self.admit(tenant, size).await?;
-        // One may have been stashed while this request waited.
-        if let Some(key) = self.stashed(size) {
+        // One may have been made while this request waited.
+        if let Some(key) = pool.take(size) {
             return Ok(key);
         }
+        pool.missed(size);
         let (tx, rx) = oneshot::channel();
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let started = Instant::now();
-            let key = PrivateKey::generate(size);
-            // Free the place before anything else; the work is done.
-            drop(slot);
-            let labels = [("bits", size.bits().to_string())];
-            metrics::counter!("signet_key_generations_total", &labels).increment(1);
-            metrics::histogram!("signet_key_generation_duration_seconds", &labels)
-                .record(started.elapsed().as_secs_f64());
-            if let Err(Ok(key)) = tx.send(key) {
+            if let Err(Ok(key)) = tx.send(generate(size, slot)) {
                 // The caller left; the next one gets the key.
-                inner.stash.put(key);
-                metrics::counter!("signet_key_generation_stash_total", "event" => "stored")
-                    .increment(1);
+                if inner.pool.put(key) {
+                    metrics::counter!("signet_key_generations_left_behind_total").increment(1);
+                }
             }
         });
         let key = rx
@@ -125,6 +155,19 @@ impl KeyGenerator for PooledKeyGenerator {
             .map_err(|_| Error::internal("key generation failed: the generator panicked"))?;
         key.map_err(|e| Error::internal(format!("key generation failed: {e}")))
     }
+}
+
+/// Generates a key on this (blocking) thread, then frees its generator.
+fn generate<P>(size: KeySize, place: P) -> Result<PrivateKey, InvalidValue> {
+    let started = Instant::now();
+    let key = PrivateKey::generate(size);
+    // Free the place before anything else; the work is done.
+    drop(place);
+    let labels = [("bits", size.bits().to_string())];
+    metrics::counter!("signet_key_generations_total", &labels).increment(1);
+    metrics::histogram!("signet_key_generation_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    key
 }
 
 /// The generators of one range of sizes, and each tenant's share of them.
@@ -137,6 +180,8 @@ struct Lane {
     /// Only tenants with a request in this lane: an entry goes with the
     /// last request holding it.
     tenants: Mutex<HashMap<TenantId, Arc<Semaphore>>>,
+    /// Requests within their share waiting for a generator.
+    waiting: AtomicUsize,
 }
 
 impl Lane {
@@ -149,6 +194,7 @@ impl Lane {
             running: Arc::new(Semaphore::new(generators)),
             share: (generators / 2).max(1),
             tenants: Mutex::default(),
+            waiting: AtomicUsize::new(0),
         }
     }
 
@@ -173,11 +219,48 @@ impl Lane {
         ticket.permit = Some(closed_is_internal(
             ticket.share.clone().acquire_owned().await,
         )?);
-        let running = closed_is_internal(self.running.clone().acquire_owned().await)?;
+        let running = {
+            let _waiting = Waiting::count(&self.waiting);
+            closed_is_internal(self.running.clone().acquire_owned().await)?
+        };
         Ok(Slot {
             _running: running,
             _ticket: ticket,
         })
+    }
+}
+
+impl Lane {
+    /// A generator for work nobody waits on (the refill). It queues like a
+    /// request, but hands a generator it gets to any request waiting by
+    /// then, so a request waits at most for generations already running.
+    async fn spare(&self) -> Result<OwnedSemaphorePermit> {
+        loop {
+            let place = closed_is_internal(self.running.clone().acquire_owned().await)?;
+            if self.waiting.load(Ordering::SeqCst) == 0 {
+                return Ok(place);
+            }
+            // The semaphore gives it to the first in its queue: a request.
+            drop(place);
+            // A request handed a place counts as waiting until it runs.
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+/// A request counted in its lane's `waiting` until it is dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn count(waiting: &'a AtomicUsize) -> Self {
+        waiting.fetch_add(1, Ordering::SeqCst);
+        Self(waiting)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -211,35 +294,6 @@ impl Drop for Ticket {
     }
 }
 
-/// Keys whose caller left before they were ready, a few per size.
-#[derive(Debug, Default)]
-struct Stash(Mutex<HashMap<KeySize, Vec<PrivateKey>>>);
-
-impl Stash {
-    fn keys(&self) -> MutexGuard<'_, HashMap<KeySize, Vec<PrivateKey>>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn put(&self, key: PrivateKey) {
-        let mut keys = self.keys();
-        let kept = keys.entry(key.size()).or_default();
-        if kept.len() < STASH_PER_SIZE {
-            kept.push(key);
-        }
-    }
-
-    /// Removes the key it returns, so no key is handed out twice.
-    fn take(&self, size: KeySize) -> Option<PrivateKey> {
-        let mut keys = self.keys();
-        let kept = keys.get_mut(&size)?;
-        let key = kept.pop();
-        if kept.is_empty() {
-            keys.remove(&size);
-        }
-        key
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,13 +305,17 @@ mod tests {
         KeySize::try_from(bits).unwrap()
     }
 
+    fn unpooled(concurrency: usize, queue_timeout: Duration) -> PooledKeyGenerator {
+        PooledKeyGenerator::new(concurrency, queue_timeout, &KeyPool::default())
+    }
+
     fn busy(result: Result<PrivateKey>) -> bool {
         matches!(result, Err(Error::Busy { .. }))
     }
 
     #[tokio::test]
     async fn keys_come_out_the_size_asked_for_even_when_queued() {
-        let generator = PooledKeyGenerator::new(1, Duration::from_secs(60));
+        let generator = unpooled(1, Duration::from_secs(60));
         let (a, b) = tokio::join!(
             generator.generate(A, size(512)),
             generator.generate(A, size(512))
@@ -269,7 +327,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_small_key_never_waits_for_a_full_large_lane() {
-        let generator = PooledKeyGenerator::new(2, Duration::from_millis(200));
+        let generator = unpooled(2, Duration::from_millis(200));
         let large = generator.lane(size(8192)).clone();
         let _held = large.running.clone().acquire_owned().await.unwrap();
         assert!(busy(generator.generate(B, size(4096)).await));
@@ -280,7 +338,7 @@ mod tests {
     #[tokio::test]
     async fn a_tenant_over_its_share_waits_while_another_tenant_goes_ahead() {
         // Two small generators: each tenant may hold one place.
-        let generator = PooledKeyGenerator::new(2, Duration::from_millis(200));
+        let generator = unpooled(2, Duration::from_millis(200));
         let small = generator.lane(size(1024)).clone();
         let held = small.enter(A).await.unwrap();
         assert!(busy(generator.generate(A, size(1024)).await));
@@ -292,26 +350,88 @@ mod tests {
 
     #[tokio::test]
     async fn a_key_finished_after_its_caller_left_serves_the_next_caller_once() {
-        let generator = PooledKeyGenerator::new(1, Duration::from_secs(60));
+        let generator = unpooled(1, Duration::from_secs(60));
         // Polled once (the generation starts), then given up.
         let gave_up =
             tokio::time::timeout(Duration::from_micros(1), generator.generate(A, size(1024)));
         assert!(gave_up.await.is_err());
-        let stashed = async {
-            while generator.inner.stash.keys().is_empty() {
+        let left_behind = async {
+            loop {
+                if let Some(key) = generator.inner.pool.take(size(1024)) {
+                    return key;
+                }
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         };
-        tokio::time::timeout(Duration::from_secs(30), stashed)
+        let left_behind = tokio::time::timeout(Duration::from_secs(30), left_behind)
             .await
-            .expect("the abandoned key is stashed");
-        let public = |key: &PrivateKey| key.public_key().0;
-        let stashed = generator.inner.stash.keys()[&size(1024)][0].clone();
+            .expect("the abandoned key is kept");
+        let public = left_behind.public_key();
+        assert!(generator.inner.pool.put(left_behind));
 
         let first = generator.generate(B, size(1024)).await.unwrap();
-        assert_eq!(public(&first), public(&stashed));
+        assert_eq!(first.public_key(), public);
         let second = generator.generate(B, size(1024)).await.unwrap();
-        assert_ne!(public(&second), public(&stashed));
-        assert!(generator.inner.stash.keys().is_empty());
+        assert_ne!(second.public_key(), public);
+        assert!(generator.inner.pool.take(size(1024)).is_none());
+    }
+
+    #[tokio::test]
+    async fn the_refill_keeps_each_pooled_size_at_its_depth() {
+        let pool = KeyPool::parse("512:2,520:1").unwrap();
+        let generator = PooledKeyGenerator::new(1, Duration::from_secs(60), &pool);
+        let refill = tokio::spawn(generator.clone().refill());
+        let full = || async {
+            while generator.inner.pool.wanted().is_some() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), full())
+            .await
+            .expect("the pool fills");
+
+        let key = generator.generate(A, size(512)).await.unwrap();
+        assert_eq!(generator.inner.pool.wanted(), Some(size(512)));
+        tokio::time::timeout(Duration::from_secs(30), full())
+            .await
+            .expect("the taken key is replaced");
+        let left: Vec<_> = (0..2)
+            .map(|_| generator.inner.pool.take(size(512)).unwrap().public_key())
+            .collect();
+        assert!(!left.contains(&key.public_key()), "the taken key is gone");
+        assert_ne!(left[0], left[1]);
+        refill.abort();
+    }
+
+    #[tokio::test]
+    async fn the_refill_hands_a_generator_to_a_request_that_waits() {
+        let generator = unpooled(1, Duration::from_secs(60));
+        let small = generator.lane(size(1024)).clone();
+        let held = small.enter(A).await.unwrap();
+        // The refill queues for the one generator first...
+        let spare = tokio::spawn({
+            let small = small.clone();
+            async move { small.spare().await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // ... and a request after it.
+        let request = tokio::spawn({
+            let small = small.clone();
+            async move { small.enter(B).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(small.waiting.load(Ordering::SeqCst), 1);
+
+        drop(held);
+        let slot = tokio::time::timeout(Duration::from_secs(1), request)
+            .await
+            .expect("the request gets the generator first")
+            .unwrap()
+            .unwrap();
+        assert_eq!(small.waiting.load(Ordering::SeqCst), 0);
+        assert!(!spare.is_finished());
+        drop(slot);
+        let place = tokio::time::timeout(Duration::from_secs(1), spare).await;
+        assert!(place.expect("then the refill gets it").unwrap().is_ok());
     }
 }

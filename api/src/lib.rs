@@ -21,5 +21,5 @@ pub mod recheck;
 pub mod startup;
 pub mod telemetry;
 
-pub use config::{Limits, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
+pub use config::{KeyPool, Limits, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
 pub use startup::Application;

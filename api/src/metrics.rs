@@ -52,6 +52,19 @@ fn describe() {
         metrics::Unit::Seconds,
         "Time to generate one RSA key"
     );
+    metrics::describe_counter!(
+        "signet_key_generations_left_behind_total",
+        "RSA keys finished after their caller left, kept for the next request"
+    );
+    metrics::describe_gauge!("signet_key_pool_depth", "RSA keys ready in the pool");
+    metrics::describe_counter!(
+        "signet_key_pool_hits_total",
+        "Key creations of a pooled size answered with a ready key"
+    );
+    metrics::describe_counter!(
+        "signet_key_pool_misses_total",
+        "Key creations of a pooled size that generated their own key: the pool was empty"
+    );
     metrics::describe_gauge!("signet_connections_open", "Client connections open");
     metrics::describe_counter!(
         "signet_connections_refused_total",

@@ -45,6 +45,8 @@ pub struct Composition {
     /// The authentication cache in front of the tenant store, for the
     /// announcements of other nodes and for metrics.
     pub auth_cache: Arc<CachedTenants>,
+    /// The key generator the core uses, for the server's background refill.
+    pub generator: PooledKeyGenerator,
 }
 
 /// Opens the database, applies pending migrations, and checks that the
@@ -84,6 +86,11 @@ pub async fn compose(
 ) -> anyhow::Result<Composition> {
     let storage = Arc::new(open_storage(settings).await?);
     let store = Arc::new(Bounded::new(Storage::clone(&storage), storage.timeout()));
+    let generator = PooledKeyGenerator::new(
+        settings.keygen_concurrency,
+        settings.keygen_queue_timeout,
+        &settings.key_pool,
+    );
     let auth_cache = Arc::new(CachedTenants::new(
         store.clone(),
         changes,
@@ -93,10 +100,7 @@ pub async fn compose(
         keys: store.clone(),
         domains: store,
         tenants: auth_cache.clone(),
-        generator: Arc::new(PooledKeyGenerator::new(
-            settings.keygen_concurrency,
-            settings.keygen_queue_timeout,
-        )),
+        generator: Arc::new(generator.clone()),
         dns,
         clock: Arc::new(SystemClock),
         leases,
@@ -106,6 +110,7 @@ pub async fn compose(
         core: Signet::new(ports, CoreSettings::default()),
         storage,
         auth_cache,
+        generator,
     })
 }
 
@@ -159,6 +164,8 @@ pub struct Application {
     admin: Admin,
     metrics: PrometheusHandle,
     limits: Limits,
+    /// Refilled in the background while the server runs.
+    generator: PooledKeyGenerator,
     /// The background re-check's settings; `None` when it is off.
     recheck: Option<Recheck>,
     /// Other nodes' announcements reaching the authentication cache; `None`
@@ -171,6 +178,8 @@ impl Application {
     /// state, builds the core and binds the listening socket (port 0 picks a
     /// free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // First, so that what the adapters record as they start is kept.
+        let metrics = metrics::handle()?;
         let shared = shared_state(&settings).await?;
         let dns = dns(&settings, &shared)?;
         let Composition {
@@ -178,9 +187,9 @@ impl Application {
             admin,
             storage,
             auth_cache,
+            generator,
         } = compose(&settings, dns, shared.leases(), shared.tenant_changes()).await?;
         let changes = shared.listen_for_tenant_changes(auth_cache.clone()).await;
-        let metrics = metrics::handle()?;
         let recheck = (!settings.dns_recheck.interval.is_zero()).then_some(settings.dns_recheck);
         let metrics_state = MetricsState {
             handle: metrics.clone(),
@@ -200,6 +209,7 @@ impl Application {
             admin,
             metrics,
             limits: settings.limits,
+            generator,
             recheck,
             changes,
         })
@@ -226,12 +236,15 @@ impl Application {
     }
 
     /// Serves until `stop` completes, then finishes the requests in flight.
-    /// The background DNS re-check runs meanwhile and stops with it.
+    /// The key pool's refill and the background DNS re-check run meanwhile
+    /// and stop with it. The pool starts empty: requests are served while it
+    /// fills.
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let upkeep = tokio::spawn(upkeep(self.metrics));
+        let refill = tokio::spawn(self.generator.refill());
         let recheck = self
             .recheck
             .map(|settings| tokio::spawn(recheck::run(self.core.clone(), settings)));
@@ -240,6 +253,7 @@ impl Application {
         connections::serve(self.listener, self.router, self.limits, stop).await;
         drop(self.changes);
         upkeep.abort();
+        refill.abort();
         if let Some(recheck) = recheck {
             recheck.abort();
         }

@@ -7,6 +7,7 @@ mod database_waits;
 mod docs;
 mod echo;
 mod health;
+mod key_pool;
 mod keygen;
 mod limits;
 mod observability;
