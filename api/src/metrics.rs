@@ -100,8 +100,17 @@ pub async fn render(State(state): State<MetricsState>) -> impl IntoResponse {
     metrics::gauge!("signet_db_pool_size").set(pool.size as f64);
     metrics::gauge!("signet_db_pool_idle").set(pool.idle as f64);
     state.handle.run_upkeep();
+    let mut body = state.handle.render();
+    // This server's own count, not the process-wide recorder's, which
+    // servers sharing a process (tests) would add up.
+    body.push_str(&format!(
+        "# HELP signet_database_statements_total Statements sent to the database\n\
+         # TYPE signet_database_statements_total counter\n\
+         signet_database_statements_total {}\n",
+        state.storage.statements()
+    ));
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.handle.render(),
+        body,
     )
 }
