@@ -128,8 +128,17 @@ pub async fn render(State(state): State<MetricsState>) -> impl IntoResponse {
     metrics::counter!("signet_auth_cache_hits_total").absolute(auth.hits);
     metrics::counter!("signet_auth_cache_misses_total").absolute(auth.misses);
     state.handle.run_upkeep();
+    let mut body = state.handle.render();
+    // This server's own count, not the process-wide recorder's, which
+    // servers sharing a process (tests) would add up.
+    body.push_str(&format!(
+        "# HELP signet_database_statements_total Statements sent to the database\n\
+         # TYPE signet_database_statements_total counter\n\
+         signet_database_statements_total {}\n",
+        state.storage.statements()
+    ));
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.handle.render(),
+        body,
     )
 }

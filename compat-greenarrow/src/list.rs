@@ -1,7 +1,7 @@
 //! `GET /ga/api/v3/eng/dkim_keys`: one page of keys, optionally for one domain.
 
 use axum::extract::State;
-use signet_domain::{KeyFilter, KeyQuery};
+use signet_domain::{KeyFilter, KeyPage, KeyQuery};
 
 use crate::error::{ErrorEnvelope, GreenArrowError};
 use crate::extract::{Caller, QueryParams};
@@ -37,14 +37,16 @@ pub async fn list_keys(
         signing_domain: plan.domain.clone(),
         selector: None,
     };
-    let num_records = state.core.count_keys(&tenant, &filter).await?;
     // One more than a page tells whether a next page exists.
     let query = KeyQuery {
         filter,
         start: plan.start,
         limit: plan.per_page.saturating_add(1),
     };
-    let mut keys = state.core.list_keys(&tenant, &query).await?;
+    let KeyPage {
+        mut keys,
+        total: num_records,
+    } = state.core.page_keys(&tenant, &query).await?;
     let has_more = keys.len() as u64 > plan.per_page;
     keys.truncate(usize::try_from(plan.per_page).unwrap_or(usize::MAX));
     let next_page_token = match keys.last() {

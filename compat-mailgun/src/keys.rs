@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::Json;
 use signet_domain::{
-    CreateKey, DefaultFlag, DeleteRule, KeyFilter, KeyMaterial, KeyQuery, KeySize,
+    CreateKey, DefaultFlag, DeleteRule, KeyFilter, KeyMaterial, KeyPage, KeyQuery, KeySize,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -58,12 +58,14 @@ pub async fn list_keys(
     };
     let cursor = query.page.unwrap_or(Cursor::First);
     let page = KeyQuery {
-        filter: filter.clone(),
+        filter,
         start: cursor.start(),
         limit: query.limit,
     };
-    let keys = state.core.list_keys(&caller.0, &page).await?;
-    let total_count = state.core.count_keys(&caller.0, &filter).await?;
+    let KeyPage {
+        keys,
+        total: total_count,
+    } = state.core.page_keys(&caller.0, &page).await?;
 
     let limit = query.limit.to_string();
     let domain = query.signing_domain.as_ref().map(ToString::to_string);

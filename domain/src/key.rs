@@ -112,3 +112,12 @@ pub struct KeyQuery {
     /// At most this many.
     pub limit: u64,
 }
+
+/// One page of keys and how many keys pass the filter on every page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPage {
+    /// The page's keys, in ascending id order.
+    pub keys: Vec<DkimKey>,
+    /// How many keys pass the query's filter, on every page.
+    pub total: u64,
+}

@@ -20,7 +20,7 @@ pub mod usecases;
 pub use crypto::{PrivateKey, PublicKey};
 pub use dns::{DnsCheck, DnsStatus, TxtAnswer};
 pub use error::{Cause, Chain, Entity, Error, InvalidValue, Result, RuleViolation};
-pub use key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyQuery, PageStart};
+pub use key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery, PageStart};
 pub use key_size::KeySize;
 pub use names::{DomainName, Selector};
 pub use sending_domain::{DomainOrder, DomainQuery, SendingDomain};

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::crypto::PrivateKey;
 use crate::dns::{DnsCheck, TxtAnswer};
 use crate::error::Result;
-use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyQuery};
+use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
 use crate::key_size::KeySize;
 use crate::names::{DomainName, Selector};
 use crate::sending_domain::{DomainQuery, SendingDomain};
@@ -87,6 +87,10 @@ pub trait KeyStore: Send + Sync {
     ) -> Result<Option<DkimKey>>;
     /// One page of keys, in ascending id order.
     async fn list_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<Vec<DkimKey>>;
+    /// One page of keys, in ascending id order, and how many match in all:
+    /// for lists that show a total, fetched with the page in one round trip
+    /// where the store can.
+    async fn page_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<KeyPage>;
     /// How many keys match.
     async fn count_keys(&self, tenant: TenantId, filter: &KeyFilter) -> Result<u64>;
     /// Applies a change in one transaction. `NotFound(Key)` if absent,

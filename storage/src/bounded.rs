@@ -12,8 +12,8 @@ use signet_domain::ports::{DomainStore, KeyChange, KeyStore, NewKey, TenantStore
 use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo};
 use signet_domain::{
     ApiKeyId, DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, DomainPage, DomainQuery, Error,
-    KeyFilter, KeyId, KeyQuery, PrivateKey, Result, Selector, SendingDomain, Tenant, TenantId,
-    TenantName, TenantSettings,
+    KeyFilter, KeyId, KeyPage, KeyQuery, PrivateKey, Result, Selector, SendingDomain, Tenant,
+    TenantId, TenantName, TenantSettings,
 };
 
 /// Wraps a store so that each call answers within `limit`, or fails with
@@ -69,6 +69,10 @@ impl<S: KeyStore> KeyStore for Bounded<S> {
 
     async fn list_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<Vec<DkimKey>> {
         self.within(self.inner.list_keys(tenant, query)).await
+    }
+
+    async fn page_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<KeyPage> {
+        self.within(self.inner.page_keys(tenant, query)).await
     }
 
     async fn count_keys(&self, tenant: TenantId, filter: &KeyFilter) -> Result<u64> {

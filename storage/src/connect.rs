@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,6 +47,8 @@ struct Inner {
     sqlite_writer: Option<Mutex<()>>,
     /// The bound on each wait for the database.
     timeout: Duration,
+    /// Statements sent to the database so far.
+    statements: Arc<AtomicU64>,
 }
 
 /// How busy the connection pool is.
@@ -105,8 +108,14 @@ impl Storage {
         timeout: Duration,
     ) -> Result<Storage, StorageError> {
         let mut options = ConnectOptions::new(url);
+        // No ping before each use: on SQLite it is a hop to the connection's
+        // worker thread, on PostgreSQL a network round trip, each as dear as
+        // the query. The pool already pings a connection when it comes back,
+        // so only one that died while idle (a PostgreSQL restart) goes
+        // unnoticed: its next query fails, and the pool drops it.
         options
             .sqlx_logging(false)
+            .test_before_acquire(false)
             .acquire_timeout(timeout)
             .connect_timeout(timeout);
         let sqlite = if url.starts_with("sqlite:") {
@@ -140,7 +149,7 @@ impl Storage {
         } else {
             return Err(StorageError::UnsupportedUrl);
         };
-        let db = match Database::connect(options).await {
+        let mut db = match Database::connect(options).await {
             Ok(db) => db,
             Err(e) => {
                 return Err(StorageError::Connect {
@@ -152,12 +161,18 @@ impl Storage {
                 });
             }
         };
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&statements);
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         Ok(Storage {
             inner: Arc::new(Inner {
                 db,
                 keyring,
                 sqlite_writer: sqlite.then(|| Mutex::new(())),
                 timeout,
+                statements,
             }),
         })
     }
@@ -206,6 +221,12 @@ impl Storage {
             size,
             idle: u32::try_from(idle).unwrap_or(u32::MAX),
         }
+    }
+
+    /// How many statements this storage has sent to the database
+    /// (transaction control aside), for metrics.
+    pub fn statements(&self) -> u64 {
+        self.inner.statements.load(Ordering::Relaxed)
     }
 
     /// The bound on each wait for the database.

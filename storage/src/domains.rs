@@ -1,10 +1,11 @@
 //! The core's `DomainStore` over the `sending_domains` table.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::sea_query::{Expr, LikeExpr, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, Condition, EntityTrait as _, JoinType,
-    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Select, Set,
+    ActiveModelTrait as _, ColumnTrait as _, Condition, DbErr, EntityTrait as _, FromQueryResult,
+    JoinType, PaginatorTrait as _, PartialModelTrait as _, QueryFilter as _, QueryOrder as _,
+    QueryResult, QuerySelect as _, QueryTrait as _, Select, Set,
 };
 use signet_domain::ports::DomainStore;
 use signet_domain::{
@@ -16,7 +17,7 @@ use crate::connect::Storage;
 use crate::entities::dkim_key;
 use crate::entities::sending_domain::{self, Column};
 use crate::errors::{corrupt, DbResultExt as _};
-use crate::keys::{stored_time, to_key};
+use crate::keys::{stored_time, to_key, KeyRow};
 
 #[async_trait]
 impl DomainStore for Storage {
@@ -46,27 +47,43 @@ impl DomainStore for Storage {
 
     async fn find_domains(&self, tenant: TenantId, query: &DomainQuery) -> Result<DomainPage> {
         let matching = matching(tenant, query);
-        let total = matching.clone().count(self.db()).await.or_internal()?;
+        // The count rides along as a column (an uncorrelated subquery, which
+        // both databases evaluate once), so a page is one round trip.
+        let count = matching
+            .clone()
+            .select_only()
+            .expr(Expr::col((sending_domain::Entity, Column::Name)).count())
+            .into_query();
+        let total = SimpleExpr::SubQuery(None, Box::new(count.into_sub_query_statement()));
+        let unordered = matching.clone();
         let ordered = match query.order {
-            DomainOrder::NewestFirst => matching
+            DomainOrder::NewestFirst => unordered
                 .order_by_desc(Column::CreatedAt)
                 .order_by_asc(Column::Name),
-            DomainOrder::NameAscending => matching.order_by_asc(Column::Name),
-            DomainOrder::NameDescending => matching.order_by_desc(Column::Name),
+            DomainOrder::NameAscending => unordered.order_by_asc(Column::Name),
+            DomainOrder::NameDescending => unordered.order_by_desc(Column::Name),
         };
-        let rows = ordered
-            .select_also(dkim_key::Entity)
+        let rows = KeyRow::select_cols_nested(ordered, Some(KEY_PREFIX), None)
+            .expr_as(total, "total")
             .offset(bounded(query.skip))
             .limit(bounded(query.limit))
+            .into_model::<DomainRow>()
             .all(self.db())
             .await
             .or_internal()?;
+        let total = match rows.first() {
+            Some(row) => u64::try_from(row.total).unwrap_or_default(),
+            // Nothing from the start means nothing matches; past the end,
+            // the total needs its own query.
+            None if query.skip == 0 && query.limit > 0 => 0,
+            None => matching.count(self.db()).await.or_internal()?,
+        };
         let views = rows
             .into_iter()
-            .map(|(domain, key)| {
+            .map(|row| {
                 Ok(DomainView {
-                    domain: to_domain(domain)?,
-                    signing_key: key.map(to_key).transpose()?,
+                    domain: to_domain(row.domain)?,
+                    signing_key: row.key.map(to_key).transpose()?,
                 })
             })
             .collect::<Result<_>>()?;
@@ -113,6 +130,27 @@ impl DomainStore for Storage {
             .await
             .or_internal();
         Ok(txn.finish(work).await?.rows_affected > 0)
+    }
+}
+
+/// The prefix of the signing key's columns in a domain row.
+const KEY_PREFIX: &str = "key_";
+
+/// A domain, its signing key's columns (never the sealed private key), and
+/// how many domains match the query.
+struct DomainRow {
+    domain: sending_domain::Model,
+    key: Option<KeyRow>,
+    total: i64,
+}
+
+impl FromQueryResult for DomainRow {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            domain: sending_domain::Model::from_query_result(res, pre)?,
+            key: Option::<KeyRow>::from_query_result(res, KEY_PREFIX)?,
+            total: res.try_get(pre, "total")?,
+        })
     }
 }
 

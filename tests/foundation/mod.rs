@@ -12,6 +12,7 @@ mod keygen;
 mod limits;
 mod observability;
 mod rotation;
+mod round_trips;
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};

@@ -3,7 +3,7 @@
 use crate::crypto::PrivateKey;
 use crate::dns::{DnsCheck, DnsStatus};
 use crate::error::{Entity, Error, Result, RuleViolation};
-use crate::key::{DkimKey, KeyFilter, KeyId, KeyQuery};
+use crate::key::{DkimKey, KeyFilter, KeyId, KeyPage, KeyQuery};
 use crate::key_size::KeySize;
 use crate::names::{DomainName, Selector};
 use crate::ports::{KeyChange, NewKey};
@@ -120,9 +120,10 @@ impl Signet {
         self.ports.keys.list_keys(tenant.id, query).await
     }
 
-    /// How many of the tenant's keys match.
-    pub async fn count_keys(&self, tenant: &Tenant, filter: &KeyFilter) -> Result<u64> {
-        self.ports.keys.count_keys(tenant.id, filter).await
+    /// One page of the tenant's keys, ascending by id, and how many match
+    /// the filter in all.
+    pub async fn page_keys(&self, tenant: &Tenant, query: &KeyQuery) -> Result<KeyPage> {
+        self.ports.keys.page_keys(tenant.id, query).await
     }
 
     /// A key by id.

@@ -2,19 +2,21 @@
 
 mod rows;
 
-pub(crate) use rows::{aad, stored_time, to_key};
+pub(crate) use rows::{aad, stored_time, to_key, KeyRow};
 mod write;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
-    ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _,
-    QuerySelect as _, Select,
+    ColumnTrait as _, EntityTrait as _, FromQueryResult, PaginatorTrait as _,
+    PartialModelTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, QueryTrait as _,
+    Select,
 };
 use signet_domain::ports::{KeyChange, KeyStore, NewKey};
 use signet_domain::{
-    DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, KeyFilter, KeyId, KeyQuery, PageStart,
-    PrivateKey, Result, Selector, TenantId,
+    DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, KeyFilter, KeyId, KeyPage, KeyQuery,
+    PageStart, PrivateKey, Result, Selector, TenantId,
 };
 
 use crate::connect::Storage;
@@ -31,6 +33,7 @@ impl KeyStore for Storage {
 
     async fn get_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<DkimKey>> {
         let row = dkim_key::Entity::find_by_id((tenant.0, id.0))
+            .into_partial_model::<KeyRow>()
             .one(self.db())
             .await
             .or_internal()?;
@@ -47,6 +50,7 @@ impl KeyStore for Storage {
             .filter(Column::TenantId.eq(tenant.0))
             .filter(Column::SigningDomain.eq(domain.as_str()))
             .filter(Column::SelectorFolded.eq(selector.folded()))
+            .into_partial_model::<KeyRow>()
             .one(self.db())
             .await
             .or_internal()?;
@@ -54,23 +58,9 @@ impl KeyStore for Storage {
     }
 
     async fn list_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<Vec<DkimKey>> {
-        let select = filtered(tenant, &query.filter);
-        // Pages that end at a bound are read backwards, then put in id order.
-        let (select, backwards) = match query.start {
-            PageStart::First => (select.order_by_asc(Column::Id), false),
-            PageStart::Last => (select.order_by_desc(Column::Id), true),
-            PageStart::After(id) => (
-                select.filter(Column::Id.gt(id.0)).order_by_asc(Column::Id),
-                false,
-            ),
-            PageStart::Before(id) => (
-                select.filter(Column::Id.lt(id.0)).order_by_desc(Column::Id),
-                true,
-            ),
-            PageStart::Offset(n) => (select.order_by_asc(Column::Id).offset(bounded(n)), false),
-        };
+        let (select, backwards) = page(tenant, query);
         let mut found = select
-            .limit(bounded(query.limit))
+            .into_partial_model::<KeyRow>()
             .all(self.db())
             .await
             .or_internal()?;
@@ -78,6 +68,45 @@ impl KeyStore for Storage {
             found.reverse();
         }
         found.into_iter().map(rows::to_key).collect()
+    }
+
+    async fn page_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<KeyPage> {
+        let (select, backwards) = page(tenant, query);
+        // The count rides along as a column: an uncorrelated subquery, which
+        // both databases evaluate once per statement.
+        let count = filtered(tenant, &query.filter)
+            .select_only()
+            .expr(Expr::col(Column::Id).count())
+            .into_query();
+        let total = SimpleExpr::SubQuery(None, Box::new(count.into_sub_query_statement()));
+        let mut found = KeyRow::select_cols(select.select_only())
+            .expr_as(total, "total")
+            .into_model::<Counted>()
+            .all(self.db())
+            .await
+            .or_internal()?;
+        if backwards {
+            found.reverse();
+        }
+        let total = match found.first() {
+            Some(row) => u64::try_from(row.total).unwrap_or_default(),
+            // An empty page from the start means nothing matches; past the
+            // end, the total needs its own query.
+            None if query.limit > 0
+                && matches!(
+                    query.start,
+                    PageStart::First | PageStart::Last | PageStart::Offset(0)
+                ) =>
+            {
+                0
+            }
+            None => self.count_keys(tenant, &query.filter).await?,
+        };
+        let keys = found
+            .into_iter()
+            .map(|row| rows::to_key(row.key))
+            .collect::<Result<_>>()?;
+        Ok(KeyPage { keys, total })
     }
 
     async fn count_keys(&self, tenant: TenantId, filter: &KeyFilter) -> Result<u64> {
@@ -172,6 +201,34 @@ impl KeyStore for Storage {
             .map(|(tenant, id)| (TenantId(tenant), KeyId(id)))
             .collect())
     }
+}
+
+/// A key row and how many rows the page's filter passes.
+#[derive(FromQueryResult)]
+struct Counted {
+    #[sea_orm(nested)]
+    key: KeyRow,
+    total: i64,
+}
+
+/// The select of one page, and whether it reads backwards: pages that end
+/// at a bound are read backwards, then put in id order.
+fn page(tenant: TenantId, query: &KeyQuery) -> (Select<dkim_key::Entity>, bool) {
+    let select = filtered(tenant, &query.filter);
+    let (select, backwards) = match query.start {
+        PageStart::First => (select.order_by_asc(Column::Id), false),
+        PageStart::Last => (select.order_by_desc(Column::Id), true),
+        PageStart::After(id) => (
+            select.filter(Column::Id.gt(id.0)).order_by_asc(Column::Id),
+            false,
+        ),
+        PageStart::Before(id) => (
+            select.filter(Column::Id.lt(id.0)).order_by_desc(Column::Id),
+            true,
+        ),
+        PageStart::Offset(n) => (select.order_by_asc(Column::Id).offset(bounded(n)), false),
+    };
+    (select.limit(bounded(query.limit)), backwards)
 }
 
 /// The tenant's keys that pass the filter.

@@ -6,12 +6,53 @@ use signet_domain::{
     Selector, TenantId,
 };
 
+use sea_orm::{DerivePartialModel, FromQueryResult};
+
 use crate::entities::dkim_key;
 use crate::errors::{corrupt, internal};
 use crate::sealing::{Keyring, Sealed};
 
+/// The columns of a `dkim_keys` row that a read returns: never the sealed
+/// private key.
+#[derive(Debug, DerivePartialModel, FromQueryResult)]
+#[sea_orm(entity = "dkim_key::Entity")]
+pub(crate) struct KeyRow {
+    pub id: i64,
+    pub signing_domain: String,
+    pub selector: String,
+    pub bits: i32,
+    pub public_key: String,
+    pub active: bool,
+    pub default_for_domain: bool,
+    pub dns_status: String,
+    pub dns_seen: String,
+    pub dns_checked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<dkim_key::Model> for KeyRow {
+    fn from(row: dkim_key::Model) -> Self {
+        Self {
+            id: row.id,
+            signing_domain: row.signing_domain,
+            selector: row.selector,
+            bits: row.bits,
+            public_key: row.public_key,
+            active: row.active,
+            default_for_domain: row.default_for_domain,
+            dns_status: row.dns_status,
+            dns_seen: row.dns_seen,
+            dns_checked_at: row.dns_checked_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
 /// A stored key as the core sees it.
-pub(crate) fn to_key(row: dkim_key::Model) -> Result<DkimKey> {
+pub(crate) fn to_key(row: impl Into<KeyRow>) -> Result<DkimKey> {
+    let row = row.into();
     let what = || format!("DKIM key {}", row.id);
     Ok(DkimKey {
         id: KeyId(row.id),

@@ -1,0 +1,97 @@
+//! Database round trips per read, counted by the server itself
+//! (`signet_database_statements_total` on `/metrics`): a get or a list of
+//! either dialect, its total included, costs one statement beyond
+//! authenticating the caller.
+
+use reqwest::RequestBuilder;
+use serde_json::json;
+use signet_tests::dialect::greenarrow::{id_of, KEYS};
+use signet_tests::{postgres_url, skip, spawn_app_on, Backend, TestApp};
+
+/// The statements the server has sent to its database so far.
+async fn statements(app: &TestApp) -> u64 {
+    let text = app.public_text("/metrics").await;
+    text.lines()
+        .find_map(|line| line.strip_prefix("signet_database_statements_total "))
+        .unwrap_or_else(|| panic!("no statement count in /metrics:\n{text}"))
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+/// The statements one successful request costs.
+async fn cost(app: &TestApp, request: RequestBuilder) -> u64 {
+    let before = statements(app).await;
+    let response = request.send().await.expect("the server answers");
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    assert!(status.is_success(), "{status}: {body}");
+    statements(app).await - before
+}
+
+async fn reads_cost_one_statement_beyond_authentication(backend: Backend) {
+    let app = spawn_app_on(backend).await;
+    let mg = app.mailgun();
+    let ga = app.greenarrow();
+    mg.create_domain("example.com", "s1").await.expect(200);
+    mg.create_key("example.com", "s2").await.expect(200);
+    let id = id_of(
+        &ga.create_ok(json!({"domain": "example.net", "selector": "s3", "key": {"bits": 1024}}))
+            .await,
+    );
+
+    // An authenticated request that reads nothing else: what the credential
+    // check costs (one lookup, or none once cached).
+    let auth = cost(&app, app.get("/healthz")).await;
+    assert!(auth <= 1, "authentication took {auth} statements");
+
+    let token = ga.list("per_page=1").await.ok()["pagination"]["next_page_token"]
+        .as_str()
+        .expect("a second page")
+        .to_owned();
+    let reads = [
+        ("GreenArrow get", app.get(&format!("{KEYS}/{id}"))),
+        ("GreenArrow default page", app.get(KEYS)),
+        (
+            "GreenArrow page by number",
+            app.get(&format!("{KEYS}?page=1&per_page=1")),
+        ),
+        (
+            "GreenArrow page by token",
+            app.get(&format!("{KEYS}?page_token={token}")),
+        ),
+        (
+            "GreenArrow page past the end",
+            app.get(&format!("{KEYS}?page=5")),
+        ),
+        ("Mailgun list", app.get("/v1/dkim/keys?limit=10")),
+        (
+            "Mailgun list of a domain",
+            app.get("/v1/dkim/keys?signing_domain=example.com"),
+        ),
+        ("Mailgun domains", app.get("/v4/domains")),
+    ];
+    for (what, request) in reads {
+        let read = cost(&app, request).await - auth;
+        // A page past the end still reports the total: one more statement.
+        let allowed = if what.ends_with("past the end") { 2 } else { 1 };
+        assert_eq!(
+            read, allowed,
+            "{what}: {read} statements beyond authentication"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_get_or_a_list_costs_one_statement_beyond_authentication_on_sqlite() {
+    reads_cost_one_statement_beyond_authentication(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_get_or_a_list_costs_one_statement_beyond_authentication_on_postgres() {
+    if postgres_url().is_none() {
+        skip("needs PostgreSQL (SIGNET_TEST_POSTGRES_URL)");
+        return;
+    }
+    reads_cost_one_statement_beyond_authentication(Backend::Postgres).await;
+}
