@@ -160,8 +160,14 @@ fn matching(tenant: TenantId, query: &DomainQuery) -> Select<sending_domain::Ent
     let signing_key = sending_domain::Entity::belongs_to(dkim_key::Entity)
         .from((Column::TenantId, Column::Authority))
         .to((dkim_key::Column::TenantId, dkim_key::Column::SigningDomain))
+        // The bare column, as the partial index `uq_dkim_keys_default` is
+        // declared: SQLite uses a partial index only for the very term, and
+        // reads every key of the domain for `= true`.
         .on_condition(|_, key| {
-            Condition::all().add(Expr::col((key, dkim_key::Column::DefaultForDomain)).eq(true))
+            Condition::all().add(SimpleExpr::from(Expr::col((
+                key,
+                dkim_key::Column::DefaultForDomain,
+            ))))
         })
         .into();
     let mut select = sending_domain::Entity::find()
