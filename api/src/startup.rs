@@ -79,7 +79,8 @@ pub async fn compose(
     let ports = Ports {
         keys: store.clone(),
         domains: store.clone(),
-        tenants: store,
+        tenants: store.clone(),
+        audit: store,
         generator: Arc::new(PooledKeyGenerator::new(
             settings.keygen_concurrency,
             settings.keygen_queue_timeout,

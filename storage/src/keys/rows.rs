@@ -3,7 +3,7 @@
 use chrono::{DateTime, SubsecRound as _, Utc};
 use signet_domain::{
     DkimKey, DnsCheck, DnsStatus, DomainName, KeyId, KeySize, PrivateKey, PublicKey, Result,
-    Selector, TenantId,
+    Selector, TenantId, Via,
 };
 
 use crate::entities::dkim_key;
@@ -26,6 +26,12 @@ pub(crate) fn to_key(row: dkim_key::Model) -> Result<DkimKey> {
             seen: serde_json::from_str(&row.dns_seen).map_err(|e| corrupt(&what(), e))?,
             checked_at: row.dns_checked_at,
         },
+        created_via: row
+            .created_via
+            .as_deref()
+            .map(Via::parse)
+            .transpose()
+            .map_err(|e| corrupt(&what(), e))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
