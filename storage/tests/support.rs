@@ -38,7 +38,10 @@ impl TestDb {
     /// A new tenant.
     pub async fn tenant(&self, name: &str) -> Tenant {
         self.store
-            .create_tenant(&TenantName::parse(name).unwrap(), &note())
+            .create_tenant(
+                &TenantName::parse(name).unwrap(),
+                &note().with_action(Action::TenantCreated),
+            )
             .await
             .unwrap()
     }
@@ -159,12 +162,12 @@ pub fn new_key(domain: &str, selector: &str, default_for_domain: bool) -> NewKey
     }
 }
 
-/// Parses a domain name.
 /// An audit note for a write made by the test, as if from the CLI.
 pub fn note() -> AuditNote {
     AuditNote::new(&Origin::cli(), Action::KeyUpdated, Utc::now())
 }
 
+/// Parses a domain name.
 pub fn domain(name: &str) -> DomainName {
     DomainName::parse(name).unwrap()
 }
