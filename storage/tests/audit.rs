@@ -37,7 +37,11 @@ async fn refused(conn: &DatabaseConnection, sql: &str) -> Option<String> {
 }
 
 async fn actions(db: &TestDb, tenant: &Tenant) -> Vec<String> {
-    let events = db.store.audit_events(tenant.id, None, None, 100).await.unwrap();
+    let events = db
+        .store
+        .audit_events(tenant.id, None, None, 100)
+        .await
+        .unwrap();
     events.iter().map(|e| e.event.action.to_string()).collect()
 }
 

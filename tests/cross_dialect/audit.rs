@@ -57,9 +57,7 @@ async fn dialect_changes_are_recorded_with_their_api_key_request_and_address() {
         mg.create_key("example.net", "k1").await.expect(200);
         mg.delete_key("example.net", "k1").await.expect(200);
         let imported = ga.import("example.org", "s1", &pem.pkcs1).await;
-        ga.update(imported, json!({ "selector": "s2" }))
-            .await
-            .ok();
+        ga.update(imported, json!({ "selector": "s2" })).await.ok();
         ga.delete(imported).await.ok();
 
         let events = events(&app).await;
@@ -94,12 +92,21 @@ async fn dialect_changes_are_recorded_with_their_api_key_request_and_address() {
             );
         }
         assert_eq!(events[5].event.target.key_id, Some(KeyId(1)));
-        assert_eq!(events[5].event.target.selector.as_ref().unwrap().as_str(), "mx");
+        assert_eq!(
+            events[5].event.target.selector.as_ref().unwrap().as_str(),
+            "mx"
+        );
 
         let imported_event = &events[2].event;
         assert_eq!(imported_event.target.key_id, Some(KeyId(imported)));
-        assert_eq!(imported_event.target.selector.as_ref().unwrap().as_str(), "s1");
-        assert_eq!(events[1].event.target.selector.as_ref().unwrap().as_str(), "s2");
+        assert_eq!(
+            imported_event.target.selector.as_ref().unwrap().as_str(),
+            "s1"
+        );
+        assert_eq!(
+            events[1].event.target.selector.as_ref().unwrap().as_str(),
+            "s2"
+        );
         let fingerprint = signet_domain::PublicKey(pem.public.clone()).fingerprint();
         assert!(fingerprint.is_some());
         for event in &events[..3] {
@@ -125,9 +132,7 @@ async fn a_change_that_fails_leaves_no_event() {
         let mg = app.mailgun();
         let ga = app.greenarrow();
         mg.create_domain("example.com", "mx").await.expect(200);
-        let id = ga
-            .import("example.org", "s1", &keys().await[0].pkcs1)
-            .await;
+        let id = ga.import("example.org", "s1", &keys().await[0].pkcs1).await;
         let before = events(&app).await;
 
         // A conflict in each dialect, validation errors, unknown keys.
@@ -137,9 +142,11 @@ async fn a_change_that_fails_leaves_no_event() {
             .create(json!({ "domain": "example.org", "selector": "S1", "key": { "bits": 1024 } }))
             .await;
         taken.validation_failed();
-        ga.create(json!({ "domain": "example.org", "selector": "s2", "key": { "private": "nope" } }))
-            .await
-            .validation_failed();
+        ga.create(
+            json!({ "domain": "example.org", "selector": "s2", "key": { "private": "nope" } }),
+        )
+        .await
+        .validation_failed();
         ga.update(id, json!({ "selector": "no such selector!" }))
             .await
             .validation_failed();
