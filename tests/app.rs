@@ -13,7 +13,7 @@ use reqwest::{Method, RequestBuilder};
 use secrecy::SecretString;
 use signet_api::dns::DnsSettings;
 use signet_api::{Application, KeyPool, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
-use signet_domain::{Admin, MinRsaBits, Signet, TenantName, TenantSettings};
+use signet_domain::{Admin, MinRsaBits, Origin, Signet, TenantName, TenantSettings};
 use signet_testkit::postgres::{postgres_url, POSTGRES_URL_VAR};
 use signet_testkit::{FreshPostgres, TcpProxy};
 use tempfile::TempDir;
@@ -179,7 +179,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
 
     let tenant = TenantName::parse("acme").expect("a valid tenant name");
     let (created, key) = admin
-        .create_tenant(&tenant)
+        .create_tenant(&Origin::cli(), &tenant)
         .await
         .expect("the test tenant is created");
     if options.private_key_export || options.min_rsa_bits.is_some() {
@@ -192,7 +192,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
                 }),
         };
         admin
-            .update_tenant_settings(&created, settings)
+            .update_tenant_settings(&created, &Origin::cli(), settings)
             .await
             .expect("the tenant's settings are updated");
     }
@@ -265,7 +265,7 @@ impl TestApp {
         let name = TenantName::parse(name).expect("a valid tenant name");
         let (_, key) = self
             .admin
-            .create_tenant(&name)
+            .create_tenant(&Origin::cli(), &name)
             .await
             .expect("the tenant is created");
         key.secret.expose().to_owned()

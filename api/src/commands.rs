@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, Context as _};
 use serde_json::json;
 use signet_domain::shared_state::TenantChanges;
-use signet_domain::{Admin, ApiKeyId, Chain, Tenant, TenantName, TenantSettings};
+use signet_domain::{Admin, ApiKeyId, Chain, Origin, Tenant, TenantName, TenantSettings};
 use signet_storage::shared::{LocalLeases, LocalTenantChanges};
 
 use crate::cli::{ApiKeyCommand, Command, TenantCommand};
@@ -58,7 +58,7 @@ async fn tenant(command: TenantCommand, admin: &Admin) -> anyhow::Result<()> {
         TenantCommand::Create { name, json } => {
             let name = parse_name(&name)?;
             let (tenant, key) = admin
-                .create_tenant(&name)
+                .create_tenant(&Origin::cli(), &name)
                 .await
                 .with_context(|| format!("cannot create tenant {name}"))?;
             if json {
@@ -116,7 +116,9 @@ async fn tenant(command: TenantCommand, admin: &Admin) -> anyhow::Result<()> {
                     .map_or(current.private_key_export, bool::from),
                 min_rsa_bits: min_rsa_bits.unwrap_or(current.min_rsa_bits),
             };
-            let tenant = admin.update_tenant_settings(&tenant, settings).await?;
+            let tenant = admin
+                .update_tenant_settings(&tenant, &Origin::cli(), settings)
+                .await?;
             println!(
                 "tenant {}: private-key-export {}, min-rsa-bits {}",
                 tenant.name,
@@ -132,7 +134,7 @@ async fn api_key(command: ApiKeyCommand, admin: &Admin) -> anyhow::Result<()> {
     match command {
         ApiKeyCommand::Create { tenant, json } => {
             let tenant = find(admin, &tenant).await?;
-            let key = admin.issue_api_key(&tenant).await?;
+            let key = admin.issue_api_key(&tenant, &Origin::cli()).await?;
             if json {
                 let out = json!({
                     "tenant_id": tenant.id.0,
@@ -172,7 +174,7 @@ async fn api_key(command: ApiKeyCommand, admin: &Admin) -> anyhow::Result<()> {
         ApiKeyCommand::Revoke { tenant, id } => {
             let tenant = find(admin, &tenant).await?;
             admin
-                .revoke_api_key(&tenant, ApiKeyId(id))
+                .revoke_api_key(&tenant, &Origin::cli(), ApiKeyId(id))
                 .await
                 .with_context(|| format!("cannot revoke API key {id} of tenant {}", tenant.name))?;
             println!("revoked API key {id} of tenant {}", tenant.name);

@@ -98,8 +98,9 @@ pub async fn compose(
     ));
     let ports = Ports {
         keys: store.clone(),
-        domains: store,
+        domains: store.clone(),
         tenants: auth_cache.clone(),
+        audit: store,
         generator: Arc::new(generator.clone()),
         dns,
         clock: Arc::new(SystemClock),
