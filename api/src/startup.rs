@@ -21,14 +21,18 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
+use crate::api_key_use::UsageRecorder;
 use crate::config::{Limits, Recheck, Settings};
+use crate::console::jwks::IdpKeys;
+use crate::console::{BuiltInIssuer, ConsoleState, Verifier};
 use crate::dns::HickoryDns;
 use crate::health::Readiness;
 use crate::keygen::PooledKeyGenerator;
 use crate::metrics::MetricsState;
 use crate::ratelimit::RateLimits;
 use crate::{
-    auth, connections, dialect, docs, health, master_key, metrics, ratelimit, recheck, telemetry,
+    api_key_use, auth, connections, console, dialect, docs, health, master_key, metrics, ratelimit,
+    recheck, telemetry,
 };
 
 /// The core and the database it runs on, as the server and the CLI use them.
@@ -154,6 +158,7 @@ impl Application {
     /// state, builds the core and binds the listening socket (port 0 picks a
     /// free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let idp = settings.console.idp()?;
         let shared = shared_state(&settings).await?;
         let dns = dns(&settings, &shared)?;
         let Composition {
@@ -163,7 +168,16 @@ impl Application {
         } = compose(&settings, dns, shared.leases()).await?;
         let metrics = metrics::handle()?;
         let recheck = (!settings.dns_recheck.interval.is_zero()).then_some(settings.dns_recheck);
-        let router = router(&settings, core.clone(), storage, shared, metrics.clone());
+        let idp = match idp {
+            Some(idp) => Some(IdpKeys::start(idp, settings.console.jwks_refetch_interval).await?),
+            None => None,
+        };
+        let console = ConsoleState {
+            core: core.clone(),
+            admin: admin.clone(),
+            verifier: Arc::new(Verifier::new(BuiltInIssuer::of(&storage), idp)),
+        };
+        let router = router(&settings, console, storage, shared, metrics.clone());
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -226,11 +240,13 @@ impl Application {
 /// own layers.
 fn router(
     settings: &Settings,
-    core: Signet,
+    console: ConsoleState,
     storage: Arc<Storage>,
     shared: SharedState,
     handle: PrometheusHandle,
 ) -> Router {
+    let core = console.core.clone();
+    let (console, console_doc) = console::router(console);
     let (mailgun, mailgun_doc) = signet_compat_mailgun::router(
         core.clone(),
         signet_compat_mailgun::Config {
@@ -243,7 +259,14 @@ fn router(
             trust_forwarded_headers: settings.trust_forwarded_headers,
         },
     );
-    let mut dialects = Router::new().merge(mailgun).merge(greenarrow);
+    let mut dialects = Router::new()
+        .merge(mailgun)
+        .merge(greenarrow)
+        // Inside the auth layer, which names the API key that was used.
+        .layer(from_fn_with_state(
+            UsageRecorder::new(core.clone()),
+            api_key_use::record,
+        ));
     if settings.rate_limit.capacity > 0 {
         let limits = RateLimits::new(shared.rate_limiter(), &rate_limit_settings(settings));
         // Inside the auth layer, which names the API key to count against.
@@ -263,8 +286,9 @@ fn router(
     // Layers run outside in: the last added sees the request first.
     Router::new()
         .merge(dialects)
+        .merge(console)
         .merge(operations)
-        .merge(docs::router(mailgun_doc, greenarrow_doc))
+        .merge(docs::router(mailgun_doc, greenarrow_doc, console_doc))
         .method_not_allowed_fallback(dialect::method_not_allowed)
         .fallback(dialect::not_found)
         .layer(CatchPanicLayer::custom(dialect::panic_response))

@@ -14,7 +14,7 @@ use crate::key_size::KeySize;
 use crate::names::{DomainName, Selector};
 use crate::sending_domain::{DomainQuery, SendingDomain};
 use crate::tenant::{
-    ApiKeyHash, ApiKeyId, ApiKeyInfo, Tenant, TenantId, TenantName, TenantSettings,
+    ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeyLabel, Tenant, TenantId, TenantName, TenantSettings,
 };
 use crate::usecases::{DeleteRule, DomainPage};
 
@@ -162,13 +162,17 @@ pub trait TenantStore: Send + Sync {
     async fn list_tenants(&self) -> Result<Vec<Tenant>>;
     /// Replaces a tenant's settings.
     async fn update_settings(&self, tenant: TenantId, settings: TenantSettings) -> Result<Tenant>;
-    /// Stores the hash of a new API key.
+    /// Stores the hash of a new API key, with its owner's label if any.
     async fn add_api_key(
         &self,
         tenant: TenantId,
         hash: &ApiKeyHash,
+        label: Option<&ApiKeyLabel>,
         now: DateTime<Utc>,
     ) -> Result<ApiKeyId>;
+    /// Records that a live key was used at `now`, unless it was recorded as
+    /// used less than a minute before (so a busy key costs one write a minute).
+    async fn touch_api_key(&self, hash: &ApiKeyHash, now: DateTime<Utc>) -> Result<()>;
     /// A tenant's API keys.
     async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKeyInfo>>;
     /// Revokes an API key; false if the tenant has no such live key.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use signet_domain::ports::{DomainStore, KeyChange, KeyStore, NewKey, TenantStore};
-use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo};
+use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo, ApiKeyLabel};
 use signet_domain::{
     ApiKeyId, DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, DomainPage, DomainQuery, Error,
     KeyFilter, KeyId, KeyQuery, PrivateKey, Result, Selector, SendingDomain, Tenant, TenantId,
@@ -178,9 +178,15 @@ impl<S: TenantStore> TenantStore for Bounded<S> {
         &self,
         tenant: TenantId,
         hash: &ApiKeyHash,
+        label: Option<&ApiKeyLabel>,
         now: DateTime<Utc>,
     ) -> Result<ApiKeyId> {
-        self.within(self.inner.add_api_key(tenant, hash, now)).await
+        self.within(self.inner.add_api_key(tenant, hash, label, now))
+            .await
+    }
+
+    async fn touch_api_key(&self, hash: &ApiKeyHash, now: DateTime<Utc>) -> Result<()> {
+        self.within(self.inner.touch_api_key(hash, now)).await
     }
 
     async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKeyInfo>> {

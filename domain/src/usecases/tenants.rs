@@ -4,7 +4,7 @@
 
 use crate::error::{Entity, Error, Result};
 use crate::tenant::{
-    ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeySecret, Tenant, TenantName, TenantSettings,
+    ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeyLabel, ApiKeySecret, Tenant, TenantName, TenantSettings,
 };
 
 use super::{Ports, Signet};
@@ -70,11 +70,20 @@ impl Admin {
 
     /// Issues another API key to a tenant.
     pub async fn issue_api_key(&self, tenant: &Tenant) -> Result<IssuedApiKey> {
+        self.issue_labelled_api_key(tenant, None).await
+    }
+
+    /// Issues another API key to a tenant under a label its owner chose.
+    pub async fn issue_labelled_api_key(
+        &self,
+        tenant: &Tenant,
+        label: Option<&ApiKeyLabel>,
+    ) -> Result<IssuedApiKey> {
         let secret = ApiKeySecret::generate();
         let id = self
             .ports
             .tenants
-            .add_api_key(tenant.id, &secret.hash(), self.ports.clock.now())
+            .add_api_key(tenant.id, &secret.hash(), label, self.ports.clock.now())
             .await?;
         Ok(IssuedApiKey { id, secret })
     }
@@ -100,6 +109,15 @@ impl Admin {
 }
 
 impl Signet {
+    /// Records that the key with this hash authenticated a request now (at
+    /// most one write a minute per key).
+    pub async fn record_api_key_use(&self, hash: &ApiKeyHash) -> Result<()> {
+        self.ports
+            .tenants
+            .touch_api_key(hash, self.ports.clock.now())
+            .await
+    }
+
     /// The tenant a presented API key belongs to, if it is live.
     pub async fn authenticate(&self, presented: &str) -> Result<Option<Tenant>> {
         self.ports
