@@ -59,7 +59,10 @@ async fn the_console_document_is_openapi_3_1_with_bearer_auth() {
     assert!(doc["paths"].get("/console/v1/keys").is_some());
     let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
     assert_eq!(schemes["bearerAuth"]["scheme"], "bearer");
-    assert!(schemes.values().all(|s| s["scheme"] != "basic"), "{schemes:?}");
+    assert!(
+        schemes.values().all(|s| s["scheme"] != "basic"),
+        "{schemes:?}"
+    );
 }
 
 #[tokio::test]
