@@ -12,7 +12,10 @@ use base64::Engine as _;
 use reqwest::{Method, RequestBuilder};
 use secrecy::SecretString;
 use signet_api::dns::DnsSettings;
-use signet_api::{Application, KeyPool, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
+use signet_api::{
+    Application, ConsoleSettings, KeyPool, LogFormat, MasterKeySource, RateLimit, Recheck,
+    Settings,
+};
 use signet_domain::{Admin, MinRsaBits, Origin, Signet, TenantName, TenantSettings};
 use signet_testkit::postgres::{postgres_url, POSTGRES_URL_VAR};
 use signet_testkit::{FreshPostgres, TcpProxy};
@@ -47,6 +50,8 @@ pub struct AppOptions {
     /// Reach PostgreSQL through a [`TcpProxy`] the test can break
     /// ([`TestApp::database_proxy`]).
     pub database_proxy: bool,
+    /// The console's identity provider; `None` leaves only the built-in issuer.
+    pub console: Option<ConsoleSettings>,
 }
 
 /// A running server and what a test needs to talk to it.
@@ -165,6 +170,9 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     if let Some(redis) = options.redis {
         settings.redis_url = Some(SecretString::from(redis.url));
         settings.redis_key_prefix = redis.key_prefix;
+    }
+    if let Some(console) = options.console {
+        settings.console = console;
     }
     if let Some(configure) = options.configure {
         configure(&mut settings);

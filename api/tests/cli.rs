@@ -623,3 +623,53 @@ async fn an_administration_commands_help_lists_its_own_options_first() {
     );
     assert!(at("Server options (serve only)") < at("--listen"), "{help}");
 }
+
+#[tokio::test]
+async fn a_cli_minted_console_token_works_on_the_server_and_an_unknown_tenant_gets_none() {
+    let dir = TempDir::new().unwrap();
+    run_json(dir.path(), &["tenant", "create", "acme", "--json"]).await;
+    let token = run_ok(
+        dir.path(),
+        &[
+            "console",
+            "token",
+            "--tenant",
+            "acme",
+            "--role",
+            "admin",
+            "--subject",
+            "me@example.com",
+        ],
+    )
+    .await;
+    let token = token.trim();
+    assert_eq!(token.split('.').count(), 3, "{token}");
+    let server = serve(dir.path()).await;
+    let me: Value = reqwest::Client::new()
+        .get(format!("{}/console/v1/me", server.base_url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me,
+        serde_json::json!({"subject": "me@example.com", "tenant": "acme", "role": "admin"})
+    );
+    let unknown = run(
+        dir.path(),
+        &["console", "token", "--tenant", "nobody", "--role", "viewer"],
+    )
+    .await;
+    assert!(!unknown.status.success());
+    let operator_with_tenant = run(
+        dir.path(),
+        &["console", "token", "--tenant", "acme", "--role", "operator"],
+    )
+    .await;
+    assert!(!operator_with_tenant.status.success());
+    let operator = run_ok(dir.path(), &["console", "token", "--role", "operator"]).await;
+    assert_eq!(operator.trim().split('.').count(), 3);
+}

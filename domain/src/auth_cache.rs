@@ -15,13 +15,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use crate::audit::AuditNote;
 use crate::error::Result;
 use crate::ports::TenantStore;
 use crate::shared_state::{TenantChangeListener, TenantChanges};
 use crate::tenant::{
-    ApiKeyHash, ApiKeyId, ApiKeyInfo, Tenant, TenantId, TenantName, TenantSettings,
+    ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeyLabel, Tenant, TenantId, TenantName, TenantSettings,
 };
 
 /// How the authentication cache is sized.
@@ -168,9 +169,15 @@ impl TenantStore for CachedTenants {
         &self,
         tenant: TenantId,
         hash: &ApiKeyHash,
+        label: Option<&ApiKeyLabel>,
         audit: &AuditNote,
     ) -> Result<ApiKeyId> {
-        self.inner.add_api_key(tenant, hash, audit).await
+        self.inner.add_api_key(tenant, hash, label, audit).await
+    }
+
+    /// Nothing cached depends on when a key was last used.
+    async fn touch_api_key(&self, hash: &ApiKeyHash, now: DateTime<Utc>) -> Result<()> {
+        self.inner.touch_api_key(hash, now).await
     }
 
     async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKeyInfo>> {
@@ -229,8 +236,6 @@ impl TenantStore for CachedTenants {
 mod tests {
     use std::sync::atomic::AtomicUsize;
 
-    use chrono::Utc;
-
     use super::*;
     use crate::audit::{Action, Origin};
     use crate::tenant::MinRsaBits;
@@ -281,8 +286,12 @@ mod tests {
             &self,
             _: TenantId,
             _: &ApiKeyHash,
+            _: Option<&ApiKeyLabel>,
             _: &AuditNote,
         ) -> Result<ApiKeyId> {
+            unimplemented!()
+        }
+        async fn touch_api_key(&self, _: &ApiKeyHash, _: DateTime<Utc>) -> Result<()> {
             unimplemented!()
         }
         async fn list_api_keys(&self, _: TenantId) -> Result<Vec<ApiKeyInfo>> {

@@ -30,7 +30,7 @@ pub use key_size::KeySize;
 pub use names::{DomainName, Selector};
 pub use sending_domain::{DomainOrder, DomainQuery, SendingDomain};
 pub use tenant::{
-    ApiKeyId, Authentication, MinRsaBits, Tenant, TenantId, TenantName, TenantSettings,
+    ApiKeyId, ApiKeyLabel, Authentication, MinRsaBits, Tenant, TenantId, TenantName, TenantSettings,
 };
 pub use usecases::{
     Admin, AuthorityChange, CoreSettings, CreateKey, DefaultFlag, DeleteRule, DomainPage,

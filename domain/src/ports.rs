@@ -17,7 +17,7 @@ use crate::key_size::KeySize;
 use crate::names::{DomainName, Selector};
 use crate::sending_domain::{DomainQuery, SendingDomain};
 use crate::tenant::{
-    ApiKeyHash, ApiKeyId, ApiKeyInfo, Tenant, TenantId, TenantName, TenantSettings,
+    ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeyLabel, Tenant, TenantId, TenantName, TenantSettings,
 };
 use crate::usecases::{DeleteRule, DomainPage};
 
@@ -217,13 +217,18 @@ pub trait TenantStore: Send + Sync {
         settings: TenantSettings,
         audit: &AuditNote,
     ) -> Result<Tenant>;
-    /// Stores the hash of a new API key, made at `audit.at`, and records `audit` about it.
+    /// Stores the hash of a new API key, with its owner's label if any,
+    /// made at `audit.at`, and records `audit` about it.
     async fn add_api_key(
         &self,
         tenant: TenantId,
         hash: &ApiKeyHash,
+        label: Option<&ApiKeyLabel>,
         audit: &AuditNote,
     ) -> Result<ApiKeyId>;
+    /// Records that a live key was used at `now`, unless it was recorded as
+    /// used less than a minute before (so a busy key costs one write a minute).
+    async fn touch_api_key(&self, hash: &ApiKeyHash, now: DateTime<Utc>) -> Result<()>;
     /// A tenant's API keys.
     async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKeyInfo>>;
     /// Revokes an API key at `audit.at` and records `audit` about it; false

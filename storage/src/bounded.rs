@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use signet_domain::ports::{AuditLog, DomainStore, KeyChange, KeyStore, NewKey, TenantStore};
-use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo};
+use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo, ApiKeyLabel};
 use signet_domain::{
     ApiKeyId, AuditId, AuditNote, AuditRecord, DeleteRule, DkimKey, DnsCheck, DnsRecord,
     DomainName, DomainPage, DomainQuery, Error, KeyFilter, KeyId, KeyPage, KeyQuery, PrivateKey,
@@ -230,10 +230,15 @@ impl<S: TenantStore> TenantStore for Bounded<S> {
         &self,
         tenant: TenantId,
         hash: &ApiKeyHash,
+        label: Option<&ApiKeyLabel>,
         audit: &AuditNote,
     ) -> Result<ApiKeyId> {
-        self.within(self.inner.add_api_key(tenant, hash, audit))
+        self.within(self.inner.add_api_key(tenant, hash, label, audit))
             .await
+    }
+
+    async fn touch_api_key(&self, hash: &ApiKeyHash, now: DateTime<Utc>) -> Result<()> {
+        self.within(self.inner.touch_api_key(hash, now)).await
     }
 
     async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKeyInfo>> {

@@ -1,13 +1,14 @@
 //! The core's `TenantStore` over the `tenants` and `api_keys` tables.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _,
-    QuerySelect as _, Set,
+    ActiveModelTrait as _, ColumnTrait as _, Condition, EntityTrait as _, QueryFilter as _,
+    QueryOrder as _, QuerySelect as _, Set,
 };
 use signet_domain::ports::TenantStore;
-use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo};
+use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo, ApiKeyLabel};
 use signet_domain::{
     ApiKeyId, AuditNote, Entity, Error, MinRsaBits, Result, Tenant, TenantId, TenantName,
     TenantSettings,
@@ -101,12 +102,15 @@ impl TenantStore for Storage {
         &self,
         tenant: TenantId,
         hash: &ApiKeyHash,
+        label: Option<&ApiKeyLabel>,
         audit: &AuditNote,
     ) -> Result<ApiKeyId> {
         let row = api_key::ActiveModel {
             tenant_id: Set(tenant.0),
             hash: Set(hash.0.clone()),
+            label: Set(label.map(|l| l.as_str().to_owned())),
             created_at: Set(stored_time(audit.at)),
+            last_used_at: Set(None),
             revoked_at: Set(None),
             ..Default::default()
         };
@@ -127,14 +131,41 @@ impl TenantStore for Storage {
             .all(self.db())
             .await
             .or_internal()?;
-        Ok(rows
-            .into_iter()
-            .map(|row| ApiKeyInfo {
-                id: ApiKeyId(row.id),
-                created_at: row.created_at,
-                revoked_at: row.revoked_at,
+        rows.into_iter()
+            .map(|row| {
+                let label = row
+                    .label
+                    .as_deref()
+                    .map(ApiKeyLabel::parse)
+                    .transpose()
+                    .map_err(|e| corrupt("API key label", e))?;
+                Ok(ApiKeyInfo {
+                    id: ApiKeyId(row.id),
+                    label,
+                    created_at: row.created_at,
+                    last_used_at: row.last_used_at,
+                    revoked_at: row.revoked_at,
+                })
             })
-            .collect())
+            .collect()
+    }
+
+    async fn touch_api_key(&self, hash: &ApiKeyHash, now: DateTime<Utc>) -> Result<()> {
+        let a_minute_ago = stored_time(now - chrono::Duration::minutes(1));
+        let txn = self.begin_write().await.or_internal()?;
+        let work = api_key::Entity::update_many()
+            .col_expr(api_key::Column::LastUsedAt, Expr::value(stored_time(now)))
+            .filter(api_key::Column::Hash.eq(hash.0.as_str()))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .filter(
+                Condition::any()
+                    .add(api_key::Column::LastUsedAt.is_null())
+                    .add(api_key::Column::LastUsedAt.lt(a_minute_ago)),
+            )
+            .exec(&*txn)
+            .await
+            .or_internal();
+        txn.finish(work).await.map(drop)
     }
 
     async fn revoke_api_key(

@@ -55,9 +55,9 @@ storage_tests! {
         let acme = db.tenant("acme").await;
         let other = db.tenant("other").await;
         let hash = ApiKeyHash::of("sgn_first");
-        let id = db.store.add_api_key(acme.id, &hash, &note()).await.unwrap();
-        let second = db.store.add_api_key(acme.id, &ApiKeyHash::of("sgn_second"), &note()).await.unwrap();
-        let other_key = db.store.add_api_key(other.id, &ApiKeyHash::of("sgn_other"), &note()).await.unwrap();
+        let id = db.store.add_api_key(acme.id, &hash, None, &note()).await.unwrap();
+        let second = db.store.add_api_key(acme.id, &ApiKeyHash::of("sgn_second"), None, &note()).await.unwrap();
+        let other_key = db.store.add_api_key(other.id, &ApiKeyHash::of("sgn_other"), None, &note()).await.unwrap();
         assert_eq!(db.store.tenant_by_api_key(&hash).await.unwrap(), Some((acme.clone(), id)));
         assert_eq!(
             db.store.tenant_by_api_key(&ApiKeyHash::of("sgn_other")).await.unwrap(),
@@ -90,7 +90,7 @@ storage_tests! {
     async fn the_tenant_found_by_api_key_carries_current_settings(db) {
         let acme = db.tenant("acme").await;
         let hash = ApiKeyHash::of("sgn_key");
-        db.store.add_api_key(acme.id, &hash, &note()).await.unwrap();
+        db.store.add_api_key(acme.id, &hash, None, &note()).await.unwrap();
         let export = TenantSettings { private_key_export: true, ..TenantSettings::default() };
         db.store.update_settings(acme.id, export, &note()).await.unwrap();
         let (found, _) = db.store.tenant_by_api_key(&hash).await.unwrap().unwrap();
@@ -100,12 +100,12 @@ storage_tests! {
     async fn a_duplicate_api_key_hash_or_missing_tenant_is_refused(db) {
         let acme = db.tenant("acme").await;
         let hash = ApiKeyHash::of("sgn_key");
-        db.store.add_api_key(acme.id, &hash, &note()).await.unwrap();
-        let err = db.store.add_api_key(acme.id, &hash, &note()).await.unwrap_err();
+        db.store.add_api_key(acme.id, &hash, None, &note()).await.unwrap();
+        let err = db.store.add_api_key(acme.id, &hash, None, &note()).await.unwrap_err();
         assert!(matches!(err, Error::Conflict(Entity::ApiKey)), "{err:?}");
         let err = db
             .store
-            .add_api_key(TenantId(404), &ApiKeyHash::of("sgn_x"), &note())
+            .add_api_key(TenantId(404), &ApiKeyHash::of("sgn_x"), None, &note())
             .await
             .unwrap_err();
         assert!(matches!(err, Error::NotFound(Entity::Tenant)), "{err:?}");

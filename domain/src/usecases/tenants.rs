@@ -5,7 +5,7 @@
 use crate::audit::{Action, AuditNote, Origin};
 use crate::error::{Entity, Error, Result};
 use crate::tenant::{
-    ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeySecret, Tenant, TenantName, TenantSettings,
+    ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeyLabel, ApiKeySecret, Tenant, TenantName, TenantSettings,
 };
 
 use super::{Ports, Signet};
@@ -74,12 +74,22 @@ impl Admin {
 
     /// Issues another API key to a tenant.
     pub async fn issue_api_key(&self, tenant: &Tenant, origin: &Origin) -> Result<IssuedApiKey> {
+        self.issue_labelled_api_key(tenant, origin, None).await
+    }
+
+    /// Issues another API key to a tenant under a label its owner chose.
+    pub async fn issue_labelled_api_key(
+        &self,
+        tenant: &Tenant,
+        origin: &Origin,
+        label: Option<&ApiKeyLabel>,
+    ) -> Result<IssuedApiKey> {
         let secret = ApiKeySecret::generate();
         let note = self.note(origin, Action::ApiKeyCreated);
         let id = self
             .ports
             .tenants
-            .add_api_key(tenant.id, &secret.hash(), &note)
+            .add_api_key(tenant.id, &secret.hash(), label, &note)
             .await?;
         Ok(IssuedApiKey { id, secret })
     }
@@ -116,6 +126,15 @@ impl Admin {
 }
 
 impl Signet {
+    /// Records that the key with this hash authenticated a request now (at
+    /// most one write a minute per key).
+    pub async fn record_api_key_use(&self, hash: &ApiKeyHash) -> Result<()> {
+        self.ports
+            .tenants
+            .touch_api_key(hash, self.ports.clock.now())
+            .await
+    }
+
     /// The tenant a presented API key belongs to, if it is live, and the
     /// key's id. A key Signet could not have issued is refused without a
     /// lookup.
