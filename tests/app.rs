@@ -13,8 +13,7 @@ use reqwest::{Method, RequestBuilder};
 use secrecy::SecretString;
 use signet_api::dns::DnsSettings;
 use signet_api::{
-    Application, ConsoleSettings, KeyPool, LogFormat, MasterKeySource, RateLimit, Recheck,
-    Settings,
+    Application, ConsoleSettings, KeyPool, LogFormat, MasterKeySource, RateLimit, Recheck, Settings,
 };
 use signet_domain::{Admin, MinRsaBits, Origin, Signet, TenantName, TenantSettings};
 use signet_testkit::postgres::{postgres_url, POSTGRES_URL_VAR};

@@ -301,10 +301,7 @@ mod tests {
             *self.revoked.lock().unwrap() = true;
             Ok(true)
         }
-        async fn tenant_by_api_key(
-            &self,
-            hash: &ApiKeyHash,
-        ) -> Result<Option<(Tenant, ApiKeyId)>> {
+        async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<(Tenant, ApiKeyId)>> {
             self.lookups.fetch_add(1, Ordering::SeqCst);
             let live = *hash == ApiKeyHash::of("sgn_live") && !*self.revoked.lock().unwrap();
             Ok(live.then(|| (self.tenant.lock().unwrap().clone(), ApiKeyId(1))))
@@ -390,7 +387,10 @@ mod tests {
             min_rsa_bits: MinRsaBits::try_from(2048).unwrap(),
         };
         let audit = note(Action::SettingsChanged);
-        cache.update_settings(TenantId(7), settings, &audit).await.unwrap();
+        cache
+            .update_settings(TenantId(7), settings, &audit)
+            .await
+            .unwrap();
         let tenant = cache.tenant_by_api_key(&ApiKeyHash::of("sgn_live")).await;
         assert_eq!(tenant.unwrap().unwrap().0.settings, settings);
         assert_eq!(*announced.0.lock().unwrap(), [TenantId(7)]);

@@ -36,6 +36,7 @@ async fn each_role_gets_what_it_may_and_403_for_the_rest() {
         "/console/v1/domains",
         "/console/v1/api-keys",
         "/console/v1/settings",
+        "/console/v1/audit",
     ] {
         for token in [&viewer, &admin, &owner] {
             let (status, _) = call(&console, Method::GET, path, token, None).await;

@@ -1,8 +1,8 @@
 //! The audit trail over HTTP: changes made through either dialect and by the
 //! background re-check are recorded with who made them, through what and
 //! from where; failed changes leave no event; no secret reaches an event.
-//! There is no console route on this branch, so events are read through the
-//! core the test app runs on (the same database the server writes).
+//! Events are read through the core the test app runs on (the same database
+//! the server writes); tests/console/audit.rs reads them over HTTP.
 
 use std::time::Duration;
 

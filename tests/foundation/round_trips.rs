@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use reqwest::RequestBuilder;
 use serde_json::json;
-use signet_tests::dialect::greenarrow::{id_of, KEYS};
 use signet_api::config::Settings;
+use signet_tests::dialect::greenarrow::{id_of, KEYS};
 use signet_tests::{postgres_url, skip, spawn_app_with, AppOptions, Backend, TestApp};
 
 /// The statements the server has sent to its database so far.
@@ -89,10 +89,7 @@ async fn reads_cost_one_statement(backend: Backend) {
         let read = cost(&app, request).await;
         // A page past the end still reports the total: one more statement.
         let allowed = if what.ends_with("past the end") { 2 } else { 1 };
-        assert_eq!(
-            read, allowed,
-            "{what}: {read} statements"
-        );
+        assert_eq!(read, allowed, "{what}: {read} statements");
     }
 }
 

@@ -40,6 +40,9 @@ pub struct KeyItem {
     default_for_domain: bool,
     /// The TXT record to publish, and what DNS said when last asked.
     dns: DnsState,
+    /// Where it was made: `mailgun`, `greenarrow`, `console` or `cli`; `null`
+    /// for a key made before Signet recorded it.
+    created_via: Option<String>,
     /// When it was made.
     created_at: DateTime<Utc>,
     /// When it last changed.
@@ -83,6 +86,7 @@ impl From<&DkimKey> for KeyItem {
             active: key.active,
             default_for_domain: key.default_for_domain,
             dns: DnsState::of(key),
+            created_via: key.created_via.map(|via| via.as_str().to_owned()),
             created_at: key.created_at,
             updated_at: key.updated_at,
         }
@@ -246,7 +250,8 @@ pub async fn create_key(
     };
     let key = state
         .core
-        .create_key(&member.tenant, &member.origin, command).await?;
+        .create_key(&member.tenant, &member.origin, command)
+        .await?;
     Ok((StatusCode::CREATED, Json(KeyItem::from(&key))))
 }
 
@@ -299,6 +304,7 @@ pub async fn verify_key(
     tracing::Span::current().record("id", id);
     let key = state
         .core
-        .verify_key(&member.tenant, &member.origin, KeyId(id)).await?;
+        .verify_key(&member.tenant, &member.origin, KeyId(id))
+        .await?;
     Ok(Json(KeyItem::from(&key)))
 }

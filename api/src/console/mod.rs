@@ -4,6 +4,7 @@
 //! The calls into the core sit in the resource modules' handlers.
 
 mod api_keys;
+mod audit;
 pub mod auth;
 mod domains;
 pub mod issuer;
@@ -55,6 +56,7 @@ fn documented_routes() -> OpenApiRouter<ConsoleState> {
         .routes(routes!(api_keys::list_api_keys, api_keys::create_api_key))
         .routes(routes!(api_keys::revoke_api_key))
         .routes(routes!(settings::get_settings, settings::update_settings))
+        .routes(routes!(audit::list_events))
         .routes(routes!(tenants::list_tenants, tenants::create_tenant))
 }
 
@@ -76,6 +78,7 @@ mod tests {
             ("/console/v1/api-keys", &["get", "post"]),
             ("/console/v1/api-keys/{id}", &["delete"]),
             ("/console/v1/settings", &["get", "patch"]),
+            ("/console/v1/audit", &["get"]),
             ("/console/v1/tenants", &["get", "post"]),
         ] {
             for method in methods {

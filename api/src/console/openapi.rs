@@ -31,6 +31,7 @@ use super::problem::{ProblemDetails, PROBLEM_JSON};
         (name = "Domains", description = "Sending domains of the tenant"),
         (name = "API keys", description = "The tenant's keys for the Mailgun and GreenArrow dialects"),
         (name = "Settings", description = "The tenant's policy"),
+        (name = "Audit", description = "Every change to the tenant, whoever made it"),
         (name = "Tenants", description = "Platform operators only"),
     ),
     modifiers(&Security),

@@ -16,8 +16,7 @@ use sea_orm::{
 use signet_domain::ports::{KeyChange, KeyStore, NewKey};
 use signet_domain::{
     AuditNote, DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, KeyFilter, KeyId, KeyPage,
-    KeyQuery,
-    PageStart, PrivateKey, Result, Selector, TenantId,
+    KeyQuery, PageStart, PrivateKey, Result, Selector, TenantId,
 };
 
 use crate::connect::Storage;
