@@ -12,8 +12,10 @@ use base64::Engine as _;
 use reqwest::{Method, RequestBuilder};
 use secrecy::SecretString;
 use signet_api::dns::DnsSettings;
-use signet_api::{Application, KeyPool, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
-use signet_domain::{Admin, MinRsaBits, Signet, TenantName, TenantSettings};
+use signet_api::{
+    Application, ConsoleSettings, KeyPool, LogFormat, MasterKeySource, RateLimit, Recheck, Settings,
+};
+use signet_domain::{Admin, MinRsaBits, Origin, Signet, TenantName, TenantSettings};
 use signet_testkit::postgres::{postgres_url, POSTGRES_URL_VAR};
 use signet_testkit::{FreshPostgres, TcpProxy};
 use tempfile::TempDir;
@@ -47,6 +49,8 @@ pub struct AppOptions {
     /// Reach PostgreSQL through a [`TcpProxy`] the test can break
     /// ([`TestApp::database_proxy`]).
     pub database_proxy: bool,
+    /// The console's identity provider; `None` leaves only the built-in issuer.
+    pub console: Option<ConsoleSettings>,
 }
 
 /// A running server and what a test needs to talk to it.
@@ -166,6 +170,9 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         settings.redis_url = Some(SecretString::from(redis.url));
         settings.redis_key_prefix = redis.key_prefix;
     }
+    if let Some(console) = options.console {
+        settings.console = console;
+    }
     if let Some(configure) = options.configure {
         configure(&mut settings);
     }
@@ -179,7 +186,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
 
     let tenant = TenantName::parse("acme").expect("a valid tenant name");
     let (created, key) = admin
-        .create_tenant(&tenant)
+        .create_tenant(&Origin::cli(), &tenant)
         .await
         .expect("the test tenant is created");
     if options.private_key_export || options.min_rsa_bits.is_some() {
@@ -192,7 +199,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
                 }),
         };
         admin
-            .update_tenant_settings(&created, settings)
+            .update_tenant_settings(&created, &Origin::cli(), settings)
             .await
             .expect("the tenant's settings are updated");
     }
@@ -265,7 +272,7 @@ impl TestApp {
         let name = TenantName::parse(name).expect("a valid tenant name");
         let (_, key) = self
             .admin
-            .create_tenant(&name)
+            .create_tenant(&Origin::cli(), &name)
             .await
             .expect("the tenant is created");
         key.secret.expose().to_owned()

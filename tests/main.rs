@@ -1,5 +1,6 @@
 //! Black-box tests: each starts the real server on port 0 and talks HTTP.
 
+mod console;
 mod cross_dialect;
 mod dns;
 mod foundation;

@@ -1,5 +1,6 @@
 //! Who is calling: every request leaves here with an [`Authentication`] in its
-//! extensions, and an authenticated one with its [`AuthenticatedKey`] too.
+//! extensions, and an authenticated one with its [`AuthenticatedKey`] and its
+//! [`Actor`] (the API key's id, for the audit trail) too.
 //! Each dialect answers `Rejected` with its own 401. The core answers from
 //! its authentication cache (`signet_domain::auth_cache`): a revocation on
 //! this node holds on the next request, one elsewhere within a second.
@@ -13,7 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use signet_domain::tenant::ApiKeyHash;
-use signet_domain::{Authentication, Chain, Signet};
+use signet_domain::{Actor, Authentication, Chain, Signet};
 
 /// The API key that authenticated a request, as its hash (never the key
 /// itself): what the rate limiter counts against.
@@ -25,10 +26,11 @@ pub async fn authenticate(State(core): State<Signet>, mut req: Request, next: Ne
     let auth = match presented_key(req.headers()) {
         None => Authentication::Rejected,
         Some(key) => match core.authenticate(key.expose_secret()).await {
-            Ok(Some(tenant)) => {
+            Ok(Some((tenant, id))) => {
                 tracing::Span::current().record("tenant", tenant.name.as_str());
                 let hash = ApiKeyHash::of(key.expose_secret());
                 req.extensions_mut().insert(AuthenticatedKey(hash));
+                req.extensions_mut().insert(Actor::ApiKey(id));
                 Authentication::Authenticated(tenant)
             }
             Ok(None) => Authentication::Rejected,

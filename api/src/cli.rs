@@ -10,8 +10,8 @@ use signet_domain::auth_cache::AuthCacheSettings;
 use signet_domain::MinRsaBits;
 
 use crate::config::{
-    default_keygen_concurrency, parse_duration, KeyPool, Limits, LogFormat, MasterKeySource,
-    RateLimit, Recheck, Settings, DEFAULT_BODY_LIMIT, DEFAULT_DATABASE_TIMEOUT,
+    default_keygen_concurrency, parse_duration, ConsoleSettings, KeyPool, Limits, LogFormat,
+    MasterKeySource, RateLimit, Recheck, Settings, DEFAULT_BODY_LIMIT, DEFAULT_DATABASE_TIMEOUT,
     DEFAULT_DATABASE_URL, DEFAULT_DNS_CACHE_TTL, DEFAULT_DNS_RECHECK_CONCURRENCY,
     DEFAULT_DNS_RECHECK_INTERVAL, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_KEYGEN_QUEUE_TIMEOUT, DEFAULT_KEYGEN_TIMEOUT, DEFAULT_KEY_POOL, DEFAULT_LISTEN,
@@ -46,6 +46,31 @@ pub enum Command {
     /// Manage a tenant's API keys.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// The console API's built-in token issuer.
+    #[command(subcommand)]
+    Console(ConsoleCommand),
+}
+
+/// Console tokens.
+#[derive(Debug, Subcommand)]
+pub enum ConsoleCommand {
+    /// Print a console token signed by Signet's built-in issuer (a key
+    /// derived from the master key), for `Authorization: Bearer TOKEN`.
+    Token {
+        /// The tenant it acts on; required, except with `--role operator`,
+        /// which refuses one.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// viewer, admin, owner, or operator (a platform operator, with no tenant).
+        #[arg(long, value_enum)]
+        role: crate::console::Role,
+        /// Who the token names (`sub`).
+        #[arg(long, default_value = "signet-cli")]
+        subject: String,
+        /// How long it is valid (`15m`, `1h`, `8h`).
+        #[arg(long, default_value = "1h", value_parser = positive_duration)]
+        ttl: Duration,
+    },
 }
 
 /// Tenant administration.
@@ -88,6 +113,9 @@ pub enum ApiKeyCommand {
         /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// A name for the key, shown in listings ("CI", "relay 2").
+        #[arg(long)]
+        label: Option<String>,
         /// Print `{"tenant_id", "name", "api_key_id", "api_key"}`.
         #[arg(long)]
         json: bool,
@@ -257,6 +285,16 @@ pub struct ConfigArgs {
     #[arg(long, env = "SIGNET_DNS_RECHECK_INTERVAL", default_value = DEFAULT_DNS_RECHECK_INTERVAL,
           value_parser = parse_duration, global = true, help_heading = SERVER)]
     dns_recheck_interval: Duration,
+    /// The console's identity provider: URL of its JWKS. Needs the issuer
+    /// and audience too. Tokens from Signet's own issuer work without it.
+    #[arg(long, env = "SIGNET_CONSOLE_JWKS_URL", global = true, help_heading = SERVER)]
+    console_jwks_url: Option<String>,
+    /// The `iss` the identity provider's console tokens carry.
+    #[arg(long, env = "SIGNET_CONSOLE_JWT_ISSUER", global = true, help_heading = SERVER)]
+    console_jwt_issuer: Option<String>,
+    /// The `aud` the identity provider's console tokens must name.
+    #[arg(long, env = "SIGNET_CONSOLE_JWT_AUDIENCE", global = true, help_heading = SERVER)]
+    console_jwt_audience: Option<String>,
     /// Background DNS lookups in flight at once, per node.
     #[arg(long, env = "SIGNET_DNS_RECHECK_CONCURRENCY",
           default_value_t = DEFAULT_DNS_RECHECK_CONCURRENCY, value_parser = positive, global = true, help_heading = SERVER)]
@@ -314,6 +352,12 @@ impl ConfigArgs {
                 concurrency: self.dns_recheck_concurrency,
             },
             auth_cache: AuthCacheSettings::default(),
+            console: ConsoleSettings {
+                jwks_url: self.console_jwks_url,
+                jwt_issuer: self.console_jwt_issuer,
+                jwt_audience: self.console_jwt_audience,
+                ..ConsoleSettings::default()
+            },
         }
     }
 }

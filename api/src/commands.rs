@@ -5,11 +5,14 @@ use std::sync::Arc;
 use anyhow::{anyhow, Context as _};
 use serde_json::json;
 use signet_domain::shared_state::TenantChanges;
-use signet_domain::{Admin, ApiKeyId, Chain, Tenant, TenantName, TenantSettings};
+use signet_domain::{
+    Admin, ApiKeyId, ApiKeyLabel, Chain, Origin, Tenant, TenantName, TenantSettings,
+};
 use signet_storage::shared::{LocalLeases, LocalTenantChanges};
 
-use crate::cli::{ApiKeyCommand, Command, TenantCommand};
+use crate::cli::{ApiKeyCommand, Command, ConsoleCommand, TenantCommand};
 use crate::config::Settings;
+use crate::console::{BuiltInIssuer, Grant, Role};
 use crate::dns::NoLookups;
 use crate::startup::{compose, open_storage, shared_state, Application};
 
@@ -27,7 +30,45 @@ pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result
         }
         Command::Tenant(command) => tenant(command, &admin(&settings).await?).await,
         Command::ApiKey(command) => api_key(command, &admin(&settings).await?).await,
+        Command::Console(command) => console(command, &settings).await,
     }
+}
+
+/// Mints a built-in console token after checking that its tenant exists
+/// (a token for an unknown tenant would be refused anyway).
+async fn console(command: ConsoleCommand, settings: &Settings) -> anyhow::Result<()> {
+    let ConsoleCommand::Token {
+        tenant,
+        role,
+        subject,
+        ttl,
+    } = command;
+    let composition = compose(
+        settings,
+        Arc::new(NoLookups),
+        Arc::new(LocalLeases::new()),
+        Arc::new(LocalTenantChanges),
+    )
+    .await?;
+    let tenant = match (role, tenant) {
+        (Role::Operator, None) => None,
+        (Role::Operator, Some(_)) => {
+            anyhow::bail!("--role operator acts on every tenant: leave --tenant out")
+        }
+        (_, None) => anyhow::bail!("--tenant is required, except with --role operator"),
+        (_, Some(name)) => Some(find(&composition.admin, &name).await?.name.to_string()),
+    };
+    anyhow::ensure!(!subject.trim().is_empty(), "--subject must not be empty");
+    let grant = Grant {
+        subject,
+        tenant,
+        role,
+    };
+    println!(
+        "{}",
+        BuiltInIssuer::of(&composition.storage).mint(&grant, ttl)?
+    );
+    Ok(())
 }
 
 /// Administration over the database, with no DNS resolver. With Redis
@@ -58,7 +99,7 @@ async fn tenant(command: TenantCommand, admin: &Admin) -> anyhow::Result<()> {
         TenantCommand::Create { name, json } => {
             let name = parse_name(&name)?;
             let (tenant, key) = admin
-                .create_tenant(&name)
+                .create_tenant(&Origin::cli(), &name)
                 .await
                 .with_context(|| format!("cannot create tenant {name}"))?;
             if json {
@@ -116,7 +157,9 @@ async fn tenant(command: TenantCommand, admin: &Admin) -> anyhow::Result<()> {
                     .map_or(current.private_key_export, bool::from),
                 min_rsa_bits: min_rsa_bits.unwrap_or(current.min_rsa_bits),
             };
-            let tenant = admin.update_tenant_settings(&tenant, settings).await?;
+            let tenant = admin
+                .update_tenant_settings(&tenant, &Origin::cli(), settings)
+                .await?;
             println!(
                 "tenant {}: private-key-export {}, min-rsa-bits {}",
                 tenant.name,
@@ -130,9 +173,20 @@ async fn tenant(command: TenantCommand, admin: &Admin) -> anyhow::Result<()> {
 
 async fn api_key(command: ApiKeyCommand, admin: &Admin) -> anyhow::Result<()> {
     match command {
-        ApiKeyCommand::Create { tenant, json } => {
+        ApiKeyCommand::Create {
+            tenant,
+            label,
+            json,
+        } => {
             let tenant = find(admin, &tenant).await?;
-            let key = admin.issue_api_key(&tenant).await?;
+            let label = label
+                .as_deref()
+                .map(ApiKeyLabel::parse)
+                .transpose()
+                .map_err(|e| anyhow!("--label {e}"))?;
+            let key = admin
+                .issue_labelled_api_key(&tenant, &Origin::cli(), label.as_ref())
+                .await?;
             if json {
                 let out = json!({
                     "tenant_id": tenant.id.0,
@@ -155,7 +209,9 @@ async fn api_key(command: ApiKeyCommand, admin: &Admin) -> anyhow::Result<()> {
                     .map(|k| {
                         json!({
                             "api_key_id": k.id.0,
+                            "label": k.label.as_ref().map(ApiKeyLabel::as_str),
                             "created_at": k.created_at.to_rfc3339(),
+                            "last_used_at": k.last_used_at.map(|t| t.to_rfc3339()),
                             "revoked_at": k.revoked_at.map(|t| t.to_rfc3339()),
                         })
                     })
@@ -172,7 +228,7 @@ async fn api_key(command: ApiKeyCommand, admin: &Admin) -> anyhow::Result<()> {
         ApiKeyCommand::Revoke { tenant, id } => {
             let tenant = find(admin, &tenant).await?;
             admin
-                .revoke_api_key(&tenant, ApiKeyId(id))
+                .revoke_api_key(&tenant, &Origin::cli(), ApiKeyId(id))
                 .await
                 .with_context(|| format!("cannot revoke API key {id} of tenant {}", tenant.name))?;
             println!("revoked API key {id} of tenant {}", tenant.name);

@@ -9,9 +9,13 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 
-/// The two wire dialects.
+use crate::console::problem::Problem;
+
+/// The two wire dialects, and the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
+    /// `/console/...`: `application/problem+json`.
+    Console,
     /// `/v1/`, `/v3/`, `/v4/`, and every path outside `/ga/`: `{"message": ...}`.
     Mailgun,
     /// `/ga/...`: the `{"success", "data", "error_code", "error_messages"}` envelope.
@@ -23,6 +27,8 @@ impl Dialect {
     pub fn of(path: &str) -> Self {
         if path == "/ga" || path.starts_with("/ga/") {
             Self::GreenArrow
+        } else if path == "/console" || path.starts_with("/console/") {
+            Self::Console
         } else {
             Self::Mailgun
         }
@@ -33,6 +39,7 @@ impl Dialect {
         match self {
             Self::Mailgun => signet_compat_mailgun::error_response(status, message),
             Self::GreenArrow => signet_compat_greenarrow::error_response(status, message),
+            Self::Console => Problem::new(status, message).into_response(),
         }
     }
 }
@@ -42,6 +49,7 @@ pub async fn not_found(req: Request) -> Response {
     match Dialect::of(req.uri().path()) {
         Dialect::Mailgun => signet_compat_mailgun::not_found_response(),
         Dialect::GreenArrow => signet_compat_greenarrow::not_found_response(),
+        Dialect::Console => Problem::new(StatusCode::NOT_FOUND, "no such route").into_response(),
     }
 }
 
@@ -50,6 +58,11 @@ pub async fn method_not_allowed(req: Request) -> Response {
     match Dialect::of(req.uri().path()) {
         Dialect::Mailgun => signet_compat_mailgun::method_not_allowed_response(),
         Dialect::GreenArrow => signet_compat_greenarrow::method_not_allowed_response(),
+        Dialect::Console => Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "the path does not take this method",
+        )
+        .into_response(),
     }
 }
 
@@ -120,5 +133,7 @@ mod tests {
         assert_eq!(Dialect::of("/ga/api/v3/eng/dkim_keys"), Dialect::GreenArrow);
         assert_eq!(Dialect::of("/v1/dkim/keys"), Dialect::Mailgun);
         assert_eq!(Dialect::of("/gateway"), Dialect::Mailgun);
+        assert_eq!(Dialect::of("/console/v1/keys"), Dialect::Console);
+        assert_eq!(Dialect::of("/consoles"), Dialect::Mailgun);
     }
 }

@@ -1,4 +1,5 @@
-//! The two dialects' OpenAPI documents and a Swagger UI listing both.
+//! The two dialects' and the console's OpenAPI documents, and a Swagger UI
+//! listing all three.
 
 use axum::response::Redirect;
 use axum::routing::get;
@@ -10,9 +11,10 @@ use utoipa_swagger_ui::{SwaggerUi, Url};
 /// Name of the security scheme added to documents that declare none.
 const BASIC_AUTH: &str = "basicAuth";
 
-/// `/openapi/mailgun.json`, `/openapi/greenarrow.json` and the UI at `/docs`,
-/// where `/` also leads: a person opening the bare address finds the API.
-pub fn router(mailgun: OpenApi, greenarrow: OpenApi) -> Router {
+/// `/openapi/mailgun.json`, `/openapi/greenarrow.json`,
+/// `/openapi/console.json` and the UI at `/docs`, where `/` also leads: a
+/// person opening the bare address finds the API.
+pub fn router(mailgun: OpenApi, greenarrow: OpenApi, console: OpenApi) -> Router {
     let ui: Router = SwaggerUi::new("/docs")
         .url(
             Url::with_primary("Mailgun dialect", "/openapi/mailgun.json", true),
@@ -22,6 +24,8 @@ pub fn router(mailgun: OpenApi, greenarrow: OpenApi) -> Router {
             Url::new("GreenArrow dialect", "/openapi/greenarrow.json"),
             complete(greenarrow, "Signet: GreenArrow dialect"),
         )
+        // Complete as it is: bearer tokens, never Basic.
+        .url(Url::new("Console", "/openapi/console.json"), console)
         .into();
     ui.route("/", get(|| async { Redirect::temporary("/docs") }))
 }

@@ -3,11 +3,13 @@
 //! composition root that wires the storage, the shared state, the DNS
 //! resolver and both dialects around the core.
 
+pub mod api_key_use;
 pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod connections;
+pub mod console;
 pub mod dialect;
 pub mod dns;
 pub mod docs;
@@ -21,5 +23,7 @@ pub mod recheck;
 pub mod startup;
 pub mod telemetry;
 
-pub use config::{KeyPool, Limits, LogFormat, MasterKeySource, RateLimit, Recheck, Settings};
+pub use config::{
+    ConsoleSettings, KeyPool, Limits, LogFormat, MasterKeySource, RateLimit, Recheck, Settings,
+};
 pub use startup::Application;

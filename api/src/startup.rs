@@ -24,14 +24,18 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
+use crate::api_key_use::UsageRecorder;
 use crate::config::{Limits, Recheck, Settings};
+use crate::console::jwks::IdpKeys;
+use crate::console::{BuiltInIssuer, ConsoleState, Verifier};
 use crate::dns::HickoryDns;
 use crate::health::Readiness;
 use crate::keygen::PooledKeyGenerator;
 use crate::metrics::MetricsState;
 use crate::ratelimit::RateLimits;
 use crate::{
-    auth, connections, dialect, docs, health, master_key, metrics, ratelimit, recheck, telemetry,
+    api_key_use, auth, connections, console, dialect, docs, health, master_key, metrics, ratelimit,
+    recheck, telemetry,
 };
 
 /// The core and the database it runs on, as the server and the CLI use them.
@@ -98,8 +102,9 @@ pub async fn compose(
     ));
     let ports = Ports {
         keys: store.clone(),
-        domains: store,
+        domains: store.clone(),
         tenants: auth_cache.clone(),
+        audit: store,
         generator: Arc::new(generator.clone()),
         dns,
         clock: Arc::new(SystemClock),
@@ -180,6 +185,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         // First, so that what the adapters record as they start is kept.
         let metrics = metrics::handle()?;
+        let idp = settings.console.idp()?;
         let shared = shared_state(&settings).await?;
         let dns = dns(&settings, &shared)?;
         let Composition {
@@ -196,7 +202,16 @@ impl Application {
             storage: storage.clone(),
             auth_cache,
         };
-        let router = router(&settings, core.clone(), storage, shared, metrics_state);
+        let idp = match idp {
+            Some(idp) => Some(IdpKeys::start(idp, settings.console.jwks_refetch_interval).await?),
+            None => None,
+        };
+        let console = ConsoleState {
+            core: core.clone(),
+            admin: admin.clone(),
+            verifier: Arc::new(Verifier::new(BuiltInIssuer::of(&storage), idp)),
+        };
+        let router = router(&settings, console, storage, shared, metrics_state);
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -266,11 +281,13 @@ impl Application {
 /// own layers.
 fn router(
     settings: &Settings,
-    core: Signet,
+    console: ConsoleState,
     storage: Arc<Storage>,
     shared: SharedState,
     metrics_state: MetricsState,
 ) -> Router {
+    let core = console.core.clone();
+    let (console, console_doc) = console::router(console);
     let (mailgun, mailgun_doc) = signet_compat_mailgun::router(
         core.clone(),
         signet_compat_mailgun::Config {
@@ -283,7 +300,14 @@ fn router(
             trust_forwarded_headers: settings.trust_forwarded_headers,
         },
     );
-    let mut dialects = Router::new().merge(mailgun).merge(greenarrow);
+    let mut dialects = Router::new()
+        .merge(mailgun)
+        .merge(greenarrow)
+        // Inside the auth layer, which names the API key that was used.
+        .layer(from_fn_with_state(
+            UsageRecorder::new(core.clone()),
+            api_key_use::record,
+        ));
     if settings.rate_limit.capacity > 0 {
         let limits = RateLimits::new(shared.rate_limiter(), &rate_limit_settings(settings));
         // Inside the auth layer, which names the API key to count against.
@@ -300,8 +324,9 @@ fn router(
     // Layers run outside in: the last added sees the request first.
     Router::new()
         .merge(dialects)
+        .merge(console)
         .merge(operations)
-        .merge(docs::router(mailgun_doc, greenarrow_doc))
+        .merge(docs::router(mailgun_doc, greenarrow_doc, console_doc))
         .method_not_allowed_fallback(dialect::method_not_allowed)
         .fallback(dialect::not_found)
         .layer(CatchPanicLayer::custom(dialect::panic_response))

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 use signet_domain::auth_cache::AuthCacheSettings;
-use signet_storage::MasterKey;
+use signet_domain::ports::AuditLog as _;
+use signet_domain::{ApiKeyId, Origin, TenantId};
+use signet_storage::{Keyring, MasterKey, Storage};
 use signet_testkit::signet_process::{self, SignetServer, PROCESS_TIMEOUT};
 use signet_testkit::within;
 use tempfile::TempDir;
@@ -351,6 +353,65 @@ async fn api_keys_are_issued_listed_and_revoked() {
 }
 
 #[tokio::test]
+async fn administration_is_in_the_audit_trail_as_the_cli_and_failures_are_not() {
+    let dir = TempDir::new().unwrap();
+    let created = run_json(dir.path(), &["tenant", "create", "acme", "--json"]).await;
+    let first_key = created["api_key"].as_str().unwrap().to_owned();
+    let issued = run_json(
+        dir.path(),
+        &["api-key", "create", "--tenant", "acme", "--json"],
+    )
+    .await;
+    let id = issued["api_key_id"].as_i64().unwrap();
+    run_ok(
+        dir.path(),
+        &["tenant", "set", "acme", "--private-key-export", "on"],
+    )
+    .await;
+    run_ok(
+        dir.path(),
+        &["api-key", "revoke", "--tenant", "acme", &id.to_string()],
+    )
+    .await;
+    // Refused: nothing to record.
+    assert!(!run(dir.path(), &["tenant", "create", "acme"])
+        .await
+        .status
+        .success());
+    let again = ["api-key", "revoke", "--tenant", "acme", &id.to_string()];
+    assert!(!run(dir.path(), &again).await.status.success());
+
+    // The CLI's own database, opened as the server would.
+    let key = std::fs::read_to_string(dir.path().join("signet.master.key")).unwrap();
+    let keyring = Keyring::new(MasterKey::from_base64(key.trim()).unwrap());
+    let url = format!("sqlite://{}", dir.path().join("signet.db").display());
+    let store = Storage::connect(&url, keyring).await.unwrap();
+    let tenant = TenantId(created["tenant_id"].as_i64().unwrap());
+    let events = store.audit_events(tenant, None, None, 100).await.unwrap();
+    let actions: Vec<_> = events.iter().map(|e| e.event.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "api_key.revoked",
+            "settings.changed",
+            "api_key.created",
+            "api_key.created",
+            "tenant.created",
+        ]
+    );
+    assert!(events.iter().all(|e| e.event.origin == Origin::cli()));
+    assert!(events.iter().all(|e| e.tenant == tenant));
+    assert_eq!(events[0].event.target.api_key_id, Some(ApiKeyId(id)));
+    assert_eq!(
+        events[1].event.detail.as_deref(),
+        Some("private_key_export=true min_rsa_bits=1024")
+    );
+    let everything = format!("{events:?}");
+    assert!(!everything.contains(&first_key));
+    assert!(!everything.contains(issued["api_key"].as_str().unwrap()));
+}
+
+#[tokio::test]
 async fn administration_needs_no_redis_and_serve_refuses_a_malformed_redis_url() {
     let dir = TempDir::new().unwrap();
     let with_bad_redis = |args: &[&str]| {
@@ -561,4 +622,54 @@ async fn an_administration_commands_help_lists_its_own_options_first() {
         "{help}"
     );
     assert!(at("Server options (serve only)") < at("--listen"), "{help}");
+}
+
+#[tokio::test]
+async fn a_cli_minted_console_token_works_on_the_server_and_an_unknown_tenant_gets_none() {
+    let dir = TempDir::new().unwrap();
+    run_json(dir.path(), &["tenant", "create", "acme", "--json"]).await;
+    let token = run_ok(
+        dir.path(),
+        &[
+            "console",
+            "token",
+            "--tenant",
+            "acme",
+            "--role",
+            "admin",
+            "--subject",
+            "me@example.com",
+        ],
+    )
+    .await;
+    let token = token.trim();
+    assert_eq!(token.split('.').count(), 3, "{token}");
+    let server = serve(dir.path()).await;
+    let me: Value = reqwest::Client::new()
+        .get(format!("{}/console/v1/me", server.base_url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me,
+        serde_json::json!({"subject": "me@example.com", "tenant": "acme", "role": "admin"})
+    );
+    let unknown = run(
+        dir.path(),
+        &["console", "token", "--tenant", "nobody", "--role", "viewer"],
+    )
+    .await;
+    assert!(!unknown.status.success());
+    let operator_with_tenant = run(
+        dir.path(),
+        &["console", "token", "--tenant", "acme", "--role", "operator"],
+    )
+    .await;
+    assert!(!operator_with_tenant.status.success());
+    let operator = run_ok(dir.path(), &["console", "token", "--role", "operator"]).await;
+    assert_eq!(operator.trim().split('.').count(), 3);
 }

@@ -9,7 +9,9 @@ use anyhow::Context as _;
 use chrono::Utc;
 use futures::{StreamExt as _, TryStreamExt as _};
 use signet_domain::ports::{DomainStore as _, KeyStore as _, NewKey};
-use signet_domain::{DomainName, KeySize, PrivateKey, Selector, SendingDomain, TenantId};
+use signet_domain::{
+    Action, AuditNote, DomainName, KeySize, Origin, PrivateKey, Selector, SendingDomain, TenantId,
+};
 use signet_storage::{Keyring, MasterKey, Storage};
 
 /// Distinct key materials seeded keys cycle through.
@@ -86,7 +88,7 @@ impl Seeder {
         };
         let stored = self
             .storage
-            .insert_key(TenantId(tenant), key)
+            .insert_key(TenantId(tenant), key, &seeded(Action::KeyImported))
             .await
             .with_context(|| format!("seeding key {}/{}", spec.domain, spec.selector))?;
         Ok(stored.id.0)
@@ -105,7 +107,7 @@ impl Seeder {
                     created_at: Utc::now(),
                 };
                 self.storage
-                    .insert_domain(TenantId(tenant), &domain)
+                    .insert_domain(TenantId(tenant), &domain, &seeded(Action::DomainRegistered))
                     .await?;
                 let spec = Spec {
                     domain: name.as_str().to_owned(),
@@ -119,5 +121,14 @@ impl Seeder {
             .await?;
         println!("  seeded {count} domains in {:.1?}", started.elapsed());
         Ok(())
+    }
+}
+
+/// What a seeded row records in the audit trail: the operator's CLI, now.
+fn seeded(action: Action) -> AuditNote {
+    AuditNote {
+        origin: Origin::cli(),
+        action,
+        at: Utc::now(),
     }
 }

@@ -1,20 +1,23 @@
 //! Extractors whose every rejection is a [`GreenArrowError`], so even a malformed
 //! request is answered in the envelope.
 
+use std::net::SocketAddr;
+
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::de::DeserializeOwned;
 use signet_domain::excerpt::scrub;
-use signet_domain::{Authentication, KeyId, Tenant};
+use signet_domain::{Actor, Authentication, KeyId, Origin, Tenant, Via};
 
 use crate::error::{ErrorCode, GreenArrowError};
 
-/// The tenant the api's auth layer authenticated.
+/// The tenant the api's auth layer authenticated, and where its changes come
+/// from for the audit trail.
 #[derive(Debug, Clone)]
-pub struct Caller(pub Tenant);
+pub struct Caller(pub Tenant, pub Origin);
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = GreenArrowError;
@@ -25,10 +28,37 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             .map(|Extension(auth)| auth)
             .unwrap_or(Authentication::Rejected);
         match auth {
-            Authentication::Authenticated(tenant) => Ok(Self(tenant)),
+            Authentication::Authenticated(tenant) => {
+                // The auth layer names the API key with the tenant; without
+                // it the change could not be attributed.
+                let actor = parts
+                    .extensions
+                    .get::<Actor>()
+                    .cloned()
+                    .ok_or_else(GreenArrowError::unauthorized)?;
+                Ok(Self(tenant, origin(parts, actor)))
+            }
             Authentication::Rejected => Err(GreenArrowError::unauthorized()),
             Authentication::Unavailable => Err(GreenArrowError::unavailable()),
         }
+    }
+}
+
+/// Where a request's changes come from: its API key, the request id the
+/// server answers with, and the connection's peer address.
+fn origin(parts: &Parts, actor: Actor) -> Origin {
+    Origin {
+        actor,
+        via: Via::GreenArrow,
+        request_id: parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        ip: parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip()),
     }
 }
 

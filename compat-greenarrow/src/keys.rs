@@ -42,7 +42,7 @@ pub async fn get_key(
     State(state): State<AppState>,
     id: KeyIdPath,
 ) -> Result<Envelope<KeyData>, GreenArrowError> {
-    let (Caller(tenant), KeyIdPath(id)) = (tenant, id);
+    let (Caller(tenant, _), KeyIdPath(id)) = (tenant, id);
     let key = state.core.get_key(&tenant, id).await?;
     Ok(Envelope::ok(record(&state, &tenant, &key).await?))
 }
@@ -71,9 +71,9 @@ pub async fn create_key(
     State(state): State<AppState>,
     JsonBody(payload): JsonBody<NewKeyPayload>,
 ) -> Result<Envelope<KeyData>, GreenArrowError> {
-    let Caller(tenant) = tenant;
+    let Caller(tenant, origin) = tenant;
     let command = create_command(payload.dkim_key.into())?;
-    let key = state.core.create_key(&tenant, command).await?;
+    let key = state.core.create_key(&tenant, &origin, command).await?;
     Ok(Envelope::ok(record(&state, &tenant, &key).await?))
 }
 
@@ -103,13 +103,13 @@ pub async fn update_key(
     id: KeyIdPath,
     JsonBody(payload): JsonBody<KeyPayload>,
 ) -> Result<Envelope<KeyData>, GreenArrowError> {
-    let (Caller(tenant), KeyIdPath(id)) = (tenant, id);
+    let (Caller(tenant, origin), KeyIdPath(id)) = (tenant, id);
     let (update, sent_bits) = update_command(payload.dkim_key)?;
     if let Some(bits) = sent_bits {
         let current = state.core.get_key(&tenant, id).await?;
         check_bits_kept(bits, current.bits)?;
     }
-    let key = state.core.update_key(&tenant, id, update).await?;
+    let key = state.core.update_key(&tenant, &origin, id, update).await?;
     Ok(Envelope::ok(record(&state, &tenant, &key).await?))
 }
 
@@ -130,7 +130,10 @@ pub async fn delete_key(
     State(state): State<AppState>,
     id: KeyIdPath,
 ) -> Result<Envelope<Empty>, GreenArrowError> {
-    let (Caller(tenant), KeyIdPath(id)) = (tenant, id);
-    state.core.delete_key(&tenant, id, DeleteRule::Any).await?;
+    let (Caller(tenant, origin), KeyIdPath(id)) = (tenant, id);
+    state
+        .core
+        .delete_key(&tenant, &origin, id, DeleteRule::Any)
+        .await?;
     Ok(Envelope::ok(Empty::default()))
 }

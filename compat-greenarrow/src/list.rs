@@ -31,7 +31,7 @@ pub async fn list_keys(
     State(state): State<AppState>,
     QueryParams(params): QueryParams<ListParams>,
 ) -> Result<Envelope<ListData>, GreenArrowError> {
-    let Caller(tenant) = tenant;
+    let Caller(tenant, _) = tenant;
     let plan = Plan::try_from(params)?;
     let filter = KeyFilter {
         signing_domain: plan.domain.clone(),

@@ -58,7 +58,7 @@ pub async fn update_dkim_authority(
     let form = DkimAuthorityForm::try_from(&params)?;
     let change = state
         .core
-        .set_authority(&caller.0, &name, form.own)
+        .set_authority(&caller.0, &caller.1, &name, form.own)
         .await
         .map_err(MailgunError::during("failed to change DKIM authority"))?;
     Ok(Json(ReassignDkimAuthorityResp::of(
@@ -100,7 +100,7 @@ pub async fn update_dkim_selector(
     let form = DkimSelectorForm::try_from(&params)?;
     state
         .core
-        .change_selector(&caller.0, &name, form.dkim_selector)
+        .change_selector(&caller.0, &caller.1, &name, form.dkim_selector)
         .await
         .map_err(MailgunError::during("failed to change DKIM selector"))?;
     Ok(Json(GenericResponse::new("DKIM selector changed")))
@@ -131,7 +131,7 @@ pub async fn verify_domain(
 ) -> Result<Json<FindDomainByNameResp>> {
     let view = state
         .core
-        .verify_domain(&caller.0, &domain_name(&name)?)
+        .verify_domain(&caller.0, &caller.1, &domain_name(&name)?)
         .await?;
     Ok(Json(FindDomainByNameResp::of(
         &caller.0,

@@ -72,7 +72,7 @@ async fn set_active(
     let selector = selector(&selector_name)?;
     let key = state
         .core
-        .set_active(&caller.0, &domain, &selector, active)
+        .set_active(&caller.0, &caller.1, &domain, &selector, active)
         .await?;
     let message = if active {
         "domain key activated"

@@ -148,7 +148,7 @@ pub async fn create_domain(
     };
     let view = state
         .core
-        .register_domain(&caller.0, request)
+        .register_domain(&caller.0, &caller.1, request)
         .await
         .map_err(MailgunError::during("failed to create domain key"))?;
     Ok(Json(CreateDomainResp::of(&caller.0, &view)))
@@ -256,7 +256,7 @@ pub async fn delete_domain(
 ) -> Result<Json<GenericResponse>> {
     state
         .core
-        .delete_domain(&caller.0, &domain_name(&name)?)
+        .delete_domain(&caller.0, &caller.1, &domain_name(&name)?)
         .await?;
     Ok(Json(GenericResponse::new("Domain has been deleted")))
 }

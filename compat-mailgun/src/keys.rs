@@ -123,7 +123,7 @@ pub async fn create_key(
     };
     let key = state
         .core
-        .create_key(&caller.0, request)
+        .create_key(&caller.0, &caller.1, request)
         .await
         .map_err(MailgunError::during("failed to create domain key"))?;
     Ok(Json(DomainKeyResponse::from(&key)))
@@ -159,6 +159,7 @@ pub async fn delete_key(
         .core
         .delete_key_named(
             &caller.0,
+            &caller.1,
             &query.signing_domain,
             &query.selector,
             DeleteRule::KeepOneActive,

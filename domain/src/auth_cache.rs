@@ -17,11 +17,12 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::audit::AuditNote;
 use crate::error::Result;
 use crate::ports::TenantStore;
 use crate::shared_state::{TenantChangeListener, TenantChanges};
 use crate::tenant::{
-    ApiKeyHash, ApiKeyId, ApiKeyInfo, Tenant, TenantId, TenantName, TenantSettings,
+    ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeyLabel, Tenant, TenantId, TenantName, TenantSettings,
 };
 
 /// How the authentication cache is sized.
@@ -59,8 +60,8 @@ pub struct AuthCacheStats {
 }
 
 struct Entry {
-    /// `None`: no live key has this hash.
-    tenant: Option<Tenant>,
+    /// `None`: no live key has this hash; else its tenant and the key's id.
+    tenant: Option<(Tenant, ApiKeyId)>,
     expires: Instant,
 }
 
@@ -127,7 +128,7 @@ impl TenantChangeListener for CachedTenants {
         state.epoch += 1;
         state
             .entries
-            .retain(|_, entry| entry.tenant.as_ref().is_none_or(|t| t.id != tenant));
+            .retain(|_, entry| entry.tenant.as_ref().is_none_or(|(t, _)| t.id != tenant));
     }
 
     fn missed(&self) {
@@ -139,8 +140,8 @@ impl TenantChangeListener for CachedTenants {
 
 #[async_trait]
 impl TenantStore for CachedTenants {
-    async fn create_tenant(&self, name: &TenantName, now: DateTime<Utc>) -> Result<Tenant> {
-        self.inner.create_tenant(name, now).await
+    async fn create_tenant(&self, name: &TenantName, audit: &AuditNote) -> Result<Tenant> {
+        self.inner.create_tenant(name, audit).await
     }
 
     async fn find_tenant(&self, name: &TenantName) -> Result<Option<Tenant>> {
@@ -151,8 +152,13 @@ impl TenantStore for CachedTenants {
         self.inner.list_tenants().await
     }
 
-    async fn update_settings(&self, tenant: TenantId, settings: TenantSettings) -> Result<Tenant> {
-        let updated = self.inner.update_settings(tenant, settings).await;
+    async fn update_settings(
+        &self,
+        tenant: TenantId,
+        settings: TenantSettings,
+        audit: &AuditNote,
+    ) -> Result<Tenant> {
+        let updated = self.inner.update_settings(tenant, settings, audit).await;
         self.announce(tenant).await;
         updated
     }
@@ -163,9 +169,15 @@ impl TenantStore for CachedTenants {
         &self,
         tenant: TenantId,
         hash: &ApiKeyHash,
-        now: DateTime<Utc>,
+        label: Option<&ApiKeyLabel>,
+        audit: &AuditNote,
     ) -> Result<ApiKeyId> {
-        self.inner.add_api_key(tenant, hash, now).await
+        self.inner.add_api_key(tenant, hash, label, audit).await
+    }
+
+    /// Nothing cached depends on when a key was last used.
+    async fn touch_api_key(&self, hash: &ApiKeyHash, now: DateTime<Utc>) -> Result<()> {
+        self.inner.touch_api_key(hash, now).await
     }
 
     async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKeyInfo>> {
@@ -176,14 +188,14 @@ impl TenantStore for CachedTenants {
         &self,
         tenant: TenantId,
         id: ApiKeyId,
-        now: DateTime<Utc>,
+        audit: &AuditNote,
     ) -> Result<bool> {
-        let revoked = self.inner.revoke_api_key(tenant, id, now).await;
+        let revoked = self.inner.revoke_api_key(tenant, id, audit).await;
         self.announce(tenant).await;
         revoked
     }
 
-    async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<Tenant>> {
+    async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<(Tenant, ApiKeyId)>> {
         // Taken before the store is asked, so an entry expires within the
         // TTL of any change its answer may predate.
         let asked = Instant::now();
@@ -225,6 +237,7 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
 
     use super::*;
+    use crate::audit::{Action, Origin};
     use crate::tenant::MinRsaBits;
 
     /// One tenant with one key, `sgn_live`, until revoked; counts lookups.
@@ -250,7 +263,7 @@ mod tests {
 
     #[async_trait]
     impl TenantStore for OneKey {
-        async fn create_tenant(&self, _: &TenantName, _: DateTime<Utc>) -> Result<Tenant> {
+        async fn create_tenant(&self, _: &TenantName, _: &AuditNote) -> Result<Tenant> {
             unimplemented!()
         }
         async fn find_tenant(&self, _: &TenantName) -> Result<Option<Tenant>> {
@@ -259,7 +272,12 @@ mod tests {
         async fn list_tenants(&self) -> Result<Vec<Tenant>> {
             unimplemented!()
         }
-        async fn update_settings(&self, _: TenantId, settings: TenantSettings) -> Result<Tenant> {
+        async fn update_settings(
+            &self,
+            _: TenantId,
+            settings: TenantSettings,
+            _: &AuditNote,
+        ) -> Result<Tenant> {
             let mut tenant = self.tenant.lock().unwrap();
             tenant.settings = settings;
             Ok(tenant.clone())
@@ -268,21 +286,25 @@ mod tests {
             &self,
             _: TenantId,
             _: &ApiKeyHash,
-            _: DateTime<Utc>,
+            _: Option<&ApiKeyLabel>,
+            _: &AuditNote,
         ) -> Result<ApiKeyId> {
+            unimplemented!()
+        }
+        async fn touch_api_key(&self, _: &ApiKeyHash, _: DateTime<Utc>) -> Result<()> {
             unimplemented!()
         }
         async fn list_api_keys(&self, _: TenantId) -> Result<Vec<ApiKeyInfo>> {
             unimplemented!()
         }
-        async fn revoke_api_key(&self, _: TenantId, _: ApiKeyId, _: DateTime<Utc>) -> Result<bool> {
+        async fn revoke_api_key(&self, _: TenantId, _: ApiKeyId, _: &AuditNote) -> Result<bool> {
             *self.revoked.lock().unwrap() = true;
             Ok(true)
         }
-        async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<Tenant>> {
+        async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<(Tenant, ApiKeyId)>> {
             self.lookups.fetch_add(1, Ordering::SeqCst);
             let live = *hash == ApiKeyHash::of("sgn_live") && !*self.revoked.lock().unwrap();
-            Ok(live.then(|| self.tenant.lock().unwrap().clone()))
+            Ok(live.then(|| (self.tenant.lock().unwrap().clone(), ApiKeyId(1))))
         }
         async fn ping(&self) -> Result<()> {
             Ok(())
@@ -308,11 +330,19 @@ mod tests {
         (store, announced, cache)
     }
 
+    fn note(action: Action) -> AuditNote {
+        AuditNote {
+            origin: Origin::cli(),
+            action,
+            at: Utc::now(),
+        }
+    }
+
     const LONG: Duration = Duration::from_secs(3600);
 
     async fn who(cache: &CachedTenants, key: &str) -> Option<TenantId> {
         let tenant = cache.tenant_by_api_key(&ApiKeyHash::of(key)).await.unwrap();
-        tenant.map(|t| t.id)
+        tenant.map(|(t, _)| t.id)
     }
 
     #[tokio::test]
@@ -340,7 +370,7 @@ mod tests {
         let (store, announced, cache) = cached(LONG, 100);
         assert!(who(&cache, "sgn_live").await.is_some());
         cache
-            .revoke_api_key(TenantId(7), ApiKeyId(1), Utc::now())
+            .revoke_api_key(TenantId(7), ApiKeyId(1), &note(Action::ApiKeyRevoked))
             .await
             .unwrap();
         assert_eq!(who(&cache, "sgn_live").await, None);
@@ -356,9 +386,13 @@ mod tests {
             private_key_export: true,
             min_rsa_bits: MinRsaBits::try_from(2048).unwrap(),
         };
-        cache.update_settings(TenantId(7), settings).await.unwrap();
+        let audit = note(Action::SettingsChanged);
+        cache
+            .update_settings(TenantId(7), settings, &audit)
+            .await
+            .unwrap();
         let tenant = cache.tenant_by_api_key(&ApiKeyHash::of("sgn_live")).await;
-        assert_eq!(tenant.unwrap().unwrap().settings, settings);
+        assert_eq!(tenant.unwrap().unwrap().0.settings, settings);
         assert_eq!(*announced.0.lock().unwrap(), [TenantId(7)]);
     }
 

@@ -110,6 +110,21 @@ impl fmt::Debug for PrivateKey {
     }
 }
 
+impl PublicKey {
+    /// The key's fingerprint for the audit trail: lower-case hex SHA-256 of
+    /// its DER SubjectPublicKeyInfo. `None` if the stored base64 is damaged.
+    pub fn fingerprint(&self) -> Option<String> {
+        use sha2::{Digest as _, Sha256};
+        let der = STANDARD.decode(&self.0).ok()?;
+        Some(
+            Sha256::digest(der)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
+    }
+}
+
 impl fmt::Display for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -122,6 +137,18 @@ mod tests {
 
     fn small() -> PrivateKey {
         PrivateKey::generate(KeySize::try_from(1024u32).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_fingerprint_is_the_sha256_of_the_public_der_in_hex() {
+        let key = small().public_key();
+        let fingerprint = key.fingerprint().unwrap();
+        assert_eq!(fingerprint.len(), 64);
+        assert!(fingerprint
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_ne!(small().public_key().fingerprint(), Some(fingerprint));
+        assert_eq!(PublicKey("!!".into()).fingerprint(), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+use crate::audit::Via;
 use crate::crypto::PublicKey;
 use crate::dns::DnsCheck;
 use crate::key_size::KeySize;
@@ -38,6 +39,9 @@ pub struct DkimKey {
     pub default_for_domain: bool,
     /// What DNS said when last asked.
     pub dns: DnsCheck,
+    /// The front end that made it; `None` for keys made before Signet
+    /// recorded it.
+    pub created_via: Option<Via>,
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// When it last changed.

@@ -1,6 +1,7 @@
 //! Signet's core: DKIM keys, sending domains and tenants, the use cases over
 //! them, and the ports their adapters implement. Names no framework.
 
+pub mod audit;
 pub mod auth_cache;
 pub mod crypto;
 pub mod cursor;
@@ -17,6 +18,10 @@ pub mod shared_state;
 pub mod tenant;
 pub mod usecases;
 
+pub use audit::{
+    Action, Actor, AuditCursor, AuditEvent, AuditId, AuditNote, AuditPage, AuditQuery, AuditRecord,
+    AuditTarget, Origin, Outcome, Via,
+};
 pub use crypto::{PrivateKey, PublicKey};
 pub use dns::{DnsCheck, DnsStatus, TxtAnswer};
 pub use error::{Cause, Chain, Entity, Error, InvalidValue, Result, RuleViolation};
@@ -25,7 +30,7 @@ pub use key_size::KeySize;
 pub use names::{DomainName, Selector};
 pub use sending_domain::{DomainOrder, DomainQuery, SendingDomain};
 pub use tenant::{
-    ApiKeyId, Authentication, MinRsaBits, Tenant, TenantId, TenantName, TenantSettings,
+    ApiKeyId, ApiKeyLabel, Authentication, MinRsaBits, Tenant, TenantId, TenantName, TenantSettings,
 };
 pub use usecases::{
     Admin, AuthorityChange, CoreSettings, CreateKey, DefaultFlag, DeleteRule, DomainPage,

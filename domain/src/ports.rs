@@ -1,11 +1,14 @@
 //! What the core needs from the outside world, as small role traits.
 //!
 //! Every method that touches a tenant's data takes the tenant explicitly; only
-//! [`TenantStore::tenant_by_api_key`] finds one, for the auth layer.
+//! [`TenantStore::tenant_by_api_key`] finds one, for the auth layer. Every
+//! method that changes data takes an [`AuditNote`] and writes its events in
+//! the change's own transaction, so the trail and the data never disagree.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::audit::{AuditId, AuditNote, AuditRecord};
 use crate::crypto::PrivateKey;
 use crate::dns::{DnsCheck, TxtAnswer};
 use crate::error::Result;
@@ -14,7 +17,7 @@ use crate::key_size::KeySize;
 use crate::names::{DomainName, Selector};
 use crate::sending_domain::{DomainQuery, SendingDomain};
 use crate::tenant::{
-    ApiKeyHash, ApiKeyId, ApiKeyInfo, Tenant, TenantId, TenantName, TenantSettings,
+    ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeyLabel, Tenant, TenantId, TenantName, TenantSettings,
 };
 use crate::usecases::{DeleteRule, DomainPage};
 
@@ -73,9 +76,11 @@ impl KeyChange {
 /// DKIM keys, with private keys sealed at rest.
 #[async_trait]
 pub trait KeyStore: Send + Sync {
-    /// Stores a key under the next id of the tenant.
+    /// Stores a key under the next id of the tenant, made through
+    /// `audit.origin.via`, and records `audit` about it.
     /// `Conflict(Key)` if the (signing domain, selector) pair exists already.
-    async fn insert_key(&self, tenant: TenantId, key: NewKey) -> Result<DkimKey>;
+    async fn insert_key(&self, tenant: TenantId, key: NewKey, audit: &AuditNote)
+        -> Result<DkimKey>;
     /// A key by id.
     async fn get_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<DkimKey>>;
     /// A key by signing domain and selector (case-insensitive).
@@ -93,17 +98,32 @@ pub trait KeyStore: Send + Sync {
     async fn page_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<KeyPage>;
     /// How many keys match.
     async fn count_keys(&self, tenant: TenantId, filter: &KeyFilter) -> Result<u64>;
-    /// Applies a change in one transaction. `NotFound(Key)` if absent,
-    /// `Conflict(Key)` if the new name is taken.
-    async fn update_key(&self, tenant: TenantId, id: KeyId, change: KeyChange) -> Result<DkimKey>;
+    /// Applies a change and records `audit` about the changed key, in one
+    /// transaction. `NotFound(Key)` if absent, `Conflict(Key)` if the new
+    /// name is taken.
+    async fn update_key(
+        &self,
+        tenant: TenantId,
+        id: KeyId,
+        change: KeyChange,
+        audit: &AuditNote,
+    ) -> Result<DkimKey>;
     /// Deletes a key; false if there was none. Under
     /// [`DeleteRule::KeepOneActive`] the check and the delete are one step
     /// (`Rule(LastActiveKey)` if it would leave the domain no active key), so
-    /// two concurrent deletes cannot both pass it.
-    async fn delete_key(&self, tenant: TenantId, id: KeyId, rule: DeleteRule) -> Result<bool>;
+    /// two concurrent deletes cannot both pass it. Records `audit` about the
+    /// deleted key.
+    async fn delete_key(
+        &self,
+        tenant: TenantId,
+        id: KeyId,
+        rule: DeleteRule,
+        audit: &AuditNote,
+    ) -> Result<bool>;
     /// Stores a DNS result at `now`, but only if the key still has the
     /// record that was looked up: a rename or a new key since then makes it
     /// stale, and nothing is stored. `None` when stale or when the key is gone.
+    /// Records `audit` only when the key's DNS status changes.
     async fn record_dns_check(
         &self,
         tenant: TenantId,
@@ -111,9 +131,16 @@ pub trait KeyStore: Send + Sync {
         looked_up: &DnsRecord,
         check: DnsCheck,
         now: DateTime<Utc>,
+        audit: &AuditNote,
     ) -> Result<Option<DkimKey>>;
-    /// Deletes every key of a signing domain; returns how many.
-    async fn delete_domain_keys(&self, tenant: TenantId, domain: &DomainName) -> Result<u64>;
+    /// Deletes every key of a signing domain, recording `audit` about each;
+    /// returns how many.
+    async fn delete_domain_keys(
+        &self,
+        tenant: TenantId,
+        domain: &DomainName,
+        audit: &AuditNote,
+    ) -> Result<u64>;
     /// Unseals a key's private half.
     async fn private_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<PrivateKey>>;
     /// Keys of every tenant whose record was never checked or last checked
@@ -130,8 +157,14 @@ pub trait KeyStore: Send + Sync {
 /// Sending domains.
 #[async_trait]
 pub trait DomainStore: Send + Sync {
-    /// Registers a domain; `Conflict(Domain)` if the tenant has it already.
-    async fn insert_domain(&self, tenant: TenantId, domain: &SendingDomain) -> Result<()>;
+    /// Registers a domain and records `audit` about it; `Conflict(Domain)` if
+    /// the tenant has it already.
+    async fn insert_domain(
+        &self,
+        tenant: TenantId,
+        domain: &SendingDomain,
+        audit: &AuditNote,
+    ) -> Result<()>;
     /// A domain by name.
     async fn get_domain(
         &self,
@@ -142,50 +175,89 @@ pub trait DomainStore: Send + Sync {
     /// authority's default key, and how many match in all. The filtering,
     /// order and paging are the store's, over every domain of the tenant.
     async fn find_domains(&self, tenant: TenantId, query: &DomainQuery) -> Result<DomainPage>;
-    /// Sets a domain's DKIM authority.
+    /// Sets a domain's DKIM authority and records `audit` about the domain.
     async fn set_authority(
         &self,
         tenant: TenantId,
         name: &DomainName,
         authority: &DomainName,
+        audit: &AuditNote,
     ) -> Result<()>;
-    /// Makes every domain delegating to `authority` its own authority again.
-    async fn reset_delegations(&self, tenant: TenantId, authority: &DomainName) -> Result<()>;
-    /// Removes a domain; false if there was none.
-    async fn delete_domain(&self, tenant: TenantId, name: &DomainName) -> Result<bool>;
+    /// Makes every domain delegating to `authority` its own authority again,
+    /// recording `audit` about each.
+    async fn reset_delegations(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        audit: &AuditNote,
+    ) -> Result<()>;
+    /// Removes a domain and records `audit` about it; false if there was none.
+    async fn delete_domain(
+        &self,
+        tenant: TenantId,
+        name: &DomainName,
+        audit: &AuditNote,
+    ) -> Result<bool>;
 }
 
 /// Tenants and their API keys.
 #[async_trait]
 pub trait TenantStore: Send + Sync {
-    /// Creates a tenant; `Conflict(Tenant)` if the name is taken.
-    async fn create_tenant(&self, name: &TenantName, now: DateTime<Utc>) -> Result<Tenant>;
+    /// Creates a tenant at `audit.at` and records `audit` for it;
+    /// `Conflict(Tenant)` if the name is taken.
+    async fn create_tenant(&self, name: &TenantName, audit: &AuditNote) -> Result<Tenant>;
     /// A tenant by name.
     async fn find_tenant(&self, name: &TenantName) -> Result<Option<Tenant>>;
     /// All tenants, by name.
     async fn list_tenants(&self) -> Result<Vec<Tenant>>;
-    /// Replaces a tenant's settings.
-    async fn update_settings(&self, tenant: TenantId, settings: TenantSettings) -> Result<Tenant>;
-    /// Stores the hash of a new API key.
+    /// Replaces a tenant's settings and records `audit`.
+    async fn update_settings(
+        &self,
+        tenant: TenantId,
+        settings: TenantSettings,
+        audit: &AuditNote,
+    ) -> Result<Tenant>;
+    /// Stores the hash of a new API key, with its owner's label if any,
+    /// made at `audit.at`, and records `audit` about it.
     async fn add_api_key(
         &self,
         tenant: TenantId,
         hash: &ApiKeyHash,
-        now: DateTime<Utc>,
+        label: Option<&ApiKeyLabel>,
+        audit: &AuditNote,
     ) -> Result<ApiKeyId>;
+    /// Records that a live key was used at `now`, unless it was recorded as
+    /// used less than a minute before (so a busy key costs one write a minute).
+    async fn touch_api_key(&self, hash: &ApiKeyHash, now: DateTime<Utc>) -> Result<()>;
     /// A tenant's API keys.
     async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKeyInfo>>;
-    /// Revokes an API key; false if the tenant has no such live key.
+    /// Revokes an API key at `audit.at` and records `audit` about it; false
+    /// (and no event) if the tenant has no such live key.
     async fn revoke_api_key(
         &self,
         tenant: TenantId,
         id: ApiKeyId,
-        now: DateTime<Utc>,
+        audit: &AuditNote,
     ) -> Result<bool>;
-    /// The tenant owning a live (unrevoked) API key with this hash.
-    async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<Tenant>>;
+    /// The tenant owning a live (unrevoked) API key with this hash, and the
+    /// key's id (the actor of the caller's changes).
+    async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<(Tenant, ApiKeyId)>>;
     /// Whether the backing store answers (for readiness).
     async fn ping(&self) -> Result<()>;
+}
+
+/// The audit trail, read side (the write side is every change's own port).
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// The tenant's events, newest first: only `action` if given, only
+    /// older than `before` if given, at most `limit`.
+    async fn audit_events(
+        &self,
+        tenant: TenantId,
+        action: Option<&str>,
+        before: Option<AuditId>,
+        limit: u64,
+    ) -> Result<Vec<AuditRecord>>;
 }
 
 /// Makes RSA keys without stalling other work.

@@ -213,10 +213,38 @@ impl fmt::Debug for ApiKeySecret {
 pub struct ApiKeyInfo {
     /// Identifier.
     pub id: ApiKeyId,
+    /// What its owner called it, if anything (keys from the CLI have none).
+    pub label: Option<ApiKeyLabel>,
     /// When it was made.
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it last authenticated a request, to the minute; `None` if never.
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
     /// When it was revoked, if it was.
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A person's name for an API key ("CI", "mail relay 2"): 1 to 100
+/// characters, no control characters, never secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyLabel(String);
+
+impl ApiKeyLabel {
+    /// Parses a label; surrounding whitespace is dropped.
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        let s = s.trim();
+        if (1..=100).contains(&s.chars().count()) && !s.chars().any(char::is_control) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(InvalidValue(
+                "must be 1 to 100 characters with no control characters".into(),
+            ))
+        }
+    }
+
+    /// The label.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 #[cfg(test)]
@@ -277,6 +305,18 @@ mod tests {
                 imported: true
             })
         );
+    }
+
+    #[test]
+    fn an_api_key_label_is_trimmed_short_text_without_control_characters() {
+        assert_eq!(
+            ApiKeyLabel::parse(" CI relay ").unwrap().as_str(),
+            "CI relay"
+        );
+        assert!(ApiKeyLabel::parse("   ").is_err());
+        assert!(ApiKeyLabel::parse("a\nb").is_err());
+        assert!(ApiKeyLabel::parse(&"é".repeat(100)).is_ok());
+        assert!(ApiKeyLabel::parse(&"a".repeat(101)).is_err());
     }
 
     #[test]

@@ -12,6 +12,8 @@ mod m20261122_000004_create_sending_domains;
 mod m20261123_000001_index_dkim_keys_by_dns_check;
 mod m20261129_000001_add_tenants_min_rsa_bits;
 mod m20261129_000002_create_sealing_canary;
+mod m20261129_000003_create_audit_events;
+mod m20261129_000004_add_api_keys_label_and_last_use;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_index_dkim_keys_by_dns_check::Migration),
             Box::new(m20261129_000001_add_tenants_min_rsa_bits::Migration),
             Box::new(m20261129_000002_create_sealing_canary::Migration),
+            Box::new(m20261129_000003_create_audit_events::Migration),
+            Box::new(m20261129_000004_add_api_keys_label_and_last_use::Migration),
         ]
     }
 }

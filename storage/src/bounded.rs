@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use signet_domain::ports::{DomainStore, KeyChange, KeyStore, NewKey, TenantStore};
-use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo};
+use signet_domain::ports::{AuditLog, DomainStore, KeyChange, KeyStore, NewKey, TenantStore};
+use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo, ApiKeyLabel};
 use signet_domain::{
-    ApiKeyId, DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, DomainPage, DomainQuery, Error,
-    KeyFilter, KeyId, KeyPage, KeyQuery, PrivateKey, Result, Selector, SendingDomain, Tenant,
-    TenantId, TenantName, TenantSettings,
+    ApiKeyId, AuditId, AuditNote, AuditRecord, DeleteRule, DkimKey, DnsCheck, DnsRecord,
+    DomainName, DomainPage, DomainQuery, Error, KeyFilter, KeyId, KeyPage, KeyQuery, PrivateKey,
+    Result, Selector, SendingDomain, Tenant, TenantId, TenantName, TenantSettings,
 };
 
 /// Wraps a store so that each call answers within `limit`, or fails with
@@ -49,8 +49,13 @@ impl<S> Bounded<S> {
 
 #[async_trait]
 impl<S: KeyStore> KeyStore for Bounded<S> {
-    async fn insert_key(&self, tenant: TenantId, key: NewKey) -> Result<DkimKey> {
-        self.within(self.inner.insert_key(tenant, key)).await
+    async fn insert_key(
+        &self,
+        tenant: TenantId,
+        key: NewKey,
+        audit: &AuditNote,
+    ) -> Result<DkimKey> {
+        self.within(self.inner.insert_key(tenant, key, audit)).await
     }
 
     async fn get_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<DkimKey>> {
@@ -79,12 +84,26 @@ impl<S: KeyStore> KeyStore for Bounded<S> {
         self.within(self.inner.count_keys(tenant, filter)).await
     }
 
-    async fn update_key(&self, tenant: TenantId, id: KeyId, change: KeyChange) -> Result<DkimKey> {
-        self.within(self.inner.update_key(tenant, id, change)).await
+    async fn update_key(
+        &self,
+        tenant: TenantId,
+        id: KeyId,
+        change: KeyChange,
+        audit: &AuditNote,
+    ) -> Result<DkimKey> {
+        self.within(self.inner.update_key(tenant, id, change, audit))
+            .await
     }
 
-    async fn delete_key(&self, tenant: TenantId, id: KeyId, rule: DeleteRule) -> Result<bool> {
-        self.within(self.inner.delete_key(tenant, id, rule)).await
+    async fn delete_key(
+        &self,
+        tenant: TenantId,
+        id: KeyId,
+        rule: DeleteRule,
+        audit: &AuditNote,
+    ) -> Result<bool> {
+        self.within(self.inner.delete_key(tenant, id, rule, audit))
+            .await
     }
 
     async fn record_dns_check(
@@ -94,16 +113,22 @@ impl<S: KeyStore> KeyStore for Bounded<S> {
         looked_up: &DnsRecord,
         check: DnsCheck,
         now: DateTime<Utc>,
+        audit: &AuditNote,
     ) -> Result<Option<DkimKey>> {
         self.within(
             self.inner
-                .record_dns_check(tenant, id, looked_up, check, now),
+                .record_dns_check(tenant, id, looked_up, check, now, audit),
         )
         .await
     }
 
-    async fn delete_domain_keys(&self, tenant: TenantId, domain: &DomainName) -> Result<u64> {
-        self.within(self.inner.delete_domain_keys(tenant, domain))
+    async fn delete_domain_keys(
+        &self,
+        tenant: TenantId,
+        domain: &DomainName,
+        audit: &AuditNote,
+    ) -> Result<u64> {
+        self.within(self.inner.delete_domain_keys(tenant, domain, audit))
             .await
     }
 
@@ -123,8 +148,14 @@ impl<S: KeyStore> KeyStore for Bounded<S> {
 
 #[async_trait]
 impl<S: DomainStore> DomainStore for Bounded<S> {
-    async fn insert_domain(&self, tenant: TenantId, domain: &SendingDomain) -> Result<()> {
-        self.within(self.inner.insert_domain(tenant, domain)).await
+    async fn insert_domain(
+        &self,
+        tenant: TenantId,
+        domain: &SendingDomain,
+        audit: &AuditNote,
+    ) -> Result<()> {
+        self.within(self.inner.insert_domain(tenant, domain, audit))
+            .await
     }
 
     async fn get_domain(
@@ -144,25 +175,37 @@ impl<S: DomainStore> DomainStore for Bounded<S> {
         tenant: TenantId,
         name: &DomainName,
         authority: &DomainName,
+        audit: &AuditNote,
     ) -> Result<()> {
-        self.within(self.inner.set_authority(tenant, name, authority))
+        self.within(self.inner.set_authority(tenant, name, authority, audit))
             .await
     }
 
-    async fn reset_delegations(&self, tenant: TenantId, authority: &DomainName) -> Result<()> {
-        self.within(self.inner.reset_delegations(tenant, authority))
+    async fn reset_delegations(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        audit: &AuditNote,
+    ) -> Result<()> {
+        self.within(self.inner.reset_delegations(tenant, authority, audit))
             .await
     }
 
-    async fn delete_domain(&self, tenant: TenantId, name: &DomainName) -> Result<bool> {
-        self.within(self.inner.delete_domain(tenant, name)).await
+    async fn delete_domain(
+        &self,
+        tenant: TenantId,
+        name: &DomainName,
+        audit: &AuditNote,
+    ) -> Result<bool> {
+        self.within(self.inner.delete_domain(tenant, name, audit))
+            .await
     }
 }
 
 #[async_trait]
 impl<S: TenantStore> TenantStore for Bounded<S> {
-    async fn create_tenant(&self, name: &TenantName, now: DateTime<Utc>) -> Result<Tenant> {
-        self.within(self.inner.create_tenant(name, now)).await
+    async fn create_tenant(&self, name: &TenantName, audit: &AuditNote) -> Result<Tenant> {
+        self.within(self.inner.create_tenant(name, audit)).await
     }
 
     async fn find_tenant(&self, name: &TenantName) -> Result<Option<Tenant>> {
@@ -173,8 +216,13 @@ impl<S: TenantStore> TenantStore for Bounded<S> {
         self.within(self.inner.list_tenants()).await
     }
 
-    async fn update_settings(&self, tenant: TenantId, settings: TenantSettings) -> Result<Tenant> {
-        self.within(self.inner.update_settings(tenant, settings))
+    async fn update_settings(
+        &self,
+        tenant: TenantId,
+        settings: TenantSettings,
+        audit: &AuditNote,
+    ) -> Result<Tenant> {
+        self.within(self.inner.update_settings(tenant, settings, audit))
             .await
     }
 
@@ -182,9 +230,15 @@ impl<S: TenantStore> TenantStore for Bounded<S> {
         &self,
         tenant: TenantId,
         hash: &ApiKeyHash,
-        now: DateTime<Utc>,
+        label: Option<&ApiKeyLabel>,
+        audit: &AuditNote,
     ) -> Result<ApiKeyId> {
-        self.within(self.inner.add_api_key(tenant, hash, now)).await
+        self.within(self.inner.add_api_key(tenant, hash, label, audit))
+            .await
+    }
+
+    async fn touch_api_key(&self, hash: &ApiKeyHash, now: DateTime<Utc>) -> Result<()> {
+        self.within(self.inner.touch_api_key(hash, now)).await
     }
 
     async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKeyInfo>> {
@@ -195,17 +249,31 @@ impl<S: TenantStore> TenantStore for Bounded<S> {
         &self,
         tenant: TenantId,
         id: ApiKeyId,
-        now: DateTime<Utc>,
+        audit: &AuditNote,
     ) -> Result<bool> {
-        self.within(self.inner.revoke_api_key(tenant, id, now))
+        self.within(self.inner.revoke_api_key(tenant, id, audit))
             .await
     }
 
-    async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<Tenant>> {
+    async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<(Tenant, ApiKeyId)>> {
         self.within(self.inner.tenant_by_api_key(hash)).await
     }
 
     async fn ping(&self) -> Result<()> {
         self.within(self.inner.ping()).await
+    }
+}
+
+#[async_trait]
+impl<S: AuditLog> AuditLog for Bounded<S> {
+    async fn audit_events(
+        &self,
+        tenant: TenantId,
+        action: Option<&str>,
+        before: Option<AuditId>,
+        limit: u64,
+    ) -> Result<Vec<AuditRecord>> {
+        self.within(self.inner.audit_events(tenant, action, before, limit))
+            .await
     }
 }

@@ -242,6 +242,12 @@ impl Storage {
         &self.inner.keyring
     }
 
+    /// A secret for `purpose` derived from the current master key (see
+    /// [`Keyring::derive`]), e.g. the console's token-signing seed.
+    pub fn derive_secret(&self, purpose: &[u8]) -> zeroize::Zeroizing<[u8; 32]> {
+        self.inner.keyring.derive(purpose)
+    }
+
     /// Starts a transaction that may write. On SQLite it first waits for this
     /// process's other writers to finish.
     pub(crate) async fn begin_write(&self) -> Result<WriteTxn<'_>, DbErr> {

@@ -9,10 +9,11 @@ use sea_orm::{
 };
 use signet_domain::ports::DomainStore;
 use signet_domain::{
-    DnsStatus, DomainName, DomainOrder, DomainPage, DomainQuery, DomainView, Entity, Error, Result,
-    SendingDomain, TenantId,
+    AuditNote, DnsStatus, DomainName, DomainOrder, DomainPage, DomainQuery, DomainView, Entity,
+    Error, Result, SendingDomain, TenantId,
 };
 
+use crate::audit;
 use crate::connect::Storage;
 use crate::entities::dkim_key;
 use crate::entities::sending_domain::{self, Column};
@@ -21,7 +22,12 @@ use crate::keys::{stored_time, to_key, KeyRow};
 
 #[async_trait]
 impl DomainStore for Storage {
-    async fn insert_domain(&self, tenant: TenantId, domain: &SendingDomain) -> Result<()> {
+    async fn insert_domain(
+        &self,
+        tenant: TenantId,
+        domain: &SendingDomain,
+        audit: &AuditNote,
+    ) -> Result<()> {
         let row = sending_domain::ActiveModel {
             tenant_id: Set(tenant.0),
             name: Set(domain.name.as_str().to_owned()),
@@ -29,8 +35,18 @@ impl DomainStore for Storage {
             created_at: Set(stored_time(domain.created_at)),
         };
         let txn = self.begin_write().await.or_internal()?;
-        let work = row.insert(&*txn).await.or_conflict(Entity::Domain);
-        txn.finish(work).await.map(drop)
+        let work = async {
+            row.insert(&*txn).await.or_conflict(Entity::Domain)?;
+            let event = audit.about_domain(&domain.name);
+            let event = if domain.is_own_authority() {
+                event
+            } else {
+                event.with_detail(format!("authority {}", domain.authority))
+            };
+            audit::record(&*txn, tenant, event).await
+        }
+        .await;
+        txn.finish(work).await
     }
 
     async fn get_domain(
@@ -95,41 +111,88 @@ impl DomainStore for Storage {
         tenant: TenantId,
         name: &DomainName,
         authority: &DomainName,
+        audit: &AuditNote,
     ) -> Result<()> {
         let txn = self.begin_write().await.or_internal()?;
-        let work = sending_domain::Entity::update_many()
-            .col_expr(Column::Authority, Expr::value(authority.as_str()))
-            .filter(Column::TenantId.eq(tenant.0))
-            .filter(Column::Name.eq(name.as_str()))
-            .exec(&*txn)
-            .await
-            .or_internal();
-        if txn.finish(work).await?.rows_affected == 0 {
-            return Err(Error::NotFound(Entity::Domain));
+        let work = async {
+            let updated = sending_domain::Entity::update_many()
+                .col_expr(Column::Authority, Expr::value(authority.as_str()))
+                .filter(Column::TenantId.eq(tenant.0))
+                .filter(Column::Name.eq(name.as_str()))
+                .exec(&*txn)
+                .await
+                .or_internal()?;
+            if updated.rows_affected == 0 {
+                return Err(Error::NotFound(Entity::Domain));
+            }
+            let event = audit
+                .about_domain(name)
+                .with_detail(format!("authority {authority}"));
+            audit::record(&*txn, tenant, event).await
         }
-        Ok(())
+        .await;
+        txn.finish(work).await
     }
 
-    async fn reset_delegations(&self, tenant: TenantId, authority: &DomainName) -> Result<()> {
+    async fn reset_delegations(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        audit: &AuditNote,
+    ) -> Result<()> {
         let txn = self.begin_write().await.or_internal()?;
-        let work = sending_domain::Entity::update_many()
-            .col_expr(Column::Authority, Expr::col(Column::Name).into())
-            .filter(Column::TenantId.eq(tenant.0))
-            .filter(Column::Authority.eq(authority.as_str()))
-            .filter(Column::Name.ne(authority.as_str()))
-            .exec(&*txn)
-            .await
-            .or_internal();
-        txn.finish(work).await.map(drop)
+        let work = async {
+            let delegating: Vec<String> = sending_domain::Entity::find()
+                .select_only()
+                .column(Column::Name)
+                .filter(Column::TenantId.eq(tenant.0))
+                .filter(Column::Authority.eq(authority.as_str()))
+                .filter(Column::Name.ne(authority.as_str()))
+                .into_tuple()
+                .all(&*txn)
+                .await
+                .or_internal()?;
+            for name in delegating {
+                sending_domain::Entity::update_many()
+                    .col_expr(Column::Authority, Expr::col(Column::Name).into())
+                    .filter(Column::TenantId.eq(tenant.0))
+                    .filter(Column::Name.eq(name.as_str()))
+                    .exec(&*txn)
+                    .await
+                    .or_internal()?;
+                let name = DomainName::parse(&name).map_err(|e| corrupt("domain name", e))?;
+                let event = audit
+                    .about_domain(&name)
+                    .with_detail(format!("authority {name}"));
+                audit::record(&*txn, tenant, event).await?;
+            }
+            Ok(())
+        }
+        .await;
+        txn.finish(work).await
     }
 
-    async fn delete_domain(&self, tenant: TenantId, name: &DomainName) -> Result<bool> {
+    async fn delete_domain(
+        &self,
+        tenant: TenantId,
+        name: &DomainName,
+        audit: &AuditNote,
+    ) -> Result<bool> {
         let txn = self.begin_write().await.or_internal()?;
-        let work = sending_domain::Entity::delete_by_id((tenant.0, name.as_str().to_owned()))
-            .exec(&*txn)
-            .await
-            .or_internal();
-        Ok(txn.finish(work).await?.rows_affected > 0)
+        let work = async {
+            let deleted =
+                sending_domain::Entity::delete_by_id((tenant.0, name.as_str().to_owned()))
+                    .exec(&*txn)
+                    .await
+                    .or_internal()?;
+            if deleted.rows_affected == 0 {
+                return Ok(false);
+            }
+            audit::record(&*txn, tenant, audit.about_domain(name)).await?;
+            Ok(true)
+        }
+        .await;
+        txn.finish(work).await
     }
 }
 

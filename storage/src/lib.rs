@@ -1,6 +1,7 @@
 //! Signet's storage adapters: the core's key, domain and tenant stores on
 //! SQLite or PostgreSQL through sea-orm, with private keys sealed at rest.
 
+mod audit;
 mod bounded;
 mod canary;
 mod connect;

@@ -9,6 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::digest::{digest, SHA256};
+use ring::hkdf;
 use ring::rand::{SecureRandom as _, SystemRandom};
 use zeroize::Zeroizing;
 
@@ -142,6 +143,25 @@ impl Keyring {
         self
     }
 
+    /// A 32-byte secret for `purpose`, derived from the current master key
+    /// by HKDF-SHA256: the same on every node that shares the master key,
+    /// and unrelated to the master key or to any other purpose's secret.
+    pub fn derive(&self, purpose: &[u8]) -> Zeroizing<[u8; KEY_LEN]> {
+        struct Len;
+        impl hkdf::KeyType for Len {
+            fn len(&self) -> usize {
+                KEY_LEN
+            }
+        }
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, b"signet derived secret")
+            .extract(self.current.bytes.as_ref());
+        let mut out = Zeroizing::new([0u8; KEY_LEN]);
+        prk.expand(&[purpose], Len)
+            .and_then(|okm| okm.fill(out.as_mut()))
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        out
+    }
+
     /// The id of the key new values are sealed with.
     pub fn current_id(&self) -> &str {
         self.current.id()
@@ -215,6 +235,17 @@ mod tests {
 
     fn keyring() -> Keyring {
         Keyring::new(MasterKey::generate().unwrap())
+    }
+
+    #[test]
+    fn derived_secrets_follow_the_master_key_and_the_purpose() {
+        let key = MasterKey::generate().unwrap();
+        let ring = Keyring::new(key.clone());
+        let again = Keyring::new(key);
+        let other = Keyring::new(MasterKey::generate().unwrap());
+        assert_eq!(*ring.derive(b"a"), *again.derive(b"a"));
+        assert_ne!(*ring.derive(b"a"), *ring.derive(b"b"));
+        assert_ne!(*ring.derive(b"a"), *other.derive(b"a"));
     }
 
     #[test]

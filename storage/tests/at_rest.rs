@@ -10,7 +10,7 @@ use signet_domain::ports::{KeyChange, KeyStore as _};
 use signet_domain::{Chain, Error, KeyId, PrivateKey, Tenant};
 use signet_storage::{Keyring, MasterKey};
 
-use crate::support::{exec, is_postgres, private_key, storage_tests, texts, TestDb};
+use crate::support::{exec, is_postgres, note, private_key, storage_tests, texts, TestDb};
 
 /// Byte strings that must not appear in storage: PEM markers and bodies,
 /// base64 of the PKCS#8 DER, and windows of the raw DER. Parts that are also
@@ -143,10 +143,10 @@ storage_tests! {
         db.key(&acme, "example.com", "s0").await;
         let mut second = crate::support::new_key("example.com", "s1", false);
         second.private_key = keys[1].clone();
-        db.store.insert_key(acme.id, second).await.unwrap();
+        db.store.insert_key(acme.id, second, &note()).await.unwrap();
         // The third key arrives by replacing the first key's private half.
         let change = KeyChange { private_key: Some(keys[2].clone()), ..KeyChange::at(Utc::now()) };
-        db.store.update_key(acme.id, KeyId(1), change).await.unwrap();
+        db.store.update_key(acme.id, KeyId(1), change, &note()).await.unwrap();
         db.key(&acme, "example.com", "s2").await;
 
         let raw = db.raw().await;
@@ -229,9 +229,9 @@ storage_tests! {
 
         // New seals use the new key, whether on insert or on replacement.
         let change = KeyChange { private_key: Some(private_key(1)), ..KeyChange::at(Utc::now()) };
-        rotated.update_key(acme.id, KeyId(1), change).await.unwrap();
+        rotated.update_key(acme.id, KeyId(1), change, &note()).await.unwrap();
         let key = rotated
-            .insert_key(acme.id, crate::support::new_key("example.com", "s3", false))
+            .insert_key(acme.id, crate::support::new_key("example.com", "s3", false), &note())
             .await
             .unwrap();
         assert_eq!(stored_kid(&raw, &acme, 1).await, new.id());

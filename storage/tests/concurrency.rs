@@ -4,7 +4,7 @@ use chrono::Utc;
 use signet_domain::ports::{KeyChange, KeyStore as _};
 use signet_domain::{DeleteRule, Entity, Error, KeyFilter, KeyId, RuleViolation};
 
-use crate::support::{new_key, storage_tests};
+use crate::support::{new_key, note, storage_tests};
 
 storage_tests! {
     async fn of_a_hundred_creates_of_one_name_exactly_one_wins(db) {
@@ -15,7 +15,7 @@ storage_tests! {
                 // The same selector in varying case: one name.
                 let selector = if n % 2 == 0 { "mail" } else { "MAIL" };
                 let key = new_key("example.com", selector, true);
-                tokio::spawn(async move { store.insert_key(acme.id, key).await })
+                tokio::spawn(async move { store.insert_key(acme.id, key, &note()).await })
             })
             .collect();
         let mut won = Vec::new();
@@ -41,7 +41,7 @@ storage_tests! {
                 let store = db.store.clone();
                 let tenant = if n % 2 == 0 { acme.id } else { other.id };
                 let key = new_key("example.com", &format!("s{n}"), n % 5 == 0);
-                tokio::spawn(async move { store.insert_key(tenant, key).await })
+                tokio::spawn(async move { store.insert_key(tenant, key, &note()).await })
             })
             .collect();
         let mut ids = Vec::new();
@@ -60,14 +60,14 @@ storage_tests! {
         let acme = db.tenant("acme").await;
         for round in 0..10 {
             let domain = format!("d{round}.example.com");
-            let a = db.store.insert_key(acme.id, new_key(&domain, "a", true)).await.unwrap();
-            let b = db.store.insert_key(acme.id, new_key(&domain, "b", false)).await.unwrap();
+            let a = db.store.insert_key(acme.id, new_key(&domain, "a", true), &note()).await.unwrap();
+            let b = db.store.insert_key(acme.id, new_key(&domain, "b", false), &note()).await.unwrap();
             let tasks: Vec<_> = [a.id, b.id]
                 .into_iter()
                 .map(|id| {
                     let store = db.store.clone();
                     tokio::spawn(async move {
-                        store.delete_key(acme.id, id, DeleteRule::KeepOneActive).await
+                        store.delete_key(acme.id, id, DeleteRule::KeepOneActive, &note()).await
                     })
                 })
                 .collect();
@@ -95,7 +95,7 @@ storage_tests! {
             .map(|id| {
                 let store = db.store.clone();
                 let change = KeyChange { default_for_domain: Some(true), ..KeyChange::at(Utc::now()) };
-                tokio::spawn(async move { store.update_key(acme.id, KeyId(id), change).await })
+                tokio::spawn(async move { store.update_key(acme.id, KeyId(id), change, &note()).await })
             })
             .collect();
         for task in tasks {

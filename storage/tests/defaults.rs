@@ -4,7 +4,7 @@ use chrono::Utc;
 use signet_domain::ports::{KeyChange, KeyStore as _};
 use signet_domain::{KeyFilter, KeyId, KeyQuery, PageStart, Tenant};
 
-use crate::support::{domain, new_key, storage_tests, TestDb};
+use crate::support::{domain, new_key, note, storage_tests, TestDb};
 
 /// The ids of a domain's default keys.
 async fn defaults(db: &TestDb, tenant: &Tenant, name: &str) -> Vec<i64> {
@@ -25,7 +25,7 @@ async fn defaults(db: &TestDb, tenant: &Tenant, name: &str) -> Vec<i64> {
 
 async fn insert(db: &TestDb, tenant: &Tenant, name: &str, selector: &str, default: bool) -> KeyId {
     db.store
-        .insert_key(tenant.id, new_key(name, selector, default))
+        .insert_key(tenant.id, new_key(name, selector, default), &note())
         .await
         .unwrap()
         .id
@@ -36,7 +36,11 @@ async fn set_default(db: &TestDb, tenant: &Tenant, id: KeyId, default: bool) {
         default_for_domain: Some(default),
         ..KeyChange::at(Utc::now())
     };
-    let key = db.store.update_key(tenant.id, id, change).await.unwrap();
+    let key = db
+        .store
+        .update_key(tenant.id, id, change, &note())
+        .await
+        .unwrap();
     assert_eq!(key.default_for_domain, default);
 }
 
@@ -75,7 +79,7 @@ storage_tests! {
         let moving = insert(&db, &acme, "old.example", "s1", true).await;
         let resident = insert(&db, &acme, "new.example", "s2", true).await;
         let change = KeyChange { signing_domain: Some(domain("new.example")), ..KeyChange::at(Utc::now()) };
-        let moved = db.store.update_key(acme.id, moving, change).await.unwrap();
+        let moved = db.store.update_key(acme.id, moving, change, &note()).await.unwrap();
         assert!(moved.default_for_domain);
         assert_eq!(defaults(&db, &acme, "new.example").await, [moving.0]);
         assert!(defaults(&db, &acme, "old.example").await.is_empty());
@@ -93,7 +97,7 @@ storage_tests! {
             default_for_domain: Some(true),
             ..KeyChange::at(Utc::now())
         };
-        db.store.update_key(acme.id, moving, change).await.unwrap();
+        db.store.update_key(acme.id, moving, change, &note()).await.unwrap();
         assert_eq!(defaults(&db, &acme, "new.example").await, [moving.0]);
         assert_eq!(defaults(&db, &acme, "old.example").await, [kept.0]);
     }
@@ -103,7 +107,7 @@ storage_tests! {
         let moving = insert(&db, &acme, "old.example", "s1", false).await;
         let resident = insert(&db, &acme, "new.example", "s2", true).await;
         let change = KeyChange { signing_domain: Some(domain("new.example")), ..KeyChange::at(Utc::now()) };
-        let moved = db.store.update_key(acme.id, moving, change).await.unwrap();
+        let moved = db.store.update_key(acme.id, moving, change, &note()).await.unwrap();
         assert!(!moved.default_for_domain);
         assert_eq!(defaults(&db, &acme, "new.example").await, [resident.0]);
     }

@@ -6,7 +6,7 @@ use signet_domain::{
     DnsCheck, DnsStatus, DomainOrder, DomainQuery, Entity, Error, SendingDomain, Tenant,
 };
 
-use crate::support::{domain, new_key, storage_tests, TestDb};
+use crate::support::{domain, new_key, note, storage_tests, TestDb};
 
 async fn register(db: &TestDb, tenant: &Tenant, name: &str, authority: &str) -> SendingDomain {
     let d = SendingDomain {
@@ -14,7 +14,10 @@ async fn register(db: &TestDb, tenant: &Tenant, name: &str, authority: &str) -> 
         authority: domain(authority),
         created_at: Utc::now(),
     };
-    db.store.insert_domain(tenant.id, &d).await.unwrap();
+    db.store
+        .insert_domain(tenant.id, &d, &note())
+        .await
+        .unwrap();
     d
 }
 
@@ -63,14 +66,17 @@ async fn registered_at(db: &TestDb, tenant: &Tenant, name: &str, authority: &str
         authority: domain(authority),
         created_at: Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap() + Duration::seconds(at),
     };
-    db.store.insert_domain(tenant.id, &d).await.unwrap();
+    db.store
+        .insert_domain(tenant.id, &d, &note())
+        .await
+        .unwrap();
 }
 
 /// Gives `name` a default key whose record has `status`.
 async fn signing_key(db: &TestDb, tenant: &Tenant, name: &str, selector: &str, status: DnsStatus) {
     let key = db
         .store
-        .insert_key(tenant.id, new_key(name, selector, true))
+        .insert_key(tenant.id, new_key(name, selector, true), &note())
         .await
         .unwrap();
     let check = DnsCheck {
@@ -83,7 +89,7 @@ async fn signing_key(db: &TestDb, tenant: &Tenant, name: &str, selector: &str, s
         ..KeyChange::at(Utc::now())
     };
     db.store
-        .update_key(tenant.id, key.id, change)
+        .update_key(tenant.id, key.id, change, &note())
         .await
         .unwrap();
 }
@@ -112,9 +118,9 @@ storage_tests! {
         let acme = db.tenant("acme").await;
         let other = db.tenant("other").await;
         let d = register(&db, &acme, "example.com", "example.com").await;
-        let err = db.store.insert_domain(acme.id, &d).await.unwrap_err();
+        let err = db.store.insert_domain(acme.id, &d, &note()).await.unwrap_err();
         assert!(matches!(err, Error::Conflict(Entity::Domain)), "{err:?}");
-        db.store.insert_domain(other.id, &d).await.unwrap();
+        db.store.insert_domain(other.id, &d, &note()).await.unwrap();
     }
 
     async fn authority_is_set_and_delegations_reset(db) {
@@ -125,13 +131,13 @@ storage_tests! {
         register(&db, &acme, "b.example.com", "example.com").await;
         register(&db, &other, "c.example.com", "example.com").await;
         db.store
-            .set_authority(acme.id, &domain("a.example.com"), &domain("example.com"))
+            .set_authority(acme.id, &domain("a.example.com"), &domain("example.com"), &note())
             .await
             .unwrap();
         let a = db.store.get_domain(acme.id, &domain("a.example.com")).await.unwrap().unwrap();
         assert_eq!(a.authority.as_str(), "example.com");
 
-        db.store.reset_delegations(acme.id, &domain("example.com")).await.unwrap();
+        db.store.reset_delegations(acme.id, &domain("example.com"), &note()).await.unwrap();
         for name in ["example.com", "a.example.com", "b.example.com"] {
             let d = db.store.get_domain(acme.id, &domain(name)).await.unwrap().unwrap();
             assert!(d.is_own_authority(), "{name}");
@@ -141,7 +147,7 @@ storage_tests! {
 
         let err = db
             .store
-            .set_authority(other.id, &domain("a.example.com"), &domain("example.com"))
+            .set_authority(other.id, &domain("a.example.com"), &domain("example.com"), &note())
             .await
             .unwrap_err();
         assert!(matches!(err, Error::NotFound(Entity::Domain)), "{err:?}");
@@ -160,7 +166,7 @@ storage_tests! {
         signing_key(&db, &acme, "b.example", "s1", DnsStatus::Valid).await;
         signing_key(&db, &acme, "a.example", "s1", DnsStatus::Invalid).await;
         // Not a default key: it signs for no domain.
-        db.store.insert_key(acme.id, new_key("c.example", "spare", false)).await.unwrap();
+        db.store.insert_key(acme.id, new_key("c.example", "spare", false), &note()).await.unwrap();
         signing_key(&db, &other, "z.example", "s1", DnsStatus::Valid).await;
 
         let newest = found(&db, &acme, all(DomainOrder::NewestFirst)).await;
@@ -205,9 +211,9 @@ storage_tests! {
         let acme = db.tenant("acme").await;
         let other = db.tenant("other").await;
         register(&db, &acme, "example.com", "example.com").await;
-        assert!(!db.store.delete_domain(other.id, &domain("example.com")).await.unwrap());
-        assert!(db.store.delete_domain(acme.id, &domain("example.com")).await.unwrap());
+        assert!(!db.store.delete_domain(other.id, &domain("example.com"), &note()).await.unwrap());
+        assert!(db.store.delete_domain(acme.id, &domain("example.com"), &note()).await.unwrap());
         assert!(db.store.get_domain(acme.id, &domain("example.com")).await.unwrap().is_none());
-        assert!(!db.store.delete_domain(acme.id, &domain("example.com")).await.unwrap());
+        assert!(!db.store.delete_domain(acme.id, &domain("example.com"), &note()).await.unwrap());
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use signet_domain::ports::{KeyChange, KeyStore as _};
 use signet_domain::{DkimKey, DnsCheck, DnsStatus, KeyId, Tenant, TenantId};
 
-use crate::support::{storage_tests, TestDb};
+use crate::support::{note, storage_tests, TestDb};
 
 /// Records a check of `key` at `at`.
 async fn checked(db: &TestDb, tenant: &Tenant, key: &DkimKey, at: DateTime<Utc>) {
@@ -18,7 +18,7 @@ async fn checked(db: &TestDb, tenant: &Tenant, key: &DkimKey, at: DateTime<Utc>)
         ..KeyChange::at(Utc::now())
     };
     db.store
-        .update_key(tenant.id, key.id, change)
+        .update_key(tenant.id, key.id, change, &note())
         .await
         .unwrap();
 }

@@ -6,14 +6,14 @@ use signet_domain::{
     DeleteRule, DnsCheck, DnsStatus, Entity, Error, KeyFilter, KeyId, KeyQuery, PageStart,
 };
 
-use crate::support::{domain, new_key, private_key, selector, storage_tests};
+use crate::support::{domain, new_key, note, private_key, selector, storage_tests};
 
 storage_tests! {
     async fn an_inserted_key_reads_back_by_id_and_by_name(db) {
         let acme = db.tenant("acme").await;
         let inserted = db
             .store
-            .insert_key(acme.id, new_key("Example.com", "Mail2024", true))
+            .insert_key(acme.id, new_key("Example.com", "Mail2024", true), &note())
             .await
             .unwrap();
         assert_eq!(inserted.id, KeyId(1));
@@ -54,8 +54,8 @@ storage_tests! {
         };
         // Renamed between the lookup and the write: the result is stale.
         let rename = KeyChange { selector: Some(selector("s2")), dns: Some(DnsCheck::default()), ..KeyChange::at(Utc::now()) };
-        db.store.update_key(acme.id, key.id, rename).await.unwrap();
-        let stale = db.store.record_dns_check(acme.id, key.id, &looked_up, check.clone(), Utc::now()).await.unwrap();
+        db.store.update_key(acme.id, key.id, rename, &note()).await.unwrap();
+        let stale = db.store.record_dns_check(acme.id, key.id, &looked_up, check.clone(), Utc::now(), &note()).await.unwrap();
         assert!(stale.is_none());
         let now = db.store.get_key(acme.id, key.id).await.unwrap().unwrap();
         assert_eq!(now.dns.status, DnsStatus::Unknown);
@@ -63,9 +63,9 @@ storage_tests! {
         // For the record the key has now, it is stored.
         let current = now.dns_record();
         let fresh = DnsCheck { seen: vec![current.value.clone()], ..check };
-        let stored = db.store.record_dns_check(acme.id, key.id, &current, fresh.clone(), Utc::now()).await.unwrap();
+        let stored = db.store.record_dns_check(acme.id, key.id, &current, fresh.clone(), Utc::now(), &note()).await.unwrap();
         assert_eq!(stored.map(|k| k.dns.status), Some(DnsStatus::Valid));
-        assert!(db.store.record_dns_check(acme.id, KeyId(99), &current, fresh, Utc::now()).await.unwrap().is_none());
+        assert!(db.store.record_dns_check(acme.id, KeyId(99), &current, fresh, Utc::now(), &note()).await.unwrap().is_none());
     }
 
     async fn the_private_key_opens_to_what_was_stored(db) {
@@ -82,7 +82,7 @@ storage_tests! {
         assert_eq!(db.key(&a, "a.example", "s1").await.id, KeyId(1));
         assert_eq!(db.key(&a, "a.example", "s2").await.id, KeyId(2));
         assert_eq!(db.key(&b, "b.example", "s1").await.id, KeyId(1));
-        assert!(db.store.delete_key(a.id, KeyId(2), DeleteRule::Any).await.unwrap());
+        assert!(db.store.delete_key(a.id, KeyId(2), DeleteRule::Any, &note()).await.unwrap());
         assert_eq!(db.key(&a, "a.example", "s2").await.id, KeyId(3));
         assert_eq!(db.key(&b, "b.example", "s2").await.id, KeyId(2));
     }
@@ -105,11 +105,11 @@ storage_tests! {
         assert_eq!(store.count_keys(b.id, &KeyFilter::default()).await.unwrap(), 0);
         let change = KeyChange { active: Some(false), ..KeyChange::at(Utc::now()) };
         assert!(matches!(
-            store.update_key(b.id, secret.id, change).await,
+            store.update_key(b.id, secret.id, change, &note()).await,
             Err(Error::NotFound(Entity::Key))
         ));
-        assert!(!store.delete_key(b.id, secret.id, DeleteRule::Any).await.unwrap());
-        assert_eq!(store.delete_domain_keys(b.id, &domain("example.com")).await.unwrap(), 0);
+        assert!(!store.delete_key(b.id, secret.id, DeleteRule::Any, &note()).await.unwrap());
+        assert_eq!(store.delete_domain_keys(b.id, &domain("example.com"), &note()).await.unwrap(), 0);
         // A's keys are untouched.
         assert_eq!(store.get_key(a.id, secret.id).await.unwrap(), Some(secret));
         assert_eq!(store.count_keys(a.id, &KeyFilter::default()).await.unwrap(), 2);
@@ -121,7 +121,7 @@ storage_tests! {
         let acme = db.tenant("acme").await;
         db.key(&acme, "example.com", "Mail").await;
         for (d, s) in [("example.com", "Mail"), ("EXAMPLE.COM", "mail"), ("example.com", "MAIL")] {
-            let err = db.store.insert_key(acme.id, new_key(d, s, false)).await.unwrap_err();
+            let err = db.store.insert_key(acme.id, new_key(d, s, false), &note()).await.unwrap_err();
             assert!(matches!(err, Error::Conflict(Entity::Key)), "{d} {s}: {err:?}");
         }
         db.key(&acme, "other.example.com", "mail").await;
@@ -132,7 +132,7 @@ storage_tests! {
     async fn a_key_for_a_missing_tenant_is_refused(db) {
         let err = db
             .store
-            .insert_key(signet_domain::TenantId(404), new_key("example.com", "s1", false))
+            .insert_key(signet_domain::TenantId(404), new_key("example.com", "s1", false), &note())
             .await
             .unwrap_err();
         assert!(matches!(err, Error::NotFound(Entity::Tenant)), "{err:?}");
@@ -157,7 +157,7 @@ storage_tests! {
             default_for_domain: None,
             now: stamped,
         };
-        let after = db.store.update_key(acme.id, before.id, change).await.unwrap();
+        let after = db.store.update_key(acme.id, before.id, change, &note()).await.unwrap();
         assert_eq!(after.id, before.id);
         assert_eq!(after.signing_domain.as_str(), "other.example");
         assert_eq!(after.selector.as_str(), "New2025");
@@ -174,7 +174,7 @@ storage_tests! {
         assert_eq!(opened.public_key(), private_key(1).public_key());
 
         let only_active = KeyChange { active: Some(true), ..KeyChange::at(Utc::now()) };
-        let again = db.store.update_key(acme.id, before.id, only_active).await.unwrap();
+        let again = db.store.update_key(acme.id, before.id, only_active, &note()).await.unwrap();
         assert!(again.active);
         assert_eq!(again.dns, after.dns);
         assert_eq!(again.selector.as_str(), "New2025");
@@ -190,14 +190,14 @@ storage_tests! {
             KeyChange { selector: Some(selector("taken")), active: Some(false), ..KeyChange::at(Utc::now()) },
         ];
         for change in attempts {
-            let err = db.store.update_key(acme.id, moving.id, change).await.unwrap_err();
+            let err = db.store.update_key(acme.id, moving.id, change, &note()).await.unwrap_err();
             assert!(matches!(err, Error::Conflict(Entity::Key)), "{err:?}");
         }
         let to_other_domain = KeyChange {
             signing_domain: Some(domain("example.com")),
             ..KeyChange::at(Utc::now())
         };
-        let err = db.store.update_key(acme.id, elsewhere.id, to_other_domain).await.unwrap_err();
+        let err = db.store.update_key(acme.id, elsewhere.id, to_other_domain, &note()).await.unwrap_err();
         assert!(matches!(err, Error::Conflict(Entity::Key)), "{err:?}");
         for key in [taken, moving, elsewhere] {
             assert_eq!(db.store.get_key(acme.id, key.id).await.unwrap(), Some(key));
@@ -208,7 +208,7 @@ storage_tests! {
         let acme = db.tenant("acme").await;
         let key = db.key(&acme, "example.com", "mail").await;
         let change = KeyChange { selector: Some(selector("MAIL")), ..KeyChange::at(Utc::now()) };
-        let after = db.store.update_key(acme.id, key.id, change).await.unwrap();
+        let after = db.store.update_key(acme.id, key.id, change, &note()).await.unwrap();
         assert_eq!(after.selector.as_str(), "MAIL");
     }
 
@@ -216,19 +216,19 @@ storage_tests! {
         let acme = db.tenant("acme").await;
         let err = db
             .store
-            .update_key(acme.id, KeyId(7), KeyChange::at(Utc::now()))
+            .update_key(acme.id, KeyId(7), KeyChange::at(Utc::now()), &note())
             .await
             .unwrap_err();
         assert!(matches!(err, Error::NotFound(Entity::Key)), "{err:?}");
-        assert!(!db.store.delete_key(acme.id, KeyId(7), DeleteRule::Any).await.unwrap());
+        assert!(!db.store.delete_key(acme.id, KeyId(7), DeleteRule::Any, &note()).await.unwrap());
     }
 
     async fn deleting_a_key_removes_it(db) {
         let acme = db.tenant("acme").await;
         let key = db.key(&acme, "example.com", "s1").await;
-        assert!(db.store.delete_key(acme.id, key.id, DeleteRule::Any).await.unwrap());
+        assert!(db.store.delete_key(acme.id, key.id, DeleteRule::Any, &note()).await.unwrap());
         assert!(db.store.get_key(acme.id, key.id).await.unwrap().is_none());
-        assert!(!db.store.delete_key(acme.id, key.id, DeleteRule::Any).await.unwrap());
+        assert!(!db.store.delete_key(acme.id, key.id, DeleteRule::Any, &note()).await.unwrap());
         // Its name is free again.
         db.key(&acme, "example.com", "s1").await;
     }
@@ -238,7 +238,7 @@ storage_tests! {
         db.key(&acme, "example.com", "s1").await;
         db.key(&acme, "example.com", "s2").await;
         let kept = db.key(&acme, "sub.example.com", "s1").await;
-        let removed = db.store.delete_domain_keys(acme.id, &domain("example.com")).await.unwrap();
+        let removed = db.store.delete_domain_keys(acme.id, &domain("example.com"), &note()).await.unwrap();
         assert_eq!(removed, 2);
         assert_eq!(db.store.count_keys(acme.id, &KeyFilter::default()).await.unwrap(), 1);
         assert_eq!(db.store.get_key(acme.id, kept.id).await.unwrap(), Some(kept));

@@ -3,7 +3,7 @@
 use signet_domain::ports::KeyStore as _;
 use signet_domain::{DeleteRule, KeyFilter, KeyId, KeyQuery, PageStart};
 
-use crate::support::{domain, selector, storage_tests, TestDb};
+use crate::support::{domain, note, selector, storage_tests, TestDb};
 
 /// The ids on one page.
 async fn page(
@@ -50,7 +50,7 @@ storage_tests! {
             db.key(&acme, "example.com", &format!("s{n}")).await;
         }
         for id in [2, 3, 5] {
-            assert!(db.store.delete_key(acme.id, KeyId(id), DeleteRule::Any).await.unwrap());
+            assert!(db.store.delete_key(acme.id, KeyId(id), DeleteRule::Any, &note()).await.unwrap());
         }
         let all = KeyFilter::default();
         assert_eq!(page(&db, &acme, &all, PageStart::After(KeyId(1)), 2).await, [4, 6]);

@@ -2,6 +2,7 @@
 //! `SIGNET_TEST_POSTGRES_URL` is set, in a database of its own.
 
 mod at_rest;
+mod audit;
 mod canary;
 mod concurrency;
 mod connect;

@@ -8,7 +8,10 @@ use std::sync::OnceLock;
 use chrono::Utc;
 use sea_orm::{ConnectionTrait as _, Database, DatabaseConnection, DbBackend, Statement};
 use signet_domain::ports::{KeyStore as _, NewKey, TenantStore as _};
-use signet_domain::{DkimKey, DomainName, KeySize, PrivateKey, Selector, Tenant, TenantName};
+use signet_domain::{
+    Action, AuditNote, DkimKey, DomainName, KeySize, Origin, PrivateKey, Selector, Tenant,
+    TenantName,
+};
 use signet_storage::{Keyring, MasterKey, Storage};
 use signet_testkit::FreshPostgres;
 use tempfile::TempDir;
@@ -35,7 +38,10 @@ impl TestDb {
     /// A new tenant.
     pub async fn tenant(&self, name: &str) -> Tenant {
         self.store
-            .create_tenant(&TenantName::parse(name).unwrap(), Utc::now())
+            .create_tenant(
+                &TenantName::parse(name).unwrap(),
+                &note().with_action(Action::TenantCreated),
+            )
             .await
             .unwrap()
     }
@@ -43,7 +49,7 @@ impl TestDb {
     /// Inserts a key named (domain, selector).
     pub async fn key(&self, tenant: &Tenant, domain: &str, selector: &str) -> DkimKey {
         self.store
-            .insert_key(tenant.id, new_key(domain, selector, false))
+            .insert_key(tenant.id, new_key(domain, selector, false), &note())
             .await
             .unwrap()
     }
@@ -154,6 +160,11 @@ pub fn new_key(domain: &str, selector: &str, default_for_domain: bool) -> NewKey
         default_for_domain,
         now: Utc::now(),
     }
+}
+
+/// An audit note for a write made by the test, as if from the CLI.
+pub fn note() -> AuditNote {
+    AuditNote::new(&Origin::cli(), Action::KeyUpdated, Utc::now())
 }
 
 /// Parses a domain name.

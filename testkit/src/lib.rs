@@ -3,9 +3,11 @@
 //! `signet` binary: a real DNS server on loopback, Redis (the configured one,
 //! or a private `redis-server` a test may kill), a fresh PostgreSQL database
 //! (behind a TCP proxy that can break the network, if a test wants),
-//! the `signet` binary as a child process, and waiting with a deadline.
+//! the `signet` binary as a child process, a swappable JWKS endpoint standing
+//! in for an identity provider, and waiting with a deadline.
 
 pub mod dns_server;
+pub mod jwks_server;
 pub mod postgres;
 pub mod redis_server;
 pub mod signet_process;
@@ -13,6 +15,7 @@ pub mod tcp_proxy;
 pub mod wait;
 
 pub use dns_server::TestDns;
+pub use jwks_server::JwksServer;
 pub use postgres::FreshPostgres;
 pub use redis_server::{PrivateRedis, RedisConfig};
 pub use tcp_proxy::TcpProxy;

@@ -4,7 +4,7 @@
 use reqwest::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
-use signet_domain::{CreateKey, DefaultFlag, DomainName, KeyMaterial, KeySize, Selector};
+use signet_domain::{CreateKey, DefaultFlag, DomainName, KeyMaterial, KeySize, Origin, Selector};
 use signet_tests::{spawn_app, TestApp};
 
 use super::{assert_greenarrow_error, assert_mailgun_error, GREENARROW_KEYS, MAILGUN_KEYS};
@@ -96,7 +96,11 @@ async fn basic_with_any_user_and_bearer_are_accepted() {
 async fn a_revoked_key_stops_working_at_once() {
     let app = spawn_app().await;
     let tenant = app.admin.tenant(&app.tenant).await.unwrap();
-    let issued = app.admin.issue_api_key(&tenant).await.unwrap();
+    let issued = app
+        .admin
+        .issue_api_key(&tenant, &Origin::cli())
+        .await
+        .unwrap();
     let key = issued.secret.expose().to_owned();
     let get = || {
         app.client
@@ -105,7 +109,10 @@ async fn a_revoked_key_stops_working_at_once() {
     };
     assert_eq!(get().send().await.unwrap().status(), StatusCode::OK);
 
-    app.admin.revoke_api_key(&tenant, issued.id).await.unwrap();
+    app.admin
+        .revoke_api_key(&tenant, &Origin::cli(), issued.id)
+        .await
+        .unwrap();
 
     assert_eq!(
         get().send().await.unwrap().status(),
@@ -137,7 +144,10 @@ async fn a_key_sees_only_its_own_tenants_keys() {
         active: true,
         default_for_domain: DefaultFlag::Yes,
     };
-    app.core.create_key(&tenant, request).await.unwrap();
+    app.core
+        .create_key(&tenant, &Origin::cli(), request)
+        .await
+        .unwrap();
     let other = app.new_tenant("globex").await;
 
     let count = |key: String| {

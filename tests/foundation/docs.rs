@@ -30,7 +30,7 @@ async fn each_dialect_has_an_openapi_3_1_document_with_basic_auth() {
 }
 
 #[tokio::test]
-async fn the_docs_page_lists_both_documents() {
+async fn the_docs_page_lists_the_three_documents() {
     let app = spawn_app().await;
     let page = app.client.get(app.url("/docs")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
@@ -41,6 +41,28 @@ async fn the_docs_page_lists_both_documents() {
     let config = app.public_text("/docs/swagger-initializer.js").await;
     assert!(config.contains("/openapi/mailgun.json"), "{config}");
     assert!(config.contains("/openapi/greenarrow.json"), "{config}");
+    assert!(config.contains("/openapi/console.json"), "{config}");
+}
+
+#[tokio::test]
+async fn the_console_document_is_openapi_3_1_with_bearer_auth() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/openapi/console.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: Value = response.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc["paths"].get("/console/v1/keys").is_some());
+    let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+    assert_eq!(schemes["bearerAuth"]["scheme"], "bearer");
+    assert!(
+        schemes.values().all(|s| s["scheme"] != "basic"),
+        "{schemes:?}"
+    );
 }
 
 #[tokio::test]

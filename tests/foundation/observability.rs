@@ -1,7 +1,7 @@
 //! Request ids and Prometheus metrics.
 
 use reqwest::StatusCode;
-use signet_domain::{CreateKey, DefaultFlag, DomainName, KeyMaterial, KeySize, Selector};
+use signet_domain::{CreateKey, DefaultFlag, DomainName, KeyMaterial, KeySize, Origin, Selector};
 use signet_tests::spawn_app;
 
 use super::MAILGUN_KEYS;
@@ -97,7 +97,10 @@ async fn metrics_count_key_generations_by_size() {
         active: false,
         default_for_domain: DefaultFlag::IfFirst,
     };
-    app.core.create_key(&tenant, request).await.unwrap();
+    app.core
+        .create_key(&tenant, &Origin::cli(), request)
+        .await
+        .unwrap();
 
     let text = app.public_text("/metrics").await;
     assert!(

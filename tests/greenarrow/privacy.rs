@@ -5,7 +5,7 @@ use rsa::pkcs1::DecodeRsaPrivateKey as _;
 use rsa::pkcs8::EncodePublicKey as _;
 use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
-use signet_domain::TenantSettings;
+use signet_domain::{Origin, TenantSettings};
 use signet_tests::dialect::greenarrow::{assert_record_shape, id_of, GreenArrow};
 use signet_tests::dialect::Reply;
 use signet_tests::fixtures::keys;
@@ -76,10 +76,14 @@ async fn the_policy_applies_from_the_next_request() {
         private_key_export: true,
         ..TenantSettings::default()
     };
-    let tenant = app.admin.update_tenant_settings(&tenant, on).await.unwrap();
+    let tenant = app
+        .admin
+        .update_tenant_settings(&tenant, &Origin::cli(), on)
+        .await
+        .unwrap();
     assert_record_shape(&ga.get(id).await.ok()["dkim_key"], true);
     app.admin
-        .update_tenant_settings(&tenant, TenantSettings::default())
+        .update_tenant_settings(&tenant, &Origin::cli(), TenantSettings::default())
         .await
         .unwrap();
     assert_record_shape(&ga.get(id).await.ok()["dkim_key"], false);

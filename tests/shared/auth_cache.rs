@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use signet_api::cli::{ApiKeyCommand, Command};
 use signet_api::Settings;
-use signet_domain::TenantSettings;
+use signet_domain::{Origin, TenantSettings};
 use signet_tests::fixtures::keys;
 use signet_tests::{
     backends, eventually, skip, spawn_app_with, AppOptions, Backend, PrivateRedis, RedisConfig,
@@ -76,14 +76,21 @@ const KEYS: &str = "/v1/dkim/keys";
 /// long `node` took to refuse it.
 async fn revocation_delay(app: &TestApp, node: &TestNode) -> Duration {
     let tenant = app.admin.tenant(&app.tenant).await.unwrap();
-    let issued = app.admin.issue_api_key(&tenant).await.unwrap();
+    let issued = app
+        .admin
+        .issue_api_key(&tenant, &Origin::cli())
+        .await
+        .unwrap();
     let key = issued.secret.expose().to_owned();
     let on_app = app.client.get(app.url(KEYS)).basic_auth("api", Some(&key));
     assert_eq!(on_app.send().await.unwrap().status(), StatusCode::OK);
     assert_eq!(status(node, KEYS, &key).await, StatusCode::OK);
 
     let since = Instant::now();
-    app.admin.revoke_api_key(&tenant, issued.id).await.unwrap();
+    app.admin
+        .revoke_api_key(&tenant, &Origin::cli(), issued.id)
+        .await
+        .unwrap();
     let refused = |status: StatusCode, _: &Value| status == StatusCode::UNAUTHORIZED;
     let delay = first_answer(&format!("{}{KEYS}", node.base_url), &key, since, refused).await;
     let on_app = app.client.get(app.url(KEYS)).basic_auth("api", Some(&key));
@@ -124,7 +131,7 @@ async fn settings_delay(app: &TestApp, node: &TestNode) -> Duration {
     };
     let since = Instant::now();
     app.admin
-        .update_tenant_settings(&tenant, export)
+        .update_tenant_settings(&tenant, &Origin::cli(), export)
         .await
         .unwrap();
     first_answer(&url, &app.api_key, since, shows_private).await
@@ -179,7 +186,11 @@ async fn with_redis_a_revocation_by_the_cli_is_announced_to_a_running_node_withi
     })
     .await;
     let tenant = app.admin.tenant(&app.tenant).await.unwrap();
-    let issued = app.admin.issue_api_key(&tenant).await.unwrap();
+    let issued = app
+        .admin
+        .issue_api_key(&tenant, &Origin::cli())
+        .await
+        .unwrap();
     let key = issued.secret.expose().to_owned();
     let on_app = || app.client.get(app.url(KEYS)).basic_auth("api", Some(&key));
     assert_eq!(on_app().send().await.unwrap().status(), StatusCode::OK);

@@ -5,6 +5,7 @@
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 use signet_api::{RateLimit, Settings};
+use signet_domain::Origin;
 use signet_tests::skip::redis_or_skip;
 use signet_tests::{spawn_app_configured, spawn_app_with, AppOptions, TestApp};
 
@@ -113,7 +114,11 @@ async fn each_api_key_has_its_own_bucket() {
     expect(request, StatusCode::OK, CAPACITY - 1).await;
 
     let acme = app.admin.tenant(&app.tenant).await.unwrap();
-    let second = app.admin.issue_api_key(&acme).await.unwrap();
+    let second = app
+        .admin
+        .issue_api_key(&acme, &Origin::cli())
+        .await
+        .unwrap();
     let request = app
         .client
         .get(app.url("/v1/dkim/keys"))

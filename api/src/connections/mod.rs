@@ -9,6 +9,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -65,7 +66,7 @@ pub async fn serve(
             None => None,
         };
         let held = Held::new(permit, ip_slot);
-        let connection = connection(&builder, stream, router.clone(), timeouts);
+        let connection = connection(&builder, stream, peer, router.clone(), timeouts);
         let watched = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(e) = watched.await {
@@ -94,16 +95,19 @@ async fn accept(
     (permit, stream, peer)
 }
 
-/// One connection served by `router`, its reads under `timeouts`.
+/// One connection served by `router`, its reads under `timeouts`. Each
+/// request carries the peer's address as [`ConnectInfo`], for the audit trail.
 fn connection(
     builder: &http1::Builder,
     stream: TcpStream,
+    peer: SocketAddr,
     router: Router,
     timeouts: Timeouts,
 ) -> impl GracefulConnection<Error = hyper::Error> + Send + 'static {
     let activity = Arc::new(Activity::default());
     let io = TokioIo::new(Deadlined::new(stream, activity.clone(), timeouts));
-    let service = service_fn(move |req: Request<Incoming>| {
+    let service = service_fn(move |mut req: Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
         let busy = activity.begin();
         let router = router.clone();
         async move {

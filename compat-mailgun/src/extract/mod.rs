@@ -6,9 +6,11 @@ mod params;
 
 pub use params::Params;
 
-use axum::extract::{FromRequestParts, Path};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Path};
 use axum::http::request::Parts;
-use signet_domain::{Authentication, Tenant};
+use signet_domain::{Actor, Authentication, Origin, Tenant, Via};
 
 use crate::error::MailgunError;
 
@@ -21,10 +23,11 @@ const ON_BEHALF_OF: &str = "x-mailgun-on-behalf-of";
 pub struct MailgunPath<T>(pub T);
 
 /// The authenticated tenant (from the [`Authentication`] the api's middleware
-/// puts in every request's extensions) a request acts for. Holding one is the only way
-/// to reach a tenant's data.
+/// puts in every request's extensions) a request acts for, and where its
+/// changes come from for the audit trail. Holding one is the only way to
+/// reach a tenant's data.
 #[derive(Debug, Clone)]
-pub struct Caller(pub Tenant);
+pub struct Caller(pub Tenant, pub Origin);
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = MailgunError;
@@ -34,6 +37,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             Some(Authentication::Authenticated(tenant)) => tenant.clone(),
             Some(Authentication::Unavailable) => return Err(MailgunError::unavailable()),
             Some(Authentication::Rejected) | None => return Err(MailgunError::unauthorized()),
+        };
+        // The auth layer names the API key with the tenant; without it the
+        // change could not be attributed, so the request is not authenticated.
+        let Some(actor) = parts.extensions.get::<Actor>().cloned() else {
+            return Err(MailgunError::unauthorized());
         };
         // Subaccounts are not modelled yet: only the caller's own name is accepted.
         if let Some(value) = parts.headers.get(ON_BEHALF_OF) {
@@ -46,6 +54,24 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
                 ));
             }
         }
-        Ok(Self(tenant))
+        Ok(Self(tenant, origin(parts, actor)))
+    }
+}
+
+/// Where a request's changes come from: its API key, the request id the
+/// server answers with, and the connection's peer address.
+fn origin(parts: &Parts, actor: Actor) -> Origin {
+    Origin {
+        actor,
+        via: Via::Mailgun,
+        request_id: parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        ip: parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip()),
     }
 }

@@ -1,6 +1,7 @@
 //! Sending-domain use cases: register, view, list, delete, delegate DKIM
 //! authority, change the selector, verify.
 
+use crate::audit::{Action, Origin};
 use crate::error::{Entity, Error, Result, RuleViolation};
 use crate::key::{DkimKey, KeyFilter};
 use crate::key_size::KeySize;
@@ -65,6 +66,7 @@ impl Signet {
     pub async fn register_domain(
         &self,
         tenant: &Tenant,
+        origin: &Origin,
         req: RegisterDomain,
     ) -> Result<DomainView> {
         if self
@@ -81,23 +83,29 @@ impl Signet {
         } else {
             self.registered_root(tenant, &req.name).await?
         };
+        let note = self.note(origin, Action::DomainRegistered);
         let domain = SendingDomain {
             authority: root.unwrap_or_else(|| req.name.clone()),
             name: req.name.clone(),
-            created_at: self.ports.clock.now(),
+            created_at: note.at,
         };
         // The domain row first: of two racing registrations only one gets
-        // past it, and a failure of the key step removes it again.
-        self.ports.domains.insert_domain(tenant.id, &domain).await?;
+        // past it, and a failure of the key step removes it again (and the
+        // trail says so: both steps happened).
+        self.ports
+            .domains
+            .insert_domain(tenant.id, &domain, &note)
+            .await?;
         if domain.is_own_authority() {
             let selector = req.selector.unwrap_or_else(default_selector);
             let key = self
-                .ensure_signing_key(tenant, &req.name, &selector, req.key_size)
+                .ensure_signing_key(tenant, origin, &req.name, &selector, req.key_size)
                 .await;
             if let Err(e) = key {
+                let undo = self.note(origin, Action::DomainDeleted);
                 self.ports
                     .domains
-                    .delete_domain(tenant.id, &req.name)
+                    .delete_domain(tenant.id, &req.name, &undo)
                     .await?;
                 return Err(e);
             }
@@ -124,17 +132,31 @@ impl Signet {
 
     /// Removes a domain and its own keys; domains that delegated to it become
     /// their own authority again.
-    pub async fn delete_domain(&self, tenant: &Tenant, name: &DomainName) -> Result<()> {
+    pub async fn delete_domain(
+        &self,
+        tenant: &Tenant,
+        origin: &Origin,
+        name: &DomainName,
+    ) -> Result<()> {
         // The domain row first, so nothing can delegate to it once its keys
         // start to go; what remains after a failure is only ever keys.
-        if !self.ports.domains.delete_domain(tenant.id, name).await? {
+        let note = self.note(origin, Action::DomainDeleted);
+        if !self
+            .ports
+            .domains
+            .delete_domain(tenant.id, name, &note)
+            .await?
+        {
             return Err(Error::NotFound(Entity::Domain));
         }
         self.ports
             .domains
-            .reset_delegations(tenant.id, name)
+            .reset_delegations(tenant.id, name, &note.with_action(Action::AuthorityChanged))
             .await?;
-        self.ports.keys.delete_domain_keys(tenant.id, name).await?;
+        self.ports
+            .keys
+            .delete_domain_keys(tenant.id, name, &note.with_action(Action::KeyDeleted))
+            .await?;
         Ok(())
     }
 
@@ -143,6 +165,7 @@ impl Signet {
     pub async fn set_authority(
         &self,
         tenant: &Tenant,
+        origin: &Origin,
         name: &DomainName,
         own: bool,
     ) -> Result<AuthorityChange> {
@@ -162,12 +185,13 @@ impl Signet {
                     Some(key) => key.selector,
                     None => default_selector(),
                 };
-                self.ensure_signing_key(tenant, name, &selector, KeySize::DEFAULT)
+                self.ensure_signing_key(tenant, origin, name, &selector, KeySize::DEFAULT)
                     .await?;
             }
+            let note = self.note(origin, Action::AuthorityChanged);
             self.ports
                 .domains
-                .set_authority(tenant.id, name, &authority)
+                .set_authority(tenant.id, name, &authority, &note)
                 .await?;
         }
         let view = self.get_domain(tenant, name).await?;
@@ -178,6 +202,7 @@ impl Signet {
     pub async fn change_selector(
         &self,
         tenant: &Tenant,
+        origin: &Origin,
         name: &DomainName,
         selector: Selector,
     ) -> Result<DomainView> {
@@ -191,13 +216,20 @@ impl Signet {
                 selector: Some(selector),
                 ..Default::default()
             };
-            self.update_key(tenant, key.id, update).await?;
+            let note = self.note(origin, Action::SelectorChanged);
+            self.update_key_noted(tenant, key.id, update, &note).await?;
         }
         self.view(tenant, domain).await
     }
 
-    /// Re-checks the DNS records of the domain's own keys and its signing key.
-    pub async fn verify_domain(&self, tenant: &Tenant, name: &DomainName) -> Result<DomainView> {
+    /// Re-checks the DNS records of the domain's own keys and its signing
+    /// key; changes of their DNS status are recorded as `origin`'s.
+    pub async fn verify_domain(
+        &self,
+        tenant: &Tenant,
+        origin: &Origin,
+        name: &DomainName,
+    ) -> Result<DomainView> {
         let domain = self.domain(tenant, name).await?;
         let filter = KeyFilter {
             signing_domain: Some(name.clone()),
@@ -211,15 +243,10 @@ impl Signet {
         }
         for key in keys {
             let check = self.check_dns(&key).await;
+            let note = self.note(origin, Action::KeyDnsChanged);
             self.ports
                 .keys
-                .record_dns_check(
-                    tenant.id,
-                    key.id,
-                    &key.dns_record(),
-                    check,
-                    self.ports.clock.now(),
-                )
+                .record_dns_check(tenant.id, key.id, &key.dns_record(), check, note.at, &note)
                 .await?;
         }
         self.view(tenant, domain).await
@@ -274,6 +301,7 @@ impl Signet {
     async fn ensure_signing_key(
         &self,
         tenant: &Tenant,
+        origin: &Origin,
         domain: &DomainName,
         selector: &Selector,
         size: KeySize,
@@ -285,11 +313,15 @@ impl Signet {
             .await?
         {
             Some(key) => {
+                let note = self.note(origin, Action::KeyUpdated);
                 let change = KeyChange {
                     default_for_domain: Some(true),
-                    ..KeyChange::at(self.ports.clock.now())
+                    ..KeyChange::at(note.at)
                 };
-                self.ports.keys.update_key(tenant.id, key.id, change).await
+                self.ports
+                    .keys
+                    .update_key(tenant.id, key.id, change, &note)
+                    .await
             }
             None => {
                 let req = CreateKey {
@@ -299,7 +331,7 @@ impl Signet {
                     active: false,
                     default_for_domain: DefaultFlag::Yes,
                 };
-                self.create_key(tenant, req).await
+                self.create_key(tenant, origin, req).await
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Key use cases: create, list, get, update, delete, activate, verify.
 
+use crate::audit::{Action, AuditNote, Origin};
 use crate::crypto::PrivateKey;
 use crate::dns::{DnsCheck, DnsStatus};
 use crate::error::{Entity, Error, Result, RuleViolation};
@@ -74,7 +75,12 @@ pub enum DeleteRule {
 impl Signet {
     /// Creates a key, generating it on a bounded pool if asked to.
     /// Keys below the tenant's `min_rsa_bits` are refused before any work.
-    pub async fn create_key(&self, tenant: &Tenant, req: CreateKey) -> Result<DkimKey> {
+    pub async fn create_key(
+        &self,
+        tenant: &Tenant,
+        origin: &Origin,
+        req: CreateKey,
+    ) -> Result<DkimKey> {
         let min = tenant.settings.min_rsa_bits;
         match &req.material {
             KeyMaterial::Generate(size) => min.check(*size, false)?,
@@ -89,9 +95,12 @@ impl Signet {
         {
             return Err(Error::Conflict(Entity::Key));
         }
-        let private_key = match req.material {
-            KeyMaterial::Generate(size) => self.ports.generator.generate(tenant.id, size).await?,
-            KeyMaterial::Import(key) => key,
+        let (private_key, action) = match req.material {
+            KeyMaterial::Generate(size) => (
+                self.ports.generator.generate(tenant.id, size).await?,
+                Action::KeyCreated,
+            ),
+            KeyMaterial::Import(key) => (key, Action::KeyImported),
         };
         let default_for_domain = match req.default_for_domain {
             DefaultFlag::Yes => true,
@@ -112,7 +121,8 @@ impl Signet {
             default_for_domain,
             now: self.ports.clock.now(),
         };
-        keys.insert_key(tenant.id, new).await
+        let note = self.note(origin, action);
+        keys.insert_key(tenant.id, new, &note).await
     }
 
     /// One page of the tenant's keys, ascending by id.
@@ -167,8 +177,21 @@ impl Signet {
     pub async fn update_key(
         &self,
         tenant: &Tenant,
+        origin: &Origin,
         id: KeyId,
         update: KeyUpdate,
+    ) -> Result<DkimKey> {
+        let note = self.note(origin, Action::KeyUpdated);
+        self.update_key_noted(tenant, id, update, &note).await
+    }
+
+    /// [`Signet::update_key`], recorded as `note` says.
+    pub(super) async fn update_key_noted(
+        &self,
+        tenant: &Tenant,
+        id: KeyId,
+        update: KeyUpdate,
+        note: &AuditNote,
     ) -> Result<DkimKey> {
         let current = self.get_key(tenant, id).await?;
         if let Some(key) = &update.private_key {
@@ -191,31 +214,53 @@ impl Signet {
             private_key: update.private_key,
             active: None,
             dns: moves_record.then(DnsCheck::default),
-            now: self.ports.clock.now(),
+            now: note.at,
         };
-        self.ports.keys.update_key(tenant.id, id, change).await
+        self.ports
+            .keys
+            .update_key(tenant.id, id, change, note)
+            .await
     }
 
     /// Deletes a key by id.
-    pub async fn delete_key(&self, tenant: &Tenant, id: KeyId, rule: DeleteRule) -> Result<()> {
+    pub async fn delete_key(
+        &self,
+        tenant: &Tenant,
+        origin: &Origin,
+        id: KeyId,
+        rule: DeleteRule,
+    ) -> Result<()> {
         let key = self.get_key(tenant, id).await?;
-        self.delete(tenant, key, rule).await
+        self.delete(tenant, origin, key, rule).await
     }
 
     /// Deletes a key by signing domain and selector.
     pub async fn delete_key_named(
         &self,
         tenant: &Tenant,
+        origin: &Origin,
         domain: &DomainName,
         selector: &Selector,
         rule: DeleteRule,
     ) -> Result<()> {
         let key = self.find_key(tenant, domain, selector).await?;
-        self.delete(tenant, key, rule).await
+        self.delete(tenant, origin, key, rule).await
     }
 
-    async fn delete(&self, tenant: &Tenant, key: DkimKey, rule: DeleteRule) -> Result<()> {
-        if self.ports.keys.delete_key(tenant.id, key.id, rule).await? {
+    async fn delete(
+        &self,
+        tenant: &Tenant,
+        origin: &Origin,
+        key: DkimKey,
+        rule: DeleteRule,
+    ) -> Result<()> {
+        let note = self.note(origin, Action::KeyDeleted);
+        if self
+            .ports
+            .keys
+            .delete_key(tenant.id, key.id, rule, &note)
+            .await?
+        {
             Ok(())
         } else {
             Err(Error::NotFound(Entity::Key))
@@ -227,6 +272,7 @@ impl Signet {
     pub async fn set_active(
         &self,
         tenant: &Tenant,
+        origin: &Origin,
         domain: &DomainName,
         selector: &Selector,
         active: bool,
@@ -239,7 +285,7 @@ impl Signet {
                     .checked_at
                     .is_some_and(|t| self.ports.clock.now() - t < self.settings.dns_fresh_for);
             if !fresh {
-                key = self.verify_key(tenant, key.id).await?;
+                key = self.verify_key(tenant, origin, key.id).await?;
             }
             match key.dns.status {
                 DnsStatus::Valid => {}
@@ -255,28 +301,33 @@ impl Signet {
                 }
             }
         }
+        let action = if active {
+            Action::KeyActivated
+        } else {
+            Action::KeyDeactivated
+        };
+        let note = self.note(origin, action);
         let change = KeyChange {
             active: Some(active),
-            ..KeyChange::at(self.ports.clock.now())
+            ..KeyChange::at(note.at)
         };
-        self.ports.keys.update_key(tenant.id, key.id, change).await
+        self.ports
+            .keys
+            .update_key(tenant.id, key.id, change, &note)
+            .await
     }
 
     /// Looks the key's record up now and stores the result, unless the
     /// record moved meanwhile (then the key is returned as it now stands).
-    pub async fn verify_key(&self, tenant: &Tenant, id: KeyId) -> Result<DkimKey> {
+    /// A change of the key's DNS status is recorded as `origin`'s.
+    pub async fn verify_key(&self, tenant: &Tenant, origin: &Origin, id: KeyId) -> Result<DkimKey> {
         let key = self.get_key(tenant, id).await?;
         let check = self.check_dns(&key).await;
+        let note = self.note(origin, Action::KeyDnsChanged);
         let stored = self
             .ports
             .keys
-            .record_dns_check(
-                tenant.id,
-                id,
-                &key.dns_record(),
-                check,
-                self.ports.clock.now(),
-            )
+            .record_dns_check(tenant.id, id, &key.dns_record(), check, note.at, &note)
             .await?;
         match stored {
             Some(key) => Ok(key),

@@ -1,5 +1,6 @@
 //! The use cases of the model, shared by both dialects and the CLI.
 
+mod audit;
 mod domains;
 mod keys;
 mod recheck;
@@ -14,7 +15,8 @@ pub use keys::{CreateKey, DefaultFlag, DeleteRule, KeyMaterial, KeyUpdate};
 pub use recheck::{RecheckReport, RecheckRound};
 pub use tenants::{Admin, IssuedApiKey};
 
-use crate::ports::{Clock, DnsLookup, DomainStore, KeyGenerator, KeyStore, TenantStore};
+use crate::audit::{Action, AuditNote, Origin};
+use crate::ports::{AuditLog, Clock, DnsLookup, DomainStore, KeyGenerator, KeyStore, TenantStore};
 use crate::shared_state::Leases;
 
 /// The adapters the core runs on.
@@ -26,6 +28,8 @@ pub struct Ports {
     pub domains: Arc<dyn DomainStore>,
     /// Tenants and API keys.
     pub tenants: Arc<dyn TenantStore>,
+    /// The audit trail, to read.
+    pub audit: Arc<dyn AuditLog>,
     /// RSA generation.
     pub generator: Arc<dyn KeyGenerator>,
     /// TXT lookups.
@@ -63,5 +67,12 @@ impl Signet {
     /// Builds the core over its adapters.
     pub fn new(ports: Ports, settings: CoreSettings) -> Self {
         Self { ports, settings }
+    }
+}
+
+impl Signet {
+    /// A note of `action` by `origin`, now.
+    fn note(&self, origin: &Origin, action: Action) -> AuditNote {
+        AuditNote::new(origin, action, self.ports.clock.now())
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt as _};
 
+use crate::audit::{Action, Origin};
 use crate::error::{Error, Result};
 use crate::key::KeyId;
 use crate::tenant::TenantId;
@@ -118,10 +119,12 @@ impl Signet {
         };
         let answer = self.ports.dns.txt(&key.dns_record().name).await;
         let check = answer.check(&key.public_key, self.ports.clock.now());
+        // Recorded only if the key's DNS status changes, not every lookup.
+        let note = self.note(&Origin::recheck(), Action::KeyDnsChanged);
         match self
             .ports
             .keys
-            .record_dns_check(tenant, id, &key.dns_record(), check, self.ports.clock.now())
+            .record_dns_check(tenant, id, &key.dns_record(), check, note.at, &note)
             .await
         {
             Ok(Some(_)) => Outcome::Checked,

@@ -2,9 +2,10 @@
 //! Administration is a type of its own, so the dialects, which hold only
 //! [`Signet`], cannot create tenants or issue keys.
 
+use crate::audit::{Action, AuditNote, Origin};
 use crate::error::{Entity, Error, Result};
 use crate::tenant::{
-    ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeySecret, Tenant, TenantName, TenantSettings,
+    ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeyLabel, ApiKeySecret, Tenant, TenantName, TenantSettings,
 };
 
 use super::{Ports, Signet};
@@ -32,13 +33,14 @@ impl Admin {
     }
 
     /// Creates a tenant with its first API key.
-    pub async fn create_tenant(&self, name: &TenantName) -> Result<(Tenant, IssuedApiKey)> {
-        let tenant = self
-            .ports
-            .tenants
-            .create_tenant(name, self.ports.clock.now())
-            .await?;
-        let key = self.issue_api_key(&tenant).await?;
+    pub async fn create_tenant(
+        &self,
+        origin: &Origin,
+        name: &TenantName,
+    ) -> Result<(Tenant, IssuedApiKey)> {
+        let note = self.note(origin, Action::TenantCreated);
+        let tenant = self.ports.tenants.create_tenant(name, &note).await?;
+        let key = self.issue_api_key(&tenant, origin).await?;
         Ok((tenant, key))
     }
 
@@ -60,21 +62,34 @@ impl Admin {
     pub async fn update_tenant_settings(
         &self,
         tenant: &Tenant,
+        origin: &Origin,
         settings: TenantSettings,
     ) -> Result<Tenant> {
+        let note = self.note(origin, Action::SettingsChanged);
         self.ports
             .tenants
-            .update_settings(tenant.id, settings)
+            .update_settings(tenant.id, settings, &note)
             .await
     }
 
     /// Issues another API key to a tenant.
-    pub async fn issue_api_key(&self, tenant: &Tenant) -> Result<IssuedApiKey> {
+    pub async fn issue_api_key(&self, tenant: &Tenant, origin: &Origin) -> Result<IssuedApiKey> {
+        self.issue_labelled_api_key(tenant, origin, None).await
+    }
+
+    /// Issues another API key to a tenant under a label its owner chose.
+    pub async fn issue_labelled_api_key(
+        &self,
+        tenant: &Tenant,
+        origin: &Origin,
+        label: Option<&ApiKeyLabel>,
+    ) -> Result<IssuedApiKey> {
         let secret = ApiKeySecret::generate();
+        let note = self.note(origin, Action::ApiKeyCreated);
         let id = self
             .ports
             .tenants
-            .add_api_key(tenant.id, &secret.hash(), self.ports.clock.now())
+            .add_api_key(tenant.id, &secret.hash(), label, &note)
             .await?;
         Ok(IssuedApiKey { id, secret })
     }
@@ -85,11 +100,17 @@ impl Admin {
     }
 
     /// Revokes an API key; it stops working at once.
-    pub async fn revoke_api_key(&self, tenant: &Tenant, id: ApiKeyId) -> Result<()> {
+    pub async fn revoke_api_key(
+        &self,
+        tenant: &Tenant,
+        origin: &Origin,
+        id: ApiKeyId,
+    ) -> Result<()> {
+        let note = self.note(origin, Action::ApiKeyRevoked);
         if self
             .ports
             .tenants
-            .revoke_api_key(tenant.id, id, self.ports.clock.now())
+            .revoke_api_key(tenant.id, id, &note)
             .await?
         {
             Ok(())
@@ -97,12 +118,27 @@ impl Admin {
             Err(Error::NotFound(Entity::ApiKey))
         }
     }
+
+    /// A note of `action` by `origin`, now.
+    fn note(&self, origin: &Origin, action: Action) -> AuditNote {
+        AuditNote::new(origin, action, self.ports.clock.now())
+    }
 }
 
 impl Signet {
-    /// The tenant a presented API key belongs to, if it is live. A key
-    /// Signet could not have issued is refused without a lookup.
-    pub async fn authenticate(&self, presented: &str) -> Result<Option<Tenant>> {
+    /// Records that the key with this hash authenticated a request now (at
+    /// most one write a minute per key).
+    pub async fn record_api_key_use(&self, hash: &ApiKeyHash) -> Result<()> {
+        self.ports
+            .tenants
+            .touch_api_key(hash, self.ports.clock.now())
+            .await
+    }
+
+    /// The tenant a presented API key belongs to, if it is live, and the
+    /// key's id. A key Signet could not have issued is refused without a
+    /// lookup.
+    pub async fn authenticate(&self, presented: &str) -> Result<Option<(Tenant, ApiKeyId)>> {
         if !ApiKeySecret::is_well_formed(presented) {
             return Ok(None);
         }

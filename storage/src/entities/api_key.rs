@@ -11,7 +11,9 @@ pub struct Model {
     pub tenant_id: i64,
     #[sea_orm(unique)]
     pub hash: String,
+    pub label: Option<String>,
     pub created_at: DateTimeUtc,
+    pub last_used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
 }
 

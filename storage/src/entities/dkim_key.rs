@@ -31,6 +31,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub dns_seen: String,
     pub dns_checked_at: Option<DateTimeUtc>,
+    /// The front end that made it; NULL for keys older than the column.
+    pub created_via: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

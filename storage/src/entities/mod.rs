@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table; the schema itself lives in `signet-migrations`.
 
 pub mod api_key;
+pub mod audit_event;
 pub mod dkim_key;
 pub mod sealing_canary;
 pub mod sending_domain;

@@ -15,8 +15,8 @@ use sea_orm::{
 };
 use signet_domain::ports::{KeyChange, KeyStore, NewKey};
 use signet_domain::{
-    DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, KeyFilter, KeyId, KeyPage, KeyQuery,
-    PageStart, PrivateKey, Result, Selector, TenantId,
+    AuditNote, DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, KeyFilter, KeyId, KeyPage,
+    KeyQuery, PageStart, PrivateKey, Result, Selector, TenantId,
 };
 
 use crate::connect::Storage;
@@ -25,9 +25,14 @@ use crate::errors::DbResultExt as _;
 
 #[async_trait]
 impl KeyStore for Storage {
-    async fn insert_key(&self, tenant: TenantId, key: NewKey) -> Result<DkimKey> {
+    async fn insert_key(
+        &self,
+        tenant: TenantId,
+        key: NewKey,
+        audit: &AuditNote,
+    ) -> Result<DkimKey> {
         let txn = self.begin_write().await.or_internal()?;
-        let work = write::insert(&txn, self.keyring(), tenant, key).await;
+        let work = write::insert(&txn, self.keyring(), tenant, key, audit).await;
         txn.finish(work).await
     }
 
@@ -116,9 +121,15 @@ impl KeyStore for Storage {
             .or_internal()
     }
 
-    async fn update_key(&self, tenant: TenantId, id: KeyId, change: KeyChange) -> Result<DkimKey> {
+    async fn update_key(
+        &self,
+        tenant: TenantId,
+        id: KeyId,
+        change: KeyChange,
+        audit: &AuditNote,
+    ) -> Result<DkimKey> {
         let txn = self.begin_write().await.or_internal()?;
-        let work = write::update(&txn, self.keyring(), tenant, id, change).await;
+        let work = write::update(&txn, self.keyring(), tenant, id, change, audit).await;
         txn.finish(work).await
     }
 
@@ -129,27 +140,34 @@ impl KeyStore for Storage {
         looked_up: &DnsRecord,
         check: DnsCheck,
         now: DateTime<Utc>,
+        audit: &AuditNote,
     ) -> Result<Option<DkimKey>> {
         let txn = self.begin_write().await.or_internal()?;
-        let work = write::record_dns_check(&txn, tenant, id, looked_up, check, now).await;
+        let work = write::record_dns_check(&txn, tenant, id, looked_up, check, now, audit).await;
         txn.finish(work).await
     }
 
-    async fn delete_key(&self, tenant: TenantId, id: KeyId, rule: DeleteRule) -> Result<bool> {
+    async fn delete_key(
+        &self,
+        tenant: TenantId,
+        id: KeyId,
+        rule: DeleteRule,
+        audit: &AuditNote,
+    ) -> Result<bool> {
         let txn = self.begin_write().await.or_internal()?;
-        let work = write::delete(&txn, tenant, id, rule).await;
+        let work = write::delete(&txn, tenant, id, rule, audit).await;
         txn.finish(work).await
     }
 
-    async fn delete_domain_keys(&self, tenant: TenantId, domain: &DomainName) -> Result<u64> {
+    async fn delete_domain_keys(
+        &self,
+        tenant: TenantId,
+        domain: &DomainName,
+        audit: &AuditNote,
+    ) -> Result<u64> {
         let txn = self.begin_write().await.or_internal()?;
-        let work = dkim_key::Entity::delete_many()
-            .filter(Column::TenantId.eq(tenant.0))
-            .filter(Column::SigningDomain.eq(domain.as_str()))
-            .exec(&*txn)
-            .await
-            .or_internal();
-        Ok(txn.finish(work).await?.rows_affected)
+        let work = write::delete_domain_keys(&txn, tenant, domain, audit).await;
+        txn.finish(work).await
     }
 
     async fn private_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<PrivateKey>> {

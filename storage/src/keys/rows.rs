@@ -3,7 +3,7 @@
 use chrono::{DateTime, SubsecRound as _, Utc};
 use signet_domain::{
     DkimKey, DnsCheck, DnsStatus, DomainName, KeyId, KeySize, PrivateKey, PublicKey, Result,
-    Selector, TenantId,
+    Selector, TenantId, Via,
 };
 
 use sea_orm::{DerivePartialModel, FromQueryResult};
@@ -27,6 +27,7 @@ pub(crate) struct KeyRow {
     pub dns_status: String,
     pub dns_seen: String,
     pub dns_checked_at: Option<DateTime<Utc>>,
+    pub created_via: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -44,6 +45,7 @@ impl From<dkim_key::Model> for KeyRow {
             dns_status: row.dns_status,
             dns_seen: row.dns_seen,
             dns_checked_at: row.dns_checked_at,
+            created_via: row.created_via,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -67,6 +69,12 @@ pub(crate) fn to_key(row: impl Into<KeyRow>) -> Result<DkimKey> {
             seen: serde_json::from_str(&row.dns_seen).map_err(|e| corrupt(&what(), e))?,
             checked_at: row.dns_checked_at,
         },
+        created_via: row
+            .created_via
+            .as_deref()
+            .map(Via::parse)
+            .transpose()
+            .map_err(|e| corrupt(&what(), e))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })

@@ -7,22 +7,26 @@ use sea_orm::{
     EntityTrait as _, IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, Set,
 };
 use signet_domain::ports::{KeyChange, NewKey};
+use signet_domain::AuditNote;
 use signet_domain::{
-    DeleteRule, DkimKey, DnsCheck, DnsRecord, Entity, Error, KeyId, KeySize, Result, RuleViolation,
-    TenantId,
+    DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, Entity, Error, KeyId, KeySize, Result,
+    RuleViolation, TenantId,
 };
 
 use super::rows::{seal, seen_json, stored_time, to_key};
+use crate::audit;
 use crate::entities::{dkim_key, tenant};
 use crate::errors::DbResultExt as _;
 use crate::sealing::Keyring;
 
-/// Inserts a key under the tenant's next id.
+/// Inserts a key under the tenant's next id, made through the note's front
+/// end, and records the note about it.
 pub(super) async fn insert(
     txn: &DatabaseTransaction,
     keyring: &Keyring,
     tenant: TenantId,
     key: NewKey,
+    note: &AuditNote,
 ) -> Result<DkimKey> {
     let id = allocate_id(txn, tenant).await?;
     let sealed = seal(keyring, tenant, id, &key.private_key)?;
@@ -46,19 +50,24 @@ pub(super) async fn insert(
         dns_status: Set(signet_domain::DnsStatus::Unknown.as_str().to_owned()),
         dns_seen: Set("[]".to_owned()),
         dns_checked_at: Set(None),
+        created_via: Set(Some(note.origin.via.as_str().to_owned())),
         created_at: Set(now),
         updated_at: Set(now),
     };
-    to_key(row.insert(txn).await.or_conflict(Entity::Key)?)
+    let key = to_key(row.insert(txn).await.or_conflict(Entity::Key)?)?;
+    audit::record(txn, tenant, note.about_key(&key)).await?;
+    Ok(key)
 }
 
-/// Applies a change to a key, keeping its final domain's default unique.
+/// Applies a change to a key, keeping its final domain's default unique,
+/// and records the note about it.
 pub(super) async fn update(
     txn: &DatabaseTransaction,
     keyring: &Keyring,
     tenant: TenantId,
     id: KeyId,
     change: KeyChange,
+    note: &AuditNote,
 ) -> Result<DkimKey> {
     if !lock_tenant(txn, tenant).await? {
         return Err(Error::NotFound(Entity::Key));
@@ -101,11 +110,15 @@ pub(super) async fn update(
         row.dns_checked_at = Set(dns.checked_at.map(stored_time));
     }
     row.updated_at = Set(stored_time(change.now));
-    to_key(row.update(txn).await.or_conflict(Entity::Key)?)
+    let key = to_key(row.update(txn).await.or_conflict(Entity::Key)?)?;
+    audit::record(txn, tenant, note.about_key(&key)).await?;
+    Ok(key)
 }
 
 /// Stores a DNS result if the key's record is still the one looked up. The
 /// tenant's row lock orders it with renames, so a stale result never lands.
+/// A change of status is recorded as the note says; a lookup that confirms
+/// the status is not.
 pub(super) async fn record_dns_check(
     txn: &DatabaseTransaction,
     tenant: TenantId,
@@ -113,6 +126,7 @@ pub(super) async fn record_dns_check(
     looked_up: &DnsRecord,
     check: DnsCheck,
     now: DateTime<Utc>,
+    note: &AuditNote,
 ) -> Result<Option<DkimKey>> {
     lock_tenant(txn, tenant).await?;
     let Some(current) = dkim_key::Entity::find_by_id((tenant.0, id.0))
@@ -122,7 +136,8 @@ pub(super) async fn record_dns_check(
     else {
         return Ok(None);
     };
-    if to_key(current.clone())?.dns_record() != *looked_up {
+    let before = to_key(current.clone())?;
+    if before.dns_record() != *looked_up {
         return Ok(None);
     }
     let mut row = current.into_active_model();
@@ -130,7 +145,16 @@ pub(super) async fn record_dns_check(
     row.dns_seen = Set(seen_json(&check));
     row.dns_checked_at = Set(check.checked_at.map(stored_time));
     row.updated_at = Set(stored_time(now));
-    to_key(row.update(txn).await.or_internal()?).map(Some)
+    let key = to_key(row.update(txn).await.or_internal()?)?;
+    if key.dns.status != before.dns.status {
+        let detail = format!(
+            "dns {} -> {}",
+            before.dns.status.as_str(),
+            key.dns.status.as_str()
+        );
+        audit::record(txn, tenant, note.about_key(&key).with_detail(detail)).await?;
+    }
+    Ok(Some(key))
 }
 
 /// Takes the tenant's next key id. The update locks the tenant's row, so key
@@ -160,6 +184,7 @@ pub(super) async fn delete(
     tenant: TenantId,
     id: KeyId,
     rule: DeleteRule,
+    note: &AuditNote,
 ) -> Result<bool> {
     lock_tenant(txn, tenant).await?;
     let Some(row) = dkim_key::Entity::find_by_id((tenant.0, id.0))
@@ -182,11 +207,45 @@ pub(super) async fn delete(
             return Err(RuleViolation::LastActiveKey.into());
         }
     }
+    let key = to_key(row)?;
     let deleted = dkim_key::Entity::delete_by_id((tenant.0, id.0))
         .exec(txn)
         .await
         .or_internal()?;
-    Ok(deleted.rows_affected > 0)
+    if deleted.rows_affected == 0 {
+        return Ok(false);
+    }
+    audit::record(txn, tenant, note.about_key(&key)).await?;
+    Ok(true)
+}
+
+/// Deletes every key of a signing domain, recording the note about each.
+pub(super) async fn delete_domain_keys(
+    txn: &DatabaseTransaction,
+    tenant: TenantId,
+    domain: &DomainName,
+    note: &AuditNote,
+) -> Result<u64> {
+    lock_tenant(txn, tenant).await?;
+    let rows = dkim_key::Entity::find()
+        .filter(dkim_key::Column::TenantId.eq(tenant.0))
+        .filter(dkim_key::Column::SigningDomain.eq(domain.as_str()))
+        .all(txn)
+        .await
+        .or_internal()?;
+    let mut deleted = 0;
+    for row in rows {
+        let key = to_key(row)?;
+        let gone = dkim_key::Entity::delete_by_id((tenant.0, key.id.0))
+            .exec(txn)
+            .await
+            .or_internal()?;
+        if gone.rows_affected > 0 {
+            audit::record(txn, tenant, note.about_key(&key)).await?;
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
 }
 
 /// Locks the tenant's row, as [`allocate_id`] does, without taking an id;

@@ -1,0 +1,93 @@
+//! The console API under `/console/v1/`: what a web console's backend calls
+//! for people signed in to an identity provider. Bearer JWTs only (see
+//! [`auth`]); errors are `application/problem+json` (see [`problem`]).
+//! The calls into the core sit in the resource modules' handlers.
+
+mod api_keys;
+mod audit;
+pub mod auth;
+mod domains;
+pub mod issuer;
+pub mod jwks;
+mod keys;
+mod me;
+mod openapi;
+pub mod problem;
+mod settings;
+mod tenants;
+
+use std::sync::Arc;
+
+use signet_domain::{Admin, Signet};
+use utoipa::{Modify as _, OpenApi as _};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use auth::{Role, Verifier};
+pub use issuer::{BuiltInIssuer, Grant};
+
+/// What the console's handlers share.
+#[derive(Clone)]
+pub struct ConsoleState {
+    /// The tenant use cases.
+    pub core: Signet,
+    /// Tenant administration: API keys, settings, tenants.
+    pub admin: Admin,
+    /// Checks tokens.
+    pub verifier: Arc<Verifier>,
+}
+
+/// The console's routes (absolute paths) and their OpenAPI document.
+pub fn router(state: ConsoleState) -> (axum::Router, utoipa::openapi::OpenApi) {
+    let (routes, mut doc) = documented_routes().split_for_parts();
+    openapi::Completion.modify(&mut doc);
+    let router = routes.with_state(state);
+    (router, doc)
+}
+
+fn documented_routes() -> OpenApiRouter<ConsoleState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(me::me))
+        .routes(routes!(me::jwks))
+        .routes(routes!(keys::list_keys, keys::create_key))
+        .routes(routes!(keys::delete_key))
+        .routes(routes!(keys::verify_key))
+        .routes(routes!(domains::list_domains))
+        .routes(routes!(api_keys::list_api_keys, api_keys::create_api_key))
+        .routes(routes!(api_keys::revoke_api_key))
+        .routes(routes!(settings::get_settings, settings::update_settings))
+        .routes(routes!(audit::list_events))
+        .routes(routes!(tenants::list_tenants, tenants::create_tenant))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_documented_with_bearer_auth_and_problem_errors() {
+        let (_, doc) = documented_routes().split_for_parts();
+        let json = serde_json::to_value(&doc).unwrap();
+        let paths = &json["paths"];
+        for (path, methods) in [
+            ("/console/v1/me", &["get"][..]),
+            ("/console/v1/keys", &["get", "post"]),
+            ("/console/v1/keys/{id}", &["delete"]),
+            ("/console/v1/keys/{id}/verify", &["post"]),
+            ("/console/v1/domains", &["get"]),
+            ("/console/v1/api-keys", &["get", "post"]),
+            ("/console/v1/api-keys/{id}", &["delete"]),
+            ("/console/v1/settings", &["get", "patch"]),
+            ("/console/v1/audit", &["get"]),
+            ("/console/v1/tenants", &["get", "post"]),
+        ] {
+            for method in methods {
+                assert!(paths[path][method].is_object(), "{method} {path}");
+            }
+        }
+        assert_eq!(
+            json["components"]["securitySchemes"]["bearerAuth"]["scheme"],
+            "bearer"
+        );
+    }
+}
