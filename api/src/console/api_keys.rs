@@ -129,7 +129,7 @@ pub async fn create_api_key(
     params(("id" = i64, Path, description = "The API key's id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 404, description = "No such live key in this tenant", body = super::problem::ProblemDetails),
+        (status = 404, description = "No such live key in this tenant", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name, id), err(Display, level = "info"))]

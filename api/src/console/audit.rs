@@ -136,15 +136,12 @@ pub async fn list_events(
         n @ 1..=AuditQuery::MAX_LIMIT => n,
         _ => return Err(Problem::bad_request("limit must be from 1 to 500")),
     };
-    let action = query
-        .action
-        .as_deref()
+    // An empty parameter is an absent one, as generated clients send them.
+    let action = super::nonempty(query.action.as_deref())
         .map(Action::parse)
         .transpose()
         .map_err(|e| Problem::bad_request(format!("action {e}")))?;
-    let cursor = query
-        .cursor
-        .as_deref()
+    let cursor = super::nonempty(query.cursor.as_deref())
         .map(AuditCursor::parse)
         .transpose()
         .map_err(|_| Problem::bad_request("cursor must be a next_cursor of a previous page"))?;

@@ -152,7 +152,7 @@ pub async fn list_keys(
 ) -> Result<Json<KeyPage>, Problem> {
     let Reader(member) = member;
     let limit = page_limit(query.limit)?;
-    let start = match &query.cursor {
+    let start = match super::nonempty(query.cursor.as_deref()) {
         None => PageStart::First,
         Some(token) => {
             let After { after } = cursor::decode(token).ok_or_else(|| {
@@ -162,7 +162,9 @@ pub async fn list_keys(
         }
     };
     let filter = KeyFilter {
-        signing_domain: query.domain.as_deref().map(parse_domain).transpose()?,
+        signing_domain: super::nonempty(query.domain.as_deref())
+            .map(parse_domain)
+            .transpose()?,
         selector: None,
     };
     let keys = state
@@ -263,7 +265,7 @@ pub async fn create_key(
     params(("id" = i64, Path, description = "The key's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such key in this tenant", body = super::problem::ProblemDetails),
+        (status = 404, description = "No such key in this tenant", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name, id), err(Display, level = "info"))]
@@ -291,7 +293,7 @@ pub async fn delete_key(
     params(("id" = i64, Path, description = "The key's id")),
     responses(
         (status = 200, description = "The key with its new DNS state", body = KeyItem),
-        (status = 404, description = "No such key in this tenant", body = super::problem::ProblemDetails),
+        (status = 404, description = "No such key in this tenant", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name, id), err(Display, level = "info"))]

@@ -60,6 +60,12 @@ fn documented_routes() -> OpenApiRouter<ConsoleState> {
         .routes(routes!(tenants::list_tenants, tenants::create_tenant))
 }
 
+/// `None` for an absent or empty query parameter: generated clients send
+/// `?cursor=` for no cursor.
+fn nonempty(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
