@@ -215,8 +215,8 @@ pub struct NewKey {
     request_body = NewKey,
     responses(
         (status = 201, description = "The new key", body = KeyItem),
-        (status = 409, description = "The domain has a key with this selector", body = super::problem::ProblemDetails),
-        (status = 422, description = "The key is below the tenant's minimum size", body = super::problem::ProblemDetails),
+        (status = 409, description = "The domain has a key with this selector", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "The key is below the tenant's minimum size", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name), err(Display, level = "info"))]

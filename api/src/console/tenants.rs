@@ -86,7 +86,7 @@ pub async fn list_tenants(
     request_body = NewTenant,
     responses(
         (status = 201, description = "The tenant and its first API key", body = CreatedTenant),
-        (status = 409, description = "The name is taken", body = super::problem::ProblemDetails),
+        (status = 409, description = "The name is taken", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, err(Display, level = "info"))]
