@@ -10,7 +10,8 @@ use chrono::Utc;
 use futures::{StreamExt as _, TryStreamExt as _};
 use signet_domain::ports::{DomainStore as _, KeyStore as _, NewKey};
 use signet_domain::{
-    Action, AuditNote, DomainName, KeySize, Origin, PrivateKey, Selector, SendingDomain, TenantId,
+    Action, AuditNote, DomainName, KeySize, KeyStage, Origin, PrivateKey, Selector, SendingDomain,
+    TenantId,
 };
 use signet_storage::{Keyring, MasterKey, Storage};
 
@@ -84,6 +85,7 @@ impl Seeder {
             private_key: self.materials[i % MATERIALS].clone(),
             active: spec.default,
             default_for_domain: spec.default,
+            stage: KeyStage::Active,
             now: Utc::now(),
         };
         let stored = self

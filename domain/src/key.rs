@@ -4,6 +4,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+use crate::algorithm::{KeyAlgorithm, KeyStage};
 use crate::audit::Via;
 use crate::crypto::PublicKey;
 use crate::dns::DnsCheck;
@@ -42,6 +43,10 @@ pub struct DkimKey {
     /// The front end that made it; `None` for keys made before Signet
     /// recorded it.
     pub created_via: Option<Via>,
+    /// RSA or Ed25519.
+    pub algorithm: KeyAlgorithm,
+    /// Where it stands in its domain's rotation.
+    pub stage: KeyStage,
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// When it last changed.

@@ -1,6 +1,7 @@
 //! Signet's core: DKIM keys, sending domains and tenants, the use cases over
 //! them, and the ports their adapters implement. Names no framework.
 
+pub mod algorithm;
 pub mod audit;
 pub mod auth_cache;
 pub mod crypto;
@@ -18,6 +19,7 @@ pub mod shared_state;
 pub mod tenant;
 pub mod usecases;
 
+pub use algorithm::{KeyAlgorithm, KeyStage};
 pub use audit::{
     Action, Actor, AuditCursor, AuditEvent, AuditId, AuditNote, AuditPage, AuditQuery, AuditRecord,
     AuditTarget, Origin, Outcome, Via,

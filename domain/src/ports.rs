@@ -8,6 +8,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::algorithm::KeyStage;
 use crate::audit::{AuditId, AuditNote, AuditRecord};
 use crate::crypto::PrivateKey;
 use crate::dns::{DnsCheck, TxtAnswer};
@@ -34,6 +35,8 @@ pub struct NewKey {
     pub active: bool,
     /// Becomes its domain's default, clearing the others in the same transaction.
     pub default_for_domain: bool,
+    /// Its rotation stage: `Active` unless a rotation makes it.
+    pub stage: KeyStage,
     /// Creation time.
     pub now: DateTime<Utc>,
 }

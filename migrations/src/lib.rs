@@ -14,6 +14,7 @@ mod m20261129_000001_add_tenants_min_rsa_bits;
 mod m20261129_000002_create_sealing_canary;
 mod m20261129_000003_create_audit_events;
 mod m20261129_000004_add_api_keys_label_and_last_use;
+mod m20261129_000005_add_dkim_keys_algorithm_and_stage;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_sealing_canary::Migration),
             Box::new(m20261129_000003_create_audit_events::Migration),
             Box::new(m20261129_000004_add_api_keys_label_and_last_use::Migration),
+            Box::new(m20261129_000005_add_dkim_keys_algorithm_and_stage::Migration),
         ]
     }
 }

@@ -9,8 +9,8 @@ use chrono::Utc;
 use sea_orm::{ConnectionTrait as _, Database, DatabaseConnection, DbBackend, Statement};
 use signet_domain::ports::{KeyStore as _, NewKey, TenantStore as _};
 use signet_domain::{
-    Action, AuditNote, DkimKey, DomainName, KeySize, Origin, PrivateKey, Selector, Tenant,
-    TenantName,
+    Action, AuditNote, DkimKey, DomainName, KeySize, KeyStage, Origin, PrivateKey, Selector,
+    Tenant, TenantName,
 };
 use signet_storage::{Keyring, MasterKey, Storage};
 use signet_testkit::FreshPostgres;
@@ -158,6 +158,7 @@ pub fn new_key(domain: &str, selector: &str, default_for_domain: bool) -> NewKey
         private_key: private_key(0),
         active: true,
         default_for_domain,
+        stage: KeyStage::Active,
         now: Utc::now(),
     }
 }

@@ -1,5 +1,6 @@
 //! Key use cases: create, list, get, update, delete, activate, verify.
 
+use crate::algorithm::KeyStage;
 use crate::audit::{Action, AuditNote, Origin};
 use crate::crypto::PrivateKey;
 use crate::dns::{DnsCheck, DnsStatus};
@@ -119,6 +120,7 @@ impl Signet {
             private_key,
             active: req.active,
             default_for_domain,
+            stage: KeyStage::Active,
             now: self.ports.clock.now(),
         };
         let note = self.note(origin, action);

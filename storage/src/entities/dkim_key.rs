@@ -33,6 +33,10 @@ pub struct Model {
     pub dns_checked_at: Option<DateTimeUtc>,
     /// The front end that made it; NULL for keys older than the column.
     pub created_via: Option<String>,
+    /// `rsa` or `ed25519`.
+    pub algorithm: String,
+    /// `pending`, `active`, `retiring` or `retired`.
+    pub stage: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

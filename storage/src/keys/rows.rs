@@ -28,6 +28,8 @@ pub(crate) struct KeyRow {
     pub dns_seen: String,
     pub dns_checked_at: Option<DateTime<Utc>>,
     pub created_via: Option<String>,
+    pub algorithm: String,
+    pub stage: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -46,6 +48,8 @@ impl From<dkim_key::Model> for KeyRow {
             dns_seen: row.dns_seen,
             dns_checked_at: row.dns_checked_at,
             created_via: row.created_via,
+            algorithm: row.algorithm,
+            stage: row.stage,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -75,6 +79,8 @@ pub(crate) fn to_key(row: impl Into<KeyRow>) -> Result<DkimKey> {
             .map(Via::parse)
             .transpose()
             .map_err(|e| corrupt(&what(), e))?,
+        algorithm: row.algorithm.parse().map_err(|e| corrupt(&what(), e))?,
+        stage: row.stage.parse().map_err(|e| corrupt(&what(), e))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })

@@ -51,6 +51,8 @@ pub(super) async fn insert(
         dns_seen: Set("[]".to_owned()),
         dns_checked_at: Set(None),
         created_via: Set(Some(note.origin.via.as_str().to_owned())),
+        algorithm: Set(signet_domain::KeyAlgorithm::Rsa.as_str().to_owned()),
+        stage: Set(key.stage.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
     };
