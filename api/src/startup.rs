@@ -25,7 +25,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::api_key_use::UsageRecorder;
-use crate::config::{Limits, Recheck, Settings};
+use crate::config::{Limits, Recheck, Rotation, Settings};
 use crate::console::jwks::IdpKeys;
 use crate::console::{BuiltInIssuer, ConsoleState, Verifier};
 use crate::dns::HickoryDns;
@@ -35,7 +35,7 @@ use crate::metrics::MetricsState;
 use crate::ratelimit::RateLimits;
 use crate::{
     api_key_use, auth, connections, console, dialect, docs, health, master_key, metrics, ratelimit,
-    recheck, telemetry,
+    recheck, rotation, telemetry,
 };
 
 /// The core and the database it runs on, as the server and the CLI use them.
@@ -103,6 +103,7 @@ pub async fn compose(
     let ports = Ports {
         keys: store.clone(),
         domains: store.clone(),
+        rotation: store.clone(),
         tenants: auth_cache.clone(),
         audit: store,
         generator: Arc::new(generator.clone()),
@@ -112,7 +113,13 @@ pub async fn compose(
     };
     Ok(Composition {
         admin: Admin::new(ports.clone()),
-        core: Signet::new(ports, CoreSettings::default()),
+        core: Signet::new(
+            ports,
+            CoreSettings {
+                rotation_min_interval: settings.rotation.min_span(),
+                ..CoreSettings::default()
+            },
+        ),
         storage,
         auth_cache,
         generator,
@@ -173,6 +180,8 @@ pub struct Application {
     generator: PooledKeyGenerator,
     /// The background re-check's settings; `None` when it is off.
     recheck: Option<Recheck>,
+    /// The background rotation's settings.
+    rotation: Rotation,
     /// Other nodes' announcements reaching the authentication cache; `None`
     /// without Redis.
     changes: Option<ChangeSubscription>,
@@ -226,6 +235,7 @@ impl Application {
             limits: settings.limits,
             generator,
             recheck,
+            rotation: settings.rotation,
             changes,
         })
     }
@@ -251,7 +261,7 @@ impl Application {
     }
 
     /// Serves until `stop` completes, then finishes the requests in flight.
-    /// The key pool's refill and the background DNS re-check run meanwhile
+    /// The key pool's refill, the background DNS re-check and rotation run meanwhile
     /// and stop with it. The pool starts empty: requests are served while it
     /// fills.
     pub async fn run_until(
@@ -263,6 +273,7 @@ impl Application {
         let recheck = self
             .recheck
             .map(|settings| tokio::spawn(recheck::run(self.core.clone(), settings)));
+        let rotation = tokio::spawn(rotation::run(self.core.clone(), self.rotation));
         let addr = self.listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
         connections::serve(self.listener, self.router, self.limits, stop).await;
@@ -272,6 +283,7 @@ impl Application {
         if let Some(recheck) = recheck {
             recheck.abort();
         }
+        rotation.abort();
         tracing::info!("stopped");
         Ok(())
     }

@@ -28,10 +28,13 @@ pub enum Via {
     Cli,
     /// The background DNS re-check.
     Recheck,
+    /// Background rotation.
+    Rotation,
 }
 
 impl Via {
-    /// The name stored and shown: `mailgun`, `greenarrow`, `console`, `cli`, `recheck`.
+    /// The name stored and shown: `mailgun`, `greenarrow`, `console`, `cli`,
+    /// `recheck`, `rotation`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Mailgun => "mailgun",
@@ -39,6 +42,7 @@ impl Via {
             Self::Console => "console",
             Self::Cli => "cli",
             Self::Recheck => "recheck",
+            Self::Rotation => "rotation",
         }
     }
 
@@ -50,6 +54,7 @@ impl Via {
             "console" => Self::Console,
             "cli" => Self::Cli,
             "recheck" => Self::Recheck,
+            "rotation" => Self::Rotation,
             _ => return Err(InvalidValue(format!("{s:?} names no front end"))),
         })
     }
@@ -73,7 +78,7 @@ pub enum Actor {
     },
     /// An operator at the command line.
     Cli,
-    /// Signet itself (the background re-check).
+    /// Signet itself (the background re-check and rotation).
     System,
 }
 
@@ -152,6 +157,16 @@ impl Origin {
             ip: None,
         }
     }
+
+    /// Background rotation.
+    pub fn rotation() -> Self {
+        Self {
+            actor: Actor::System,
+            via: Via::Rotation,
+            request_id: None,
+            ip: None,
+        }
+    }
 }
 
 /// What a change did.
@@ -187,11 +202,17 @@ pub enum Action {
     SettingsChanged,
     /// The tenant was created.
     TenantCreated,
+    /// A rotation made a pending key.
+    KeyRotated,
+    /// A key moved to another rotation stage.
+    KeyStageChanged,
+    /// An authority's rotation settings changed.
+    RotationChanged,
 }
 
 impl Action {
     /// Every action, for parsing and documentation.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 18] = [
         Self::KeyCreated,
         Self::KeyImported,
         Self::KeyUpdated,
@@ -207,6 +228,9 @@ impl Action {
         Self::ApiKeyRevoked,
         Self::SettingsChanged,
         Self::TenantCreated,
+        Self::KeyRotated,
+        Self::KeyStageChanged,
+        Self::RotationChanged,
     ];
 
     /// The name stored and shown, `noun.verb`: `key.created`.
@@ -227,6 +251,9 @@ impl Action {
             Self::ApiKeyRevoked => "api_key.revoked",
             Self::SettingsChanged => "settings.changed",
             Self::TenantCreated => "tenant.created",
+            Self::KeyRotated => "key.rotated",
+            Self::KeyStageChanged => "key.stage_changed",
+            Self::RotationChanged => "rotation.changed",
         }
     }
 

@@ -10,6 +10,7 @@ mod entities;
 mod errors;
 mod keys;
 mod readiness;
+mod rotation;
 pub mod sealing;
 pub mod shared;
 mod tenants;

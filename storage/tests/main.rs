@@ -11,5 +11,6 @@ mod domains;
 mod due;
 mod keys;
 mod listing;
+mod rotation;
 mod support;
 mod tenants;
