@@ -6,4 +6,5 @@ mod dns;
 mod foundation;
 mod greenarrow;
 mod mailgun;
+mod rotation;
 mod shared;

@@ -192,6 +192,13 @@ pub struct KeyRecord {
     pub key: KeyMaterialOutput,
     /// The record to publish.
     pub dns: DnsOutput,
+    /// Signet extension: where the key stands in its domain's rotation:
+    /// `pending` (publish its record; it does not sign yet), `active`,
+    /// `retiring` (keep its record) or `retired`.
+    #[schema(pattern = "^(pending|active|retiring|retired)$")]
+    pub stage: String,
+    /// Signet extension: whether its DNS record may be removed (it is retired).
+    pub safe_to_remove: bool,
 }
 
 /// `key` of a record.
@@ -250,6 +257,8 @@ impl KeyRecord {
                     value: dns.value,
                 },
             },
+            stage: key.stage.as_str().to_owned(),
+            safe_to_remove: key.safe_to_remove(),
         }
     }
 }
@@ -276,6 +285,13 @@ pub struct KeySummary {
     pub default_for_domain: bool,
     /// Modulus size.
     pub key_bits: u32,
+    /// Signet extension: where the key stands in its domain's rotation:
+    /// `pending` (publish its record; it does not sign yet), `active`,
+    /// `retiring` (keep its record) or `retired`.
+    #[schema(pattern = "^(pending|active|retiring|retired)$")]
+    pub stage: String,
+    /// Signet extension: whether its DNS record may be removed (it is retired).
+    pub safe_to_remove: bool,
 }
 
 impl From<&DkimKey> for KeySummary {
@@ -286,6 +302,8 @@ impl From<&DkimKey> for KeySummary {
             selector: key.selector.to_string(),
             default_for_domain: key.default_for_domain,
             key_bits: key.bits.bits(),
+            stage: key.stage.as_str().to_owned(),
+            safe_to_remove: key.safe_to_remove(),
         }
     }
 }
