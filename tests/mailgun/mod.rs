@@ -9,4 +9,5 @@ mod isolation;
 mod keys;
 mod openapi;
 mod paging;
+mod node_sdk;
 mod sdk;
