@@ -201,6 +201,26 @@ fn import(pem: &[u8]) -> Result<PrivateKey, MailgunError> {
     }
 }
 
+/// Parameters of `GET /v1/dkim/zone`.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ZoneQuery {
+    /// The signing domain whose records to list.
+    #[param(value_type = openapi::DomainNameText, inline)]
+    pub domain: DomainName,
+}
+
+impl TryFrom<&Params> for ZoneQuery {
+    type Error = MailgunError;
+
+    fn try_from(params: &Params) -> Result<Self, MailgunError> {
+        let domain = domain(params, "domain")?;
+        Ok(Self {
+            domain: domain.ok_or_else(|| MailgunError::missing("domain"))?,
+        })
+    }
+}
+
 /// Parameters of `DELETE /v1/dkim/keys`.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]

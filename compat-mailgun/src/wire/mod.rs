@@ -9,7 +9,7 @@ pub use domains::{
 };
 pub use forms::{
     CreateDomainForm, CreateKeyForm, DeleteKeyQuery, DkimAuthorityForm, DkimSelectorForm,
-    ListDomainsQuery, ListKeysQuery, MAX_DOMAIN_LIMIT, MAX_DOMAIN_SKIP, MAX_KEY_LIMIT,
+    ListDomainsQuery, ListKeysQuery, ZoneQuery, MAX_DOMAIN_LIMIT, MAX_DOMAIN_SKIP, MAX_KEY_LIMIT,
 };
 
 use serde::Serialize;

@@ -5,7 +5,7 @@ use crate::audit::{Action, AuditNote, Origin};
 use crate::crypto::PrivateKey;
 use crate::dns::{DnsCheck, DnsStatus};
 use crate::error::{Entity, Error, Result, RuleViolation};
-use crate::key::{DkimKey, KeyFilter, KeyId, KeyPage, KeyQuery};
+use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
 use crate::key_size::KeySpec;
 use crate::names::{DomainName, Selector};
 use crate::ports::{KeyChange, NewKey};
@@ -342,6 +342,29 @@ impl Signet {
     pub async fn check_dns(&self, key: &DkimKey) -> DnsCheck {
         let answer = self.ports.dns.txt_now(&key.dns_record().name).await;
         answer.check(key.algorithm, &key.public_key, self.ports.clock.now())
+    }
+
+    /// The records `domain`'s DNS must carry now: those of its keys whose
+    /// stage needs one (pending, active, retiring), by key id. `NotFound`
+    /// (domain) if the tenant has no key of the domain and no such domain.
+    pub async fn zone_records(
+        &self,
+        tenant: &Tenant,
+        domain: &DomainName,
+    ) -> Result<Vec<DnsRecord>> {
+        let filter = KeyFilter {
+            signing_domain: Some(domain.clone()),
+            selector: None,
+        };
+        let keys = self.all_keys(tenant, filter).await?;
+        if keys.is_empty() {
+            self.get_domain(tenant, domain).await?;
+        }
+        Ok(keys
+            .iter()
+            .filter(|k| k.stage.needs_record())
+            .map(DkimKey::dns_record)
+            .collect())
     }
 
     /// Every key matching a filter, across pages.
