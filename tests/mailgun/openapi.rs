@@ -22,8 +22,9 @@ async fn every_mailgun_route_is_documented_as_mailgun_declares_it() {
         "basic"
     );
 
-    let expected: [(&str, &[&str]); 12] = [
+    let expected: [(&str, &[&str]); 13] = [
         ("/v1/dkim/keys", &["get", "post", "delete"]),
+        ("/v1/dkim/zone", &["get"]),
         ("/v4/domains/{authority_name}/keys", &["get"]),
         (
             "/v4/domains/{authority_name}/keys/{selector}/activate",
