@@ -13,6 +13,7 @@ mod keys;
 mod openapi;
 mod paging;
 mod wire;
+mod zone;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Response};
@@ -50,6 +51,7 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(domain_keys::routes())
         .merge(domains::routes())
         .merge(domain_dkim::routes())
+        .merge(zone::routes())
         .merge(dkim_management::routes())
         .split_for_parts();
     openapi::finish(&mut openapi);

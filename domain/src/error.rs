@@ -60,9 +60,6 @@ pub enum RuleViolation {
     /// A rotation waits for its pending key's record to be published.
     #[error("a pending key is already waiting: publish the DNS record {0} and verify it")]
     PendingKeyWaits(String),
-    /// This build cannot make keys of the algorithm.
-    #[error("{0} keys cannot be generated yet")]
-    UnsupportedAlgorithm(String),
     /// Automatic rotation cannot run more often than the configured minimum.
     #[error("rotation_interval must be at least {0}")]
     RotationTooFrequent(String),

@@ -29,7 +29,7 @@ pub use crypto::{PrivateKey, PublicKey};
 pub use dns::{DnsCheck, DnsStatus, TxtAnswer};
 pub use error::{Cause, Chain, Entity, Error, InvalidValue, Result, RuleViolation};
 pub use key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery, PageStart};
-pub use key_size::KeySize;
+pub use key_size::{KeySize, KeySpec};
 pub use names::{DomainName, Selector};
 pub use rotation::{AlgorithmSet, RotationPolicy, SelectorTemplate, Span};
 pub use sending_domain::{DomainOrder, DomainQuery, SendingDomain};

@@ -129,9 +129,9 @@ async fn keys_are_created_imported_listed_verified_and_deleted() {
     assert!(created.get("private_key").is_none());
 
     let pem =
-        signet_domain::PrivateKey::generate(signet_domain::KeySize::try_from(1024u32).unwrap())
+        signet_domain::PrivateKey::generate_rsa(signet_domain::KeySize::try_from(1024u32).unwrap())
             .unwrap()
-            .to_pkcs1_pem();
+            .to_pem();
     let (status, imported) = call(
         &console,
         Method::POST,

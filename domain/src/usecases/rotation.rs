@@ -14,7 +14,7 @@ use crate::audit::{Action, Origin};
 use crate::dns::DnsStatus;
 use crate::error::{Entity, Error, Result, RuleViolation};
 use crate::key::{DkimKey, KeyFilter};
-use crate::key_size::KeySize;
+use crate::key_size::{KeySize, KeySpec};
 use crate::names::DomainName;
 use crate::ports::{KeyChange, NewKey};
 use crate::rotation::{AlgorithmSet, RotationPolicy, SelectorTemplate, Span};
@@ -113,7 +113,6 @@ impl Signet {
         }
         policy.enabled = update.enabled;
         if let Some(algorithms) = update.algorithms {
-            supported(&algorithms)?;
             policy.algorithms = algorithms;
         }
         policy.retire_after = update.retire_after.unwrap_or(policy.retire_after);
@@ -266,7 +265,6 @@ impl Signet {
         if let Some(waiting) = keys.iter().find(|k| k.stage == KeyStage::Pending) {
             return Err(RuleViolation::PendingKeyWaits(waiting.dns_record().name).into());
         }
-        supported(&policy.algorithms)?;
         let now = self.ports.clock.now();
         let mut candidates = policy.selector_template.candidates(now);
         let mut new = Vec::new();
@@ -284,15 +282,11 @@ impl Signet {
                     break selector;
                 }
             };
-            let private_key = match algorithm {
-                KeyAlgorithm::Rsa => {
-                    self.ports
-                        .generator
-                        .generate(tenant, KeySize::DEFAULT)
-                        .await?
-                }
-                KeyAlgorithm::Ed25519 => unreachable!("refused by `supported`"),
+            let spec = match algorithm {
+                KeyAlgorithm::Rsa => KeySpec::Rsa(KeySize::DEFAULT),
+                KeyAlgorithm::Ed25519 => KeySpec::Ed25519,
             };
+            let private_key = self.ports.generator.generate(tenant, spec).await?;
             new.push(NewKey {
                 signing_domain: authority.clone(),
                 selector,
@@ -361,12 +355,4 @@ impl Signet {
 /// staged before the time was kept) has lasted `span` by `now`.
 fn due(since: Option<DateTime<Utc>>, key: &DkimKey, span: Span, now: DateTime<Utc>) -> bool {
     since.unwrap_or(key.updated_at) + span.duration() <= now
-}
-
-/// Refuses algorithms this build cannot generate.
-fn supported(algorithms: &AlgorithmSet) -> Result<()> {
-    if algorithms.iter().any(|a| a == KeyAlgorithm::Ed25519) {
-        return Err(RuleViolation::UnsupportedAlgorithm(KeyAlgorithm::Ed25519.to_string()).into());
-    }
-    Ok(())
 }
