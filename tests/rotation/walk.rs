@@ -319,3 +319,69 @@ async fn an_explicit_verify_promotes_a_published_pending_key_at_once() {
     assert_eq!(domain.status, 200);
     assert_eq!(records[0].0, format!("{new}._domainkey.example.com"));
 }
+
+#[tokio::test]
+async fn rsa_and_ed25519_rotate_together_as_one_signing_set() {
+    let app = signet_tests::spawn_app().await;
+    active_domain(&app).await;
+    let set = set_rotation(
+        &app,
+        "example.com",
+        &[("rotation_enabled", "false"), ("algorithms", "ed25519,rsa")],
+    )
+    .await;
+    assert_eq!(
+        set.body["domain"]["algorithms"], "rsa,ed25519",
+        "{}",
+        set.body
+    );
+    rotate_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    let body = rotation(&app).await;
+    let made = keys(&body);
+    let algorithms: Vec<(&str, &str)> = made
+        .iter()
+        .map(|(_, k)| {
+            (
+                k["algorithm"].as_str().unwrap(),
+                k["stage"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        algorithms,
+        [
+            ("rsa", "active"),
+            ("rsa", "pending"),
+            ("ed25519", "pending")
+        ]
+    );
+    let (rsa, ed) = (made[1].0.clone(), made[2].0.clone());
+    assert_eq!(ed, format!("{rsa}b"), "unique selectors from one date");
+    let records = body["domain"]["records"].as_array().unwrap().clone();
+    assert!(records[2]["value"]
+        .as_str()
+        .unwrap()
+        .starts_with("k=ed25519; p="));
+    for record in &records[1..] {
+        publish(&app, record);
+    }
+    send(
+        app.mailgun()
+            .request(Method::PUT, "/v4/domains/example.com/verify"),
+    )
+    .await
+    .expect(200);
+    let body = rotation(&app).await;
+    assert_eq!(
+        stages(&body),
+        [
+            ("mx".into(), "retiring".into()),
+            (rsa.clone(), "active".into()),
+            (ed.clone(), "active".into())
+        ]
+    );
+    // The default stays with RSA, the algorithm it replaced.
+    assert_eq!(body["domain"]["active_selector"], rsa.as_str());
+}
