@@ -251,7 +251,8 @@ pub trait DomainStore: Send + Sync {
         authority: &DomainName,
         audit: &AuditNote,
     ) -> Result<()>;
-    /// Removes a domain and records `audit` about it; false if there was none.
+    /// Removes a domain and its rotation settings and records `audit` about
+    /// it; false if there was none.
     async fn delete_domain(
         &self,
         tenant: TenantId,

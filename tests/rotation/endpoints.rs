@@ -5,6 +5,7 @@
 use reqwest::Method;
 use serde_json::json;
 use signet_tests::dialect::mailgun::{Via, VIAS};
+use signet_tests::dialect::send;
 use signet_tests::{spawn_app, spawn_app_configured};
 
 use super::{fast, rotate_as, rotation_as, rotation_path, set_rotation, stages};
@@ -165,4 +166,41 @@ async fn another_tenant_neither_sees_nor_rotates_a_domain() {
     assert_eq!(stages(&acme), [("mx".into(), "active".into())]);
     let bobs = rotation_as(&app, &bob, "example.com").await.expect(200);
     assert_eq!(stages(&bobs).len(), 2);
+}
+
+#[tokio::test]
+async fn a_deleted_domain_takes_its_rotation_settings_but_not_its_selectors() {
+    let app = spawn_app().await;
+    let mg = app.mailgun();
+    mg.create_domain("example.com", "mx").await.expect(200);
+    set_rotation(&app, "example.com", &[("rotation_enabled", "true")])
+        .await
+        .expect(200);
+    rotate_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    let first = rotation_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    let issued = stages(&first)[1].0.clone();
+    send(mg.request(Method::DELETE, "/v3/domains/example.com"))
+        .await
+        .expect(200);
+    mg.create_domain("example.com", "mx").await.expect(200);
+    let fresh = rotation_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    assert_eq!(fresh["domain"]["rotation_enabled"], "false");
+    assert_eq!(fresh["domain"]["rotation_interval"], "");
+    rotate_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    let again = rotation_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    assert_ne!(
+        stages(&again)[1].0,
+        issued,
+        "a selector is never issued twice"
+    );
 }
