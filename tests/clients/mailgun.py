@@ -1,7 +1,8 @@
 """Drives Signet's Mailgun dialect through the client openapi-python-client
 generates from /openapi/mailgun.json, unpatched: create a key, list it with a
 filter, fail to activate it (its DNS record is not published), delete it; then
-register, read and delete a domain. Asserts the parsed response objects, not
+register a domain, rotate its key (settings, a rotation, the refusal of a
+second one), read and delete it. Asserts the parsed response objects, not
 just status codes. Exit status 0 means every step passed.
 
 Usage: python tests/clients/mailgun.py --base-url URL --api-key KEY
@@ -10,6 +11,11 @@ Usage: python tests/clients/mailgun.py --base-url URL --api-key KEY
 import sys
 
 from signet_mailgun_client import Client
+from signet_mailgun_client.api.dkim_security import (
+    get_v_1_dkim_management_domains_name_rotation,
+    post_v_1_dkim_management_domains_name_rotate,
+    put_v_1_dkim_management_domains_name_rotation,
+)
 from signet_mailgun_client.api.domain_keys import (
     delete_v_1_dkim_keys,
     get_v_1_dkim_keys,
@@ -30,6 +36,9 @@ from signet_mailgun_client.models import (
     DomainKeyResponse,
     FindDomainByNameResp,
     GenericResponse,
+    ManagementReason,
+    RotationDomainResponse,
+    RotationForm,
 )
 
 from common import connect
@@ -107,6 +116,42 @@ def main() -> int:
         FindDomainByNameResp,
     )
     assert found.domain.state == "unverified", found.domain
+
+    rotation = expect(
+        put_v_1_dkim_management_domains_name_rotation.sync_detailed(
+            name=f"mg.{domain}", client=client, body=RotationForm(rotation_enabled=True, rotation_interval="5d")
+        ),
+        200,
+        RotationDomainResponse,
+    )
+    assert (rotation.domain.rotation_enabled, rotation.domain.rotation_interval) == ("true", "5d"), rotation
+    refused = expect(
+        put_v_1_dkim_management_domains_name_rotation.sync_detailed(
+            name=f"mg.{domain}", client=client, body=RotationForm(rotation_enabled=False, rotation_interval="5d")
+        ),
+        400,
+        ManagementReason,
+    )
+    assert refused.reason == "rotation_interval is not allowed unless also enabling DKIM rotation", refused
+    rotated = expect(
+        post_v_1_dkim_management_domains_name_rotate.sync_detailed(name=f"mg.{domain}", client=client),
+        200,
+        GenericResponse,
+    )
+    assert rotated.message == "ok", rotated
+    viewed = expect(
+        get_v_1_dkim_management_domains_name_rotation.sync_detailed(name=f"mg.{domain}", client=client),
+        200,
+        RotationDomainResponse,
+    )
+    assert [k.stage for k in viewed.domain.keys] == ["active", "pending"], viewed.domain.keys
+    assert [r.identifier for r in viewed.domain.records] == ["DKIM", "DKIM"], viewed.domain.records
+    waiting = expect(
+        post_v_1_dkim_management_domains_name_rotate.sync_detailed(name=f"mg.{domain}", client=client),
+        400,
+        ManagementReason,
+    )
+    assert waiting.reason.startswith("a pending key is already waiting"), waiting
     gone = expect(
         delete_v_3_domains_name.sync_detailed(name=f"mg.{domain}", client=client),
         200,
