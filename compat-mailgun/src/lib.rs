@@ -97,6 +97,7 @@ mod tests {
         let paths = json["paths"].as_object().unwrap();
         let expected = [
             ("/v1/dkim/keys", vec!["get", "post", "delete"]),
+            ("/v1/dkim/zone", vec!["get"]),
             ("/v4/domains/{authority_name}/keys", vec!["get"]),
             (
                 "/v4/domains/{authority_name}/keys/{selector}/activate",
