@@ -321,7 +321,8 @@ pub trait AuditLog: Send + Sync {
     ) -> Result<Vec<AuditRecord>>;
 }
 
-/// Makes RSA keys without stalling other work.
+/// Makes keys (RSA takes seconds, Ed25519 microseconds) without stalling
+/// other work.
 #[async_trait]
 pub trait KeyGenerator: Send + Sync {
     /// Generates a key of this kind for `tenant`, who may hold only a fair

@@ -262,3 +262,61 @@ async fn greenarrow_refuses_unknown_algorithms_and_bad_ed25519_material() {
         .ok();
     assert_eq!(same["dkim_key"]["key"]["public"], RFC_PUBLIC);
 }
+
+/// Runs `openssl` with `args`, feeding `input`; `None` if it is not installed.
+async fn openssl(args: &[&str], input: &str) -> Option<String> {
+    use tokio::io::AsyncWriteExt as _;
+    let mut child = tokio::process::Command::new("openssl")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin
+        .write_all(input.as_bytes())
+        .await
+        .expect("openssl reads");
+    drop(stdin);
+    let output = child.wait_with_output().await.expect("openssl runs");
+    assert!(output.status.success(), "openssl {args:?} failed");
+    Some(String::from_utf8(output.stdout).expect("PEM is text"))
+}
+
+#[tokio::test]
+async fn openssls_ed25519_keys_import_and_export_back_to_openssl() {
+    let Some(pem) = openssl(&["genpkey", "-algorithm", "ed25519"], "").await else {
+        signet_tests::skip("openssl is not installed");
+        return;
+    };
+    let public_pem = openssl(&["pkey", "-pubout"], &pem).await.unwrap();
+    // An Ed25519 SubjectPublicKeyInfo is a 12-byte header and the raw key.
+    let body: String = public_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let raw = STANDARD.encode(&STANDARD.decode(body).unwrap()[12..]);
+
+    let app = spawn_app_exporting_keys().await;
+    let imported = app
+        .mailgun()
+        .import_key("example.com", "mg", &pem)
+        .await
+        .expect(200);
+    assert_eq!(
+        imported["dns_record"]["value"],
+        format!("k=ed25519; p={raw}")
+    );
+    let ga = app.greenarrow();
+    let record = ga
+        .get(ga.import("example.com", "ga", &pem).await)
+        .await
+        .ok();
+    assert_eq!(record["dkim_key"]["key"]["public"], raw);
+    // What Signet exports, OpenSSL reads as the same key.
+    let exported = record["dkim_key"]["key"]["private"].as_str().unwrap();
+    assert_eq!(exported, pem);
+    let again = openssl(&["pkey", "-pubout"], exported).await.unwrap();
+    assert_eq!(again, public_pem);
+}

@@ -139,3 +139,22 @@ async fn unknown_routes_and_methods_get_one_text_each_wherever_they_are_under_ga
         serde_json::json!(["Method Not Allowed"])
     );
 }
+
+#[tokio::test]
+async fn signets_extensions_are_documented_algorithm_and_strings() {
+    let app = signet_tests::spawn_app().await;
+    let doc = document(&app).await;
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("KeyMaterialInput", "algorithm"),
+        ("KeyMaterialOutput", "algorithm"),
+        ("KeySummary", "key_algorithm"),
+    ] {
+        let property = &schemas[schema]["properties"][field];
+        assert_eq!(property["pattern"], "^(rsa|ed25519)$", "{schema}.{field}");
+    }
+    assert_eq!(
+        schemas["DnsRecordOutput"]["properties"]["strings"]["type"],
+        "array"
+    );
+}

@@ -3,6 +3,7 @@
 
 use reqwest::header::CONTENT_TYPE;
 use reqwest::Method;
+use sea_orm::{ConnectionTrait as _, Database};
 use serde_json::{json, Value};
 use signet_tests::dialect::mailgun::{items, Via};
 use signet_tests::{backends, spawn_app, spawn_app_on, TestApp};
@@ -170,4 +171,29 @@ async fn the_zone_needs_a_known_domain_and_answers_in_mailguns_shape() {
     let other = app.new_tenant("other").await;
     let (status, _, body) = zone(&app, &other, &[("domain", "example.com")]).await;
     assert_eq!(status, 404, "{body}");
+}
+
+#[tokio::test]
+async fn the_zone_keeps_pending_and_retiring_records_and_drops_retired_ones() {
+    for backend in backends() {
+        let app = spawn_app_on(backend).await;
+        let mg = app.mailgun();
+        for selector in ["pending", "active", "retiring", "retired"] {
+            mg.create_key("example.com", selector).await.expect(200);
+        }
+        // Rotation moves keys between stages; here the database is set directly.
+        let db = Database::connect(app.database_url.as_str()).await.unwrap();
+        db.execute_unprepared(
+            "UPDATE dkim_keys SET stage = selector WHERE selector IN ('pending', 'retiring', 'retired')",
+        )
+        .await
+        .unwrap();
+        let (status, _, body) = zone(&app, &app.api_key, &[("domain", "example.com")]).await;
+        assert_eq!(status, 200, "{body}");
+        let names: Vec<String> = body.lines().map(|l| parse_line(l).0).collect();
+        assert_eq!(
+            names,
+            ["pending", "active", "retiring"].map(|s| format!("{s}._domainkey.example.com."))
+        );
+    }
 }

@@ -14,9 +14,6 @@ use crate::tenant::{Tenant, TenantId};
 use super::Signet;
 
 /// Where a new key's private half comes from.
-// One lives per create request and is moved, never stored in bulk, so the
-// size difference between the variants costs nothing worth a Box.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum KeyMaterial {
     /// Generate a key of this kind.
