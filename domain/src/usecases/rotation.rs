@@ -240,6 +240,9 @@ impl Signet {
         if let (true, false, Some(interval), Some(since)) =
             (policy.enabled, pending, policy.interval, newest_active)
         {
+            // An interval stored under a lower minimum than today's waits
+            // for today's.
+            let interval = interval.max(self.settings.rotation_min_interval);
             if since + interval.duration() <= now {
                 match self
                     .start_rotation(tenant, &origin, authority, &policy)
