@@ -25,6 +25,11 @@ pub async fn run(core: Signet, settings: Rotation) {
         tokio::time::sleep(period.mul_f64(jitter)).await;
         match core.advance_rotations(round).await {
             Ok(report) => {
+                tracing::debug!(
+                    advanced = report.advanced,
+                    skipped = report.skipped,
+                    "rotation"
+                );
                 if let Some(e) = &report.first_error {
                     tracing::warn!(failed = report.failed, error = %Chain(e), "rotation: some steps failed");
                 }
