@@ -12,6 +12,7 @@ mod keys;
 mod openapi;
 mod paging;
 mod wire;
+mod zone;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Response};
@@ -49,6 +50,7 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(domain_keys::routes())
         .merge(domains::routes())
         .merge(domain_dkim::routes())
+        .merge(zone::routes())
         .split_for_parts();
     openapi::finish(&mut openapi);
     let routes = routes

@@ -276,6 +276,14 @@ schema!(
         .build()
 );
 schema!(
+    /// A key algorithm (Signet extension).
+    KeyAlgorithmText => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["rsa", "ed25519"]))
+        .examples(["ed25519"])
+        .build()
+);
+schema!(
     /// A boolean, or one of the spellings the server reads as one.
     Flag => flag("")
 );

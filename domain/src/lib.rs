@@ -34,7 +34,7 @@ pub use fleet::{
     FleetTokenHash,
 };
 pub use key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery, PageStart};
-pub use key_size::KeySize;
+pub use key_size::{KeySize, KeySpec};
 pub use names::{DomainName, Selector};
 pub use sending_domain::{DomainOrder, DomainQuery, SendingDomain};
 pub use tenant::{

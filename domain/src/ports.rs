@@ -15,7 +15,7 @@ use crate::dns::{DnsCheck, TxtAnswer};
 use crate::error::Result;
 use crate::fleet::{FeedKey, Fleet, FleetAccess, FleetDomains, FleetName, FleetTokenHash};
 use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
-use crate::key_size::KeySize;
+use crate::key_size::KeySpec;
 use crate::names::{DomainName, Selector};
 use crate::sending_domain::{DomainQuery, SendingDomain};
 use crate::tenant::{
@@ -308,9 +308,9 @@ pub trait AuditLog: Send + Sync {
 /// Makes RSA keys without stalling other work.
 #[async_trait]
 pub trait KeyGenerator: Send + Sync {
-    /// Generates a key of this size for `tenant`, who may hold only a fair
+    /// Generates a key of this kind for `tenant`, who may hold only a fair
     /// share of the generators. `Busy` if no generator frees up in time.
-    async fn generate(&self, tenant: TenantId, size: KeySize) -> Result<PrivateKey>;
+    async fn generate(&self, tenant: TenantId, spec: KeySpec) -> Result<PrivateKey>;
 }
 
 /// Looks up TXT records.

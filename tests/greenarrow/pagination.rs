@@ -91,7 +91,14 @@ async fn pages_by_number(backend: Backend) {
             fields.sort();
             assert_eq!(
                 fields,
-                ["default_for_domain", "domain", "id", "key_bits", "selector"]
+                [
+                    "default_for_domain",
+                    "domain",
+                    "id",
+                    "key_algorithm",
+                    "key_bits",
+                    "selector"
+                ]
             );
         }
         seen.extend(page_ids(&data));

@@ -10,3 +10,4 @@ mod keys;
 mod openapi;
 mod paging;
 mod sdk;
+mod zone;

@@ -4,7 +4,7 @@
 use crate::audit::{Action, Origin};
 use crate::error::{Entity, Error, Result, RuleViolation};
 use crate::key::{DkimKey, KeyFilter};
-use crate::key_size::KeySize;
+use crate::key_size::{KeySize, KeySpec};
 use crate::names::{DomainName, Selector};
 use crate::ports::KeyChange;
 use crate::sending_domain::{DomainQuery, SendingDomain};
@@ -327,7 +327,7 @@ impl Signet {
                 let req = CreateKey {
                     signing_domain: domain.clone(),
                     selector: selector.clone(),
-                    material: KeyMaterial::Generate(size),
+                    material: KeyMaterial::Generate(KeySpec::Rsa(size)),
                     active: false,
                     default_for_domain: DefaultFlag::Yes,
                 };

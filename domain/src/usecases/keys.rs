@@ -5,8 +5,8 @@ use crate::audit::{Action, AuditNote, Origin};
 use crate::crypto::PrivateKey;
 use crate::dns::{DnsCheck, DnsStatus};
 use crate::error::{Entity, Error, Result, RuleViolation};
-use crate::key::{DkimKey, KeyFilter, KeyId, KeyPage, KeyQuery};
-use crate::key_size::KeySize;
+use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
+use crate::key_size::KeySpec;
 use crate::names::{DomainName, Selector};
 use crate::ports::{KeyChange, NewKey};
 use crate::tenant::Tenant;
@@ -19,8 +19,8 @@ use super::Signet;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum KeyMaterial {
-    /// Generate a key of this size.
-    Generate(KeySize),
+    /// Generate a key of this kind.
+    Generate(KeySpec),
     /// Use this imported key.
     Import(PrivateKey),
 }
@@ -75,7 +75,7 @@ pub enum DeleteRule {
 
 impl Signet {
     /// Creates a key, generating it on a bounded pool if asked to.
-    /// Keys below the tenant's `min_rsa_bits` are refused before any work.
+    /// RSA keys below the tenant's `min_rsa_bits` are refused before any work.
     pub async fn create_key(
         &self,
         tenant: &Tenant,
@@ -84,8 +84,8 @@ impl Signet {
     ) -> Result<DkimKey> {
         let min = tenant.settings.min_rsa_bits;
         match &req.material {
-            KeyMaterial::Generate(size) => min.check(*size, false)?,
-            KeyMaterial::Import(key) => min.check(key.size(), true)?,
+            KeyMaterial::Generate(spec) => min.check(*spec, false)?,
+            KeyMaterial::Import(key) => min.check(key.spec(), true)?,
         }
         let keys = &self.ports.keys;
         // Cheap early answer; the store's unique index settles races.
@@ -97,8 +97,8 @@ impl Signet {
             return Err(Error::Conflict(Entity::Key));
         }
         let (private_key, action) = match req.material {
-            KeyMaterial::Generate(size) => (
-                self.ports.generator.generate(tenant.id, size).await?,
+            KeyMaterial::Generate(spec) => (
+                self.ports.generator.generate(tenant.id, spec).await?,
                 Action::KeyCreated,
             ),
             KeyMaterial::Import(key) => (key, Action::KeyImported),
@@ -197,7 +197,7 @@ impl Signet {
     ) -> Result<DkimKey> {
         let current = self.get_key(tenant, id).await?;
         if let Some(key) = &update.private_key {
-            tenant.settings.min_rsa_bits.check(key.size(), true)?;
+            tenant.settings.min_rsa_bits.check(key.spec(), true)?;
         }
         let moves_record = update
             .signing_domain
@@ -341,7 +341,30 @@ impl Signet {
     /// just published it), without storing the result.
     pub async fn check_dns(&self, key: &DkimKey) -> DnsCheck {
         let answer = self.ports.dns.txt_now(&key.dns_record().name).await;
-        answer.check(&key.public_key, self.ports.clock.now())
+        answer.check(key.algorithm, &key.public_key, self.ports.clock.now())
+    }
+
+    /// The records `domain`'s DNS must carry now: those of its keys whose
+    /// stage needs one (pending, active, retiring), by key id. `NotFound`
+    /// (domain) if the tenant has no key of the domain and no such domain.
+    pub async fn zone_records(
+        &self,
+        tenant: &Tenant,
+        domain: &DomainName,
+    ) -> Result<Vec<DnsRecord>> {
+        let filter = KeyFilter {
+            signing_domain: Some(domain.clone()),
+            selector: None,
+        };
+        let keys = self.all_keys(tenant, filter).await?;
+        if keys.is_empty() {
+            self.get_domain(tenant, domain).await?;
+        }
+        Ok(keys
+            .iter()
+            .filter(|k| k.stage.needs_record())
+            .map(DkimKey::dns_record)
+            .collect())
     }
 
     /// Every key matching a filter, across pages.

@@ -118,7 +118,7 @@ impl Signet {
             Err(e) => return Outcome::Failed(e),
         };
         let answer = self.ports.dns.txt(&key.dns_record().name).await;
-        let check = answer.check(&key.public_key, self.ports.clock.now());
+        let check = answer.check(key.algorithm, &key.public_key, self.ports.clock.now());
         // Recorded only if the key's DNS status changes, not every lookup.
         let note = self.note(&Origin::recheck(), Action::KeyDnsChanged);
         match self

@@ -9,7 +9,7 @@ use sea_orm::{
 use signet_domain::ports::{KeyChange, NewKey};
 use signet_domain::AuditNote;
 use signet_domain::{
-    DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, Entity, Error, KeyId, KeySize, Result,
+    DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, Entity, Error, KeyId, KeySpec, Result,
     RuleViolation, TenantId,
 };
 
@@ -41,7 +41,7 @@ pub(super) async fn insert(
         signing_domain: Set(domain.to_owned()),
         selector: Set(key.selector.as_str().to_owned()),
         selector_folded: Set(key.selector.folded()),
-        bits: Set(bits(key.private_key.size())),
+        bits: Set(bits(key.private_key.spec())),
         public_key: Set(key.private_key.public_key().0),
         private_key_sealed: Set(sealed.bytes),
         private_key_kid: Set(sealed.kid),
@@ -51,7 +51,7 @@ pub(super) async fn insert(
         dns_seen: Set("[]".to_owned()),
         dns_checked_at: Set(None),
         created_via: Set(Some(note.origin.via.as_str().to_owned())),
-        algorithm: Set(signet_domain::KeyAlgorithm::Rsa.as_str().to_owned()),
+        algorithm: Set(key.private_key.algorithm().as_str().to_owned()),
         stage: Set(key.stage.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
@@ -98,7 +98,8 @@ pub(super) async fn update(
     }
     if let Some(key) = change.private_key {
         let sealed = seal(keyring, tenant, id, &key)?;
-        row.bits = Set(bits(key.size()));
+        row.bits = Set(bits(key.spec()));
+        row.algorithm = Set(key.algorithm().as_str().to_owned());
         row.public_key = Set(key.public_key().0);
         row.private_key_sealed = Set(sealed.bytes);
         row.private_key_kid = Set(sealed.kid);
@@ -283,6 +284,6 @@ async fn clear_default(
     Ok(())
 }
 
-fn bits(size: KeySize) -> i32 {
-    i32::try_from(size.bits()).expect("key sizes stop at 8192 bits")
+fn bits(spec: KeySpec) -> i32 {
+    i32::try_from(spec.bits()).expect("key sizes stop at 8192 bits")
 }
