@@ -7,4 +7,5 @@ mod fleet;
 mod foundation;
 mod greenarrow;
 mod mailgun;
+mod rotation;
 mod shared;

@@ -51,9 +51,27 @@ pub struct DkimKey {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// When it last became the active key; `None` if never through a
+    /// rotation or an activation recorded since Signet kept stages.
+    pub activated_at: Option<DateTime<Utc>>,
+    /// When a newer key replaced it.
+    pub retiring_at: Option<DateTime<Utc>>,
+    /// When its record stopped being needed.
+    pub retired_at: Option<DateTime<Utc>>,
 }
 
 impl DkimKey {
+    /// Whether its DNS record may be removed.
+    pub fn safe_to_remove(&self) -> bool {
+        !self.stage.needs_record()
+    }
+
+    /// When it began to sign, as far as Signet knows: its activation, or
+    /// its creation for keys older than rotation.
+    pub fn signing_since(&self) -> DateTime<Utc> {
+        self.activated_at.unwrap_or(self.created_at)
+    }
+
     /// The TXT record receivers look up to verify this key's signatures.
     pub fn dns_record(&self) -> DnsRecord {
         DnsRecord::for_key(

@@ -175,6 +175,7 @@ storage_tests! {
                 checked_at: Some(checked_at),
             }),
             default_for_domain: None,
+            stage: None,
             now: stamped,
         };
         let after = db.store.update_key(acme.id, before.id, change, &note()).await.unwrap();

@@ -212,7 +212,9 @@ pub fn assert_record_shape(record: &Value, private: bool) {
             "domain",
             "id",
             "key",
-            "selector"
+            "safe_to_remove",
+            "selector",
+            "stage"
         ],
         "{record}"
     );

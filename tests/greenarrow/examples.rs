@@ -87,8 +87,8 @@ async fn replay(app: &TestApp, private: bool) {
             json!({
                 "id": i + 1, "domain": domain, "selector": selector,
                 "default_for_domain": default, "key_bits": 1024,
-                // Signet's extension.
-                "key_algorithm": "rsa"
+                // Signet's extensions.
+                "key_algorithm": "rsa", "stage": "active", "safe_to_remove": false
             })
         })
         .collect();

@@ -97,7 +97,9 @@ async fn pages_by_number(backend: Backend) {
                     "id",
                     "key_algorithm",
                     "key_bits",
-                    "selector"
+                    "safe_to_remove",
+                    "selector",
+                    "stage"
                 ]
             );
         }

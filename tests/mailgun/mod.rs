@@ -7,6 +7,7 @@ mod domains;
 mod errors;
 mod isolation;
 mod keys;
+mod node_sdk;
 mod openapi;
 mod paging;
 mod sdk;

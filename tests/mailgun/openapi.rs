@@ -22,7 +22,7 @@ async fn every_mailgun_route_is_documented_as_mailgun_declares_it() {
         "basic"
     );
 
-    let expected: [(&str, &[&str]); 13] = [
+    let expected: [(&str, &[&str]); 15] = [
         ("/v1/dkim/keys", &["get", "post", "delete"]),
         ("/v1/dkim/zone", &["get"]),
         ("/v4/domains/{authority_name}/keys", &["get"]),
@@ -42,6 +42,11 @@ async fn every_mailgun_route_is_documented_as_mailgun_declares_it() {
         ("/v3/domains/{name}/dkim_selector", &["put"]),
         ("/v4/domains/{name}/verify", &["put"]),
         ("/v3/domains/{name}/verify", &["put"]),
+        (
+            "/v1/dkim_management/domains/{name}/rotation",
+            &["get", "put"],
+        ),
+        ("/v1/dkim_management/domains/{name}/rotate", &["post"]),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     assert_eq!(paths.len(), expected.len(), "{:?}", paths.keys());

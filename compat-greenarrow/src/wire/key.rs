@@ -38,7 +38,7 @@ pub struct KeyPayload {
 
 /// The writable attributes of a DKIM Key. On update every field is optional
 /// and only those given change. Read-only fields (`id`, `key.public`,
-/// `dns`) and unknown fields are refused.
+/// `dns`, `stage`, `safe_to_remove`) and unknown fields are refused.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyInput {
@@ -74,6 +74,14 @@ pub struct KeyInput {
     #[serde(default)]
     #[schema(ignore)]
     pub dns: Present,
+    /// Read-only (Signet extension): refused with `validation_failed`.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub stage: Present,
+    /// Read-only (Signet extension): refused with `validation_failed`.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub safe_to_remove: Present,
 }
 
 /// The body of a create: `{"dkim_key": {...}}`.
@@ -127,6 +135,14 @@ pub struct NewKeyInput {
     #[serde(default)]
     #[schema(ignore)]
     pub dns: Present,
+    /// Read-only (Signet extension): refused with `validation_failed`.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub stage: Present,
+    /// Read-only (Signet extension): refused with `validation_failed`.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub safe_to_remove: Present,
 }
 
 impl From<NewKeyInput> for KeyInput {
@@ -138,6 +154,8 @@ impl From<NewKeyInput> for KeyInput {
             default_for_domain,
             key,
             dns,
+            stage,
+            safe_to_remove,
         } = input;
         Self {
             id,
@@ -146,6 +164,8 @@ impl From<NewKeyInput> for KeyInput {
             default_for_domain,
             key,
             dns,
+            stage,
+            safe_to_remove,
         }
     }
 }
@@ -201,6 +221,13 @@ pub struct KeyRecord {
     pub key: KeyMaterialOutput,
     /// The record to publish.
     pub dns: DnsOutput,
+    /// Signet extension: where the key stands in its domain's rotation:
+    /// `pending` (publish its record; it does not sign yet), `active`,
+    /// `retiring` (keep its record) or `retired`.
+    #[schema(pattern = "^(pending|active|retiring|retired)$")]
+    pub stage: String,
+    /// Signet extension: whether its DNS record may be removed (it is retired).
+    pub safe_to_remove: bool,
 }
 
 /// `key` of a record.
@@ -270,6 +297,8 @@ impl KeyRecord {
                     value: dns.value,
                 },
             },
+            stage: key.stage.as_str().to_owned(),
+            safe_to_remove: key.safe_to_remove(),
         }
     }
 }
@@ -299,6 +328,13 @@ pub struct KeySummary {
     /// Signet extension: `rsa` or `ed25519`.
     #[schema(example = "rsa", pattern = "^(rsa|ed25519)$")]
     pub key_algorithm: String,
+    /// Signet extension: where the key stands in its domain's rotation:
+    /// `pending` (publish its record; it does not sign yet), `active`,
+    /// `retiring` (keep its record) or `retired`.
+    #[schema(pattern = "^(pending|active|retiring|retired)$")]
+    pub stage: String,
+    /// Signet extension: whether its DNS record may be removed (it is retired).
+    pub safe_to_remove: bool,
 }
 
 impl From<&DkimKey> for KeySummary {
@@ -310,6 +346,8 @@ impl From<&DkimKey> for KeySummary {
             default_for_domain: key.default_for_domain,
             key_bits: key.bits,
             key_algorithm: key.algorithm.to_string(),
+            stage: key.stage.as_str().to_owned(),
+            safe_to_remove: key.safe_to_remove(),
         }
     }
 }

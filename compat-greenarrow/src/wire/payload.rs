@@ -29,6 +29,8 @@ impl Problems {
             ("id", input.id.0),
             ("key.public", key_public),
             ("dns", input.dns.0),
+            ("stage", input.stage.0),
+            ("safe_to_remove", input.safe_to_remove.0),
         ] {
             if sent {
                 self.field(field, "is read-only and may not be specified");

@@ -3,6 +3,7 @@
 
 mod domains;
 mod forms;
+mod rotation;
 
 pub use domains::{
     CreateDomainResp, Domain, FindDomainByNameResp, ListDomainResponse, ReassignDkimAuthorityResp,
@@ -10,6 +11,9 @@ pub use domains::{
 pub use forms::{
     CreateDomainForm, CreateKeyForm, DeleteKeyQuery, DkimAuthorityForm, DkimSelectorForm,
     ListDomainsQuery, ListKeysQuery, ZoneQuery, MAX_DOMAIN_LIMIT, MAX_DOMAIN_SKIP, MAX_KEY_LIMIT,
+};
+pub use rotation::{
+    ManagementNotFound, ManagementReason, RotationDomain, RotationDomainResponse, RotationForm,
 };
 
 use serde::Serialize;
@@ -87,7 +91,9 @@ impl From<&DkimKey> for Record {
         "value": "k=rsa; p=MIIBIjANBgkqh...",
         "strings": ["k=rsa; p=MIIBIjANBgkqh..."]
     },
-    "algorithm": "rsa"
+    "algorithm": "rsa",
+    "stage": "active",
+    "safe_to_remove": false
 }))]
 pub struct DomainKeyResponse {
     /// The domain whose DNS publishes the key (its authority).
@@ -99,6 +105,12 @@ pub struct DomainKeyResponse {
     pub algorithm: String,
     /// The record to publish.
     pub dns_record: Record,
+    /// Signet extension: where the key stands in its authority's rotation:
+    /// `pending`, `active`, `retiring` or `retired`.
+    #[schema(pattern = "^(pending|active|retiring|retired)$")]
+    pub stage: String,
+    /// Signet extension: whether its DNS record may be removed (it is retired).
+    pub safe_to_remove: bool,
 }
 
 impl From<&DkimKey> for DomainKeyResponse {
@@ -108,6 +120,8 @@ impl From<&DkimKey> for DomainKeyResponse {
             selector: key.selector.to_string(),
             algorithm: key.algorithm.to_string(),
             dns_record: Record::from(key),
+            stage: key.stage.as_str().to_owned(),
+            safe_to_remove: key.safe_to_remove(),
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
 use crate::key_size::KeySpec;
 use crate::names::{DomainName, Selector};
 use crate::ports::{KeyChange, NewKey};
-use crate::tenant::Tenant;
+use crate::tenant::{Tenant, TenantId};
 
 use super::Signet;
 
@@ -216,6 +216,7 @@ impl Signet {
             private_key: update.private_key,
             active: None,
             dns: moves_record.then(DnsCheck::default),
+            stage: None,
             now: note.at,
         };
         self.ports
@@ -303,14 +304,22 @@ impl Signet {
                 }
             }
         }
+        if active && key.stage == KeyStage::Pending {
+            // Activating a rotation's key is its promotion: the keys it
+            // replaces retire.
+            return self.promote_if_published(tenant.id, origin, key).await;
+        }
         let action = if active {
             Action::KeyActivated
         } else {
             Action::KeyDeactivated
         };
         let note = self.note(origin, action);
+        // A replaced key activated again signs again: it is back in `active`.
+        let back = active && key.stage != KeyStage::Active;
         let change = KeyChange {
             active: Some(active),
+            stage: back.then_some(KeyStage::Active),
             ..KeyChange::at(note.at)
         };
         self.ports
@@ -321,7 +330,8 @@ impl Signet {
 
     /// Looks the key's record up now and stores the result, unless the
     /// record moved meanwhile (then the key is returned as it now stands).
-    /// A change of the key's DNS status is recorded as `origin`'s.
+    /// A change of the key's DNS status is recorded as `origin`'s. A pending
+    /// key found published becomes the active one.
     pub async fn verify_key(&self, tenant: &Tenant, origin: &Origin, id: KeyId) -> Result<DkimKey> {
         let key = self.get_key(tenant, id).await?;
         let check = self.check_dns(&key).await;
@@ -332,7 +342,7 @@ impl Signet {
             .record_dns_check(tenant.id, id, &key.dns_record(), check, note.at, &note)
             .await?;
         match stored {
-            Some(key) => Ok(key),
+            Some(key) => self.promote_if_published(tenant.id, origin, key).await,
             None => self.get_key(tenant, id).await,
         }
     }
@@ -369,6 +379,15 @@ impl Signet {
 
     /// Every key matching a filter, across pages.
     pub async fn all_keys(&self, tenant: &Tenant, filter: KeyFilter) -> Result<Vec<DkimKey>> {
+        self.keys_of(tenant.id, filter).await
+    }
+
+    /// [`Signet::all_keys`] by tenant id, for the background.
+    pub(super) async fn keys_of(
+        &self,
+        tenant: TenantId,
+        filter: KeyFilter,
+    ) -> Result<Vec<DkimKey>> {
         const PAGE: u64 = 500;
         let mut all = Vec::new();
         let mut start = crate::key::PageStart::First;
@@ -378,7 +397,7 @@ impl Signet {
                 start,
                 limit: PAGE,
             };
-            let page = self.ports.keys.list_keys(tenant.id, &query).await?;
+            let page = self.ports.keys.list_keys(tenant, &query).await?;
             let done = (page.len() as u64) < PAGE;
             if let Some(last) = page.last() {
                 start = crate::key::PageStart::After(last.id);

@@ -32,6 +32,9 @@ pub(crate) struct KeyRow {
     pub stage: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub retiring_at: Option<DateTime<Utc>>,
+    pub retired_at: Option<DateTime<Utc>>,
 }
 
 impl From<dkim_key::Model> for KeyRow {
@@ -52,6 +55,9 @@ impl From<dkim_key::Model> for KeyRow {
             stage: row.stage,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            activated_at: row.activated_at,
+            retiring_at: row.retiring_at,
+            retired_at: row.retired_at,
         }
     }
 }
@@ -88,6 +94,9 @@ pub(crate) fn to_key(row: impl Into<KeyRow>) -> Result<DkimKey> {
         stage: row.stage.parse().map_err(|e| corrupt(&what(), e))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        activated_at: row.activated_at,
+        retiring_at: row.retiring_at,
+        retired_at: row.retired_at,
     })
 }
 
