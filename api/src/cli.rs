@@ -20,6 +20,7 @@ use crate::config::{
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_ROTATION_MIN_INTERVAL,
 };
 use crate::dns::DnsSettings;
+use crate::fleet::FeedCacheSettings;
 
 /// Signet: DKIM signing keys for many tenants, behind the Mailgun and
 /// GreenArrow APIs.
@@ -50,6 +51,46 @@ pub enum Command {
     /// The console API's built-in token issuer.
     #[command(subcommand)]
     Console(ConsoleCommand),
+    /// Manage a tenant's fleets: the signers that read its keys.
+    #[command(subcommand)]
+    Fleet(FleetCommand),
+}
+
+/// Fleets and their tokens.
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Make a fleet reading some of the tenant's domains, and print its
+    /// token (shown only this once).
+    Create {
+        /// Lower-case letters, digits, `-` and `_`; unique in the tenant.
+        name: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The signing domains it reads, comma-separated.
+        #[arg(long)]
+        domains: String,
+        /// Print `{"name", "token"}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a tenant's fleets (never their tokens).
+    List {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a fleet's token; its feed refuses it at once.
+    Revoke {
+        /// The fleet.
+        name: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 /// Console tokens.
@@ -362,6 +403,7 @@ impl ConfigArgs {
                 min_interval: self.rotation_min_interval,
             },
             auth_cache: AuthCacheSettings::default(),
+            feed_cache: FeedCacheSettings::default(),
             console: ConsoleSettings {
                 jwks_url: self.console_jwks_url,
                 jwt_issuer: self.console_jwt_issuer,

@@ -2,6 +2,7 @@
 
 mod audit;
 mod domains;
+mod fleets;
 mod keys;
 mod recheck;
 mod rotation;
@@ -19,7 +20,8 @@ pub use tenants::{Admin, IssuedApiKey};
 
 use crate::audit::{Action, AuditNote, Origin};
 use crate::ports::{
-    AuditLog, Clock, DnsLookup, DomainStore, KeyGenerator, KeyStore, RotationStore, TenantStore,
+    AuditLog, Clock, DnsLookup, DomainStore, FleetStore, KeyGenerator, KeyStore, RotationStore,
+    TenantStore,
 };
 use crate::rotation::Span;
 use crate::shared_state::Leases;
@@ -35,6 +37,8 @@ pub struct Ports {
     pub rotation: Arc<dyn RotationStore>,
     /// Tenants and API keys.
     pub tenants: Arc<dyn TenantStore>,
+    /// Fleets and their feeds.
+    pub fleets: Arc<dyn FleetStore>,
     /// The audit trail, to read.
     pub audit: Arc<dyn AuditLog>,
     /// RSA generation.

@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod audit_event;
 pub mod dkim_key;
+pub mod fleet;
 pub mod rotation_selector;
 pub mod rotation_setting;
 pub mod sealing_canary;

@@ -1,0 +1,277 @@
+//! The feed cache: per fleet token hash, the fleet it belongs to (or that it
+//! belongs to none) and the feed rendered for it, body and ETag. A poll of
+//! an unchanged feed, 200 or 304, is then served without a database read.
+//!
+//! Staleness is bounded as in the authentication cache
+//! (`signet_domain::auth_cache`): any write to a tenant's keys, or a fleet's
+//! revocation, drops the tenant's entries here at once and on the other
+//! nodes through the announcement channel; a node that (re)subscribes drops
+//! everything; and no entry outlives [`FeedCacheSettings::max_age`], counted
+//! from before the database was asked, for a missed announcement.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use signet_domain::shared_state::TenantChangeListener;
+use signet_domain::{FleetAccess, FleetTokenHash, TenantId};
+
+/// How the feed cache is sized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedCacheSettings {
+    /// The longest an entry is trusted: the safety net for a missed announcement.
+    pub max_age: Duration,
+    /// Most entries held; a full cache drops its expired entries, then all.
+    pub max_entries: usize,
+}
+
+impl Default for FeedCacheSettings {
+    fn default() -> Self {
+        Self {
+            max_age: Duration::from_secs(30),
+            max_entries: 10_000,
+        }
+    }
+}
+
+/// A feed as served: who reads it, and its bytes.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The fleet and its tenant.
+    pub access: FleetAccess,
+    /// The JSON body.
+    pub body: Bytes,
+    /// Its strong ETag, quoted.
+    pub etag: String,
+}
+
+struct Entry {
+    /// `None`: no live fleet has this token.
+    feed: Option<Arc<Rendered>>,
+    expires: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    entries: HashMap<FleetTokenHash, Entry>,
+    /// Bumped by every forget, so a read that was in flight across one does
+    /// not store its possibly stale answer.
+    epoch: u64,
+}
+
+/// Where a miss started: handed back with its answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Miss {
+    epoch: u64,
+    asked: Instant,
+}
+
+/// The feed cache (see the module).
+pub struct FeedCache {
+    settings: FeedCacheSettings,
+    state: Mutex<State>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// Feed reads so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FeedCacheStats {
+    /// Answered from the cache.
+    pub hits: u64,
+    /// Answered by reading the database.
+    pub misses: u64,
+}
+
+impl FeedCache {
+    /// An empty cache.
+    pub fn new(settings: FeedCacheSettings) -> Self {
+        Self {
+            settings,
+            state: Mutex::default(),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// Reads so far.
+    pub fn stats(&self) -> FeedCacheStats {
+        FeedCacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The cached answer for a token (`Ok(None)`: no live fleet has it), or
+    /// the [`Miss`] to hand [`FeedCache::put`] with the database's answer.
+    pub fn get(&self, token: &FleetTokenHash) -> Result<Option<Arc<Rendered>>, Miss> {
+        let asked = Instant::now();
+        let state = self.lock();
+        if let Some(entry) = state.entries.get(token).filter(|e| e.expires > asked) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(entry.feed.clone());
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        Err(Miss {
+            epoch: state.epoch,
+            asked,
+        })
+    }
+
+    /// Keeps the database's answer to a miss, unless a change was announced
+    /// since the miss began.
+    pub fn put(&self, token: FleetTokenHash, miss: Miss, feed: Option<Arc<Rendered>>) {
+        let mut state = self.lock();
+        if state.epoch != miss.epoch {
+            return;
+        }
+        if state.entries.len() >= self.settings.max_entries {
+            let now = Instant::now();
+            state.entries.retain(|_, entry| entry.expires > now);
+            if state.entries.len() >= self.settings.max_entries {
+                state.entries.clear();
+            }
+        }
+        let expires = miss.asked + self.settings.max_age;
+        state.entries.insert(token, Entry { feed, expires });
+    }
+
+    /// Notes that the feed with `etag` was recorded as read, so serving it
+    /// again records nothing.
+    pub fn recorded(&self, token: &FleetTokenHash, etag: &str) {
+        let mut state = self.lock();
+        if let Some(Entry {
+            feed: Some(feed), ..
+        }) = state.entries.get_mut(token)
+        {
+            if feed.etag == etag {
+                let mut read = Rendered::clone(feed);
+                read.access.last_read = Some(etag.to_owned());
+                *feed = Arc::new(read);
+            }
+        }
+    }
+}
+
+impl TenantChangeListener for FeedCache {
+    fn changed(&self, tenant: TenantId) {
+        let mut state = self.lock();
+        state.epoch += 1;
+        state.entries.retain(|_, entry| {
+            entry
+                .feed
+                .as_ref()
+                .is_none_or(|feed| feed.access.tenant.id != tenant)
+        });
+    }
+
+    fn missed(&self) {
+        let mut state = self.lock();
+        state.epoch += 1;
+        state.entries.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use signet_domain::{
+        Fleet, FleetDomains, FleetId, FleetName, Tenant, TenantName, TenantSettings,
+    };
+
+    use super::*;
+
+    fn rendered(tenant: i64, etag: &str) -> Arc<Rendered> {
+        Arc::new(Rendered {
+            access: FleetAccess {
+                tenant: Tenant {
+                    id: TenantId(tenant),
+                    name: TenantName::parse("acme").unwrap(),
+                    settings: TenantSettings::default(),
+                },
+                fleet: Fleet {
+                    id: FleetId(1),
+                    name: FleetName::parse("mta").unwrap(),
+                    domains: FleetDomains::parse_list("a.example").unwrap(),
+                    created_at: Utc::now(),
+                },
+                last_read: None,
+            },
+            body: Bytes::from_static(b"{}"),
+            etag: etag.to_owned(),
+        })
+    }
+
+    fn cache(max_age: Duration, max_entries: usize) -> FeedCache {
+        FeedCache::new(FeedCacheSettings {
+            max_age,
+            max_entries,
+        })
+    }
+
+    const LONG: Duration = Duration::from_secs(3600);
+
+    fn token(s: &str) -> FleetTokenHash {
+        FleetTokenHash::of(s)
+    }
+
+    #[test]
+    fn an_answer_is_kept_until_its_tenant_changes_and_only_then() {
+        let cache = cache(LONG, 100);
+        for (t, tenant) in [("sgf_a", 1), ("sgf_b", 2)] {
+            let miss = cache.get(&token(t)).unwrap_err();
+            cache.put(token(t), miss, Some(rendered(tenant, "\"1\"")));
+        }
+        let miss = cache.get(&token("sgf_unknown")).unwrap_err();
+        cache.put(token("sgf_unknown"), miss, None);
+        cache.changed(TenantId(1));
+        assert!(cache.get(&token("sgf_a")).is_err(), "tenant 1 forgotten");
+        assert!(
+            cache.get(&token("sgf_b")).unwrap().is_some(),
+            "tenant 2 kept"
+        );
+        assert!(cache.get(&token("sgf_unknown")).unwrap().is_none(), "kept");
+        cache.missed();
+        assert!(cache.get(&token("sgf_b")).is_err(), "all forgotten");
+        assert_eq!(cache.stats(), FeedCacheStats { hits: 2, misses: 5 });
+    }
+
+    #[test]
+    fn an_answer_read_across_a_change_is_not_kept() {
+        let cache = cache(LONG, 100);
+        let miss = cache.get(&token("sgf_a")).unwrap_err();
+        cache.changed(TenantId(7));
+        cache.put(token("sgf_a"), miss, Some(rendered(1, "\"1\"")));
+        assert!(cache.get(&token("sgf_a")).is_err());
+    }
+
+    #[test]
+    fn an_answer_expires_after_the_max_age() {
+        let cache = cache(Duration::from_millis(20), 100);
+        let miss = cache.get(&token("sgf_a")).unwrap_err();
+        cache.put(token("sgf_a"), miss, Some(rendered(1, "\"1\"")));
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(cache.get(&token("sgf_a")).is_err());
+    }
+
+    #[test]
+    fn a_full_cache_makes_room_and_a_recorded_read_is_remembered() {
+        let cache = cache(LONG, 2);
+        for t in ["sgf_a", "sgf_b", "sgf_c"] {
+            let miss = cache.get(&token(t)).unwrap_err();
+            cache.put(token(t), miss, Some(rendered(1, "\"1\"")));
+        }
+        assert!(cache.lock().entries.len() <= 2);
+        cache.recorded(&token("sgf_c"), "\"1\"");
+        let feed = cache.get(&token("sgf_c")).unwrap().unwrap();
+        assert_eq!(feed.access.last_read.as_deref(), Some("\"1\""));
+    }
+}
