@@ -463,3 +463,45 @@ async fn an_ed25519_key_is_served_as_pkcs8_pem_beside_rsa() {
     assert_eq!(der, expected, "the RFC 8463 seed in PKCS#8 v1");
     assert_eq!(keys[1]["algorithm"], "rsa");
 }
+
+#[tokio::test]
+async fn a_dns_check_that_confirms_a_key_leaves_the_feed_unchanged() {
+    let app = spawn_app_with(AppOptions {
+        configure: Some(cache_long),
+        ..AppOptions::default()
+    })
+    .await;
+    let mg = app.mailgun();
+    mg.create_domain("example.com", "mx").await.expect(200);
+    let (_, record) = mg.keys_of("example.com").await.remove(0);
+    signet_tests::dialect::mailgun::publish(&app, &record);
+    mg.key_action("example.com", "mx", "activate")
+        .await
+        .expect(200);
+    let token = create_fleet(&app, "mta", "example.com").await;
+    let first = poll(&app, &token, None).await;
+    let updated_at = first.ok()["keys"][0]["updated_at"].clone();
+    let etag = first.etag.unwrap();
+
+    // The record is looked up again and found as before: nothing to sync.
+    let verified = app
+        .mailgun()
+        .request(reqwest::Method::PUT, "/v4/domains/example.com/verify")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), StatusCode::OK);
+    let again = poll(&app, &token, Some(&etag)).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{}", again.text);
+
+    // The record disappears: the key's DNS state changes, and so does the feed.
+    app.dns.clear(record["name"].as_str().unwrap());
+    app.mailgun()
+        .request(reqwest::Method::PUT, "/v4/domains/example.com/verify")
+        .send()
+        .await
+        .unwrap();
+    let after = poll(&app, &token, Some(&etag)).await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.text);
+    assert_ne!(after.ok()["keys"][0]["updated_at"], updated_at);
+}

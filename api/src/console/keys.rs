@@ -38,6 +38,11 @@ pub struct KeyItem {
     active: bool,
     /// Its domain signs with it when no selector is named.
     default_for_domain: bool,
+    /// Where it stands in its domain's rotation: `pending`, `active`,
+    /// `retiring` or `retired`.
+    stage: String,
+    /// Its DNS record may be removed (the key is retired).
+    safe_to_remove: bool,
     /// The TXT record to publish, and what DNS said when last asked.
     dns: DnsState,
     /// Where it was made: `mailgun`, `greenarrow`, `console` or `cli`; `null`
@@ -89,6 +94,8 @@ impl From<&DkimKey> for KeyItem {
             bits: key.bits,
             active: key.active,
             default_for_domain: key.default_for_domain,
+            stage: key.stage.to_string(),
+            safe_to_remove: key.safe_to_remove(),
             dns: DnsState::of(key),
             created_via: key.created_via.map(|via| via.as_str().to_owned()),
             created_at: key.created_at,

@@ -171,7 +171,11 @@ pub(super) async fn record_dns_check(
     row.dns_status = Set(check.status.as_str().to_owned());
     row.dns_seen = Set(seen_json(&check));
     row.dns_checked_at = Set(check.checked_at.map(stored_time));
-    row.updated_at = Set(stored_time(now));
+    // A lookup that confirms the status changes nothing a client acts on:
+    // `updated_at` (and with it the fleet feed's ETag) stays.
+    if check.status != before.dns.status {
+        row.updated_at = Set(stored_time(now));
+    }
     let key = to_key(row.update(txn).await.or_internal()?)?;
     if key.dns.status != before.dns.status {
         let detail = format!(
