@@ -13,6 +13,7 @@ pub mod console;
 pub mod dialect;
 pub mod dns;
 pub mod docs;
+pub mod fleet_sync;
 pub mod health;
 pub mod keygen;
 pub mod limits;
