@@ -247,6 +247,12 @@ pub(crate) mod tests {
         )
     }
 
+    /// Like [`wire_key`], an Ed25519 key.
+    pub(crate) fn ed25519_key(domain: &str, selector: &str, stage: &str, default: bool) -> String {
+        wire_key(domain, selector, stage, default)
+            .replace(r#""algorithm":"rsa""#, r#""algorithm":"ed25519""#)
+    }
+
     /// A parsed feed of `keys` (from [`wire_key`]).
     pub(crate) fn feed(keys: &[String]) -> Feed {
         let body = format!(r#"{{"fleet":"mta-eu","keys":[{}]}}"#, keys.join(","));

@@ -4,14 +4,21 @@
 //! ```text
 //! DIR/keys/<domain>/<selector>.private   0600, PKCS#8 PEM
 //! DIR/KeyTable       <selector>._domainkey.<domain> <domain>:<selector>:<path>
-//! DIR/SigningTable   *@<domain> <selector>._domainkey.<domain>
+//! DIR/SigningTable   *@<domain> <selector>._domainkey.<domain>   (RSA keys)
+//! DIR/SigningTable.ed25519   the same, of the Ed25519 keys
 //! ```
+//!
+//! One OpenDKIM signs with one algorithm (`SignatureAlgorithm`, rsa-sha256
+//! by default) and refuses the message when its signing table names a key
+//! of the other, so the Ed25519 signing keys get a table of their own, for
+//! a second instance with `SignatureAlgorithm ed25519-sha256`.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use signet_domain::KeyAlgorithm;
 
 use super::files::{ensure_dir, remove_stale, replace, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_FILE};
 use super::{domains, signing_keys};
@@ -63,7 +70,11 @@ impl OpenDkimTarget {
         }
         for (name, content) in [
             ("KeyTable", self.key_table(feed)),
-            ("SigningTable", signing_table(feed)),
+            ("SigningTable", signing_table(feed, KeyAlgorithm::Rsa)),
+            (
+                "SigningTable.ed25519",
+                signing_table(feed, KeyAlgorithm::Ed25519),
+            ),
         ] {
             let path = self.dir.join(name);
             changed |= replace(&path, content.as_bytes(), PUBLIC_FILE)
@@ -89,12 +100,14 @@ impl OpenDkimTarget {
     }
 }
 
-/// Every signing key of every domain, the one to sign with first (OpenDKIM
-/// signs with the first match unless `MultipleSignatures` is on).
-fn signing_table(feed: &Feed) -> String {
+/// Every signing key of `algorithm` of every domain, the one to sign with
+/// first (OpenDKIM signs with the first match unless `MultipleSignatures`
+/// is on).
+fn signing_table(feed: &Feed, algorithm: KeyAlgorithm) -> String {
     let mut table = HEADER.to_owned();
     for domain in domains(feed) {
-        for key in signing_keys(feed, domain) {
+        let keys = signing_keys(feed, domain).into_iter();
+        for key in keys.filter(|k| k.algorithm == algorithm) {
             let _ = writeln!(table, "*@{domain} {}._domainkey.{domain}", key.selector);
         }
     }
@@ -107,7 +120,7 @@ mod tests {
     use std::os::unix::fs::PermissionsExt as _;
 
     use super::*;
-    use crate::fleet_sync::feed::tests::{feed, wire_key};
+    use crate::fleet_sync::feed::tests::{ed25519_key, feed, wire_key};
 
     fn mode(path: &Path) -> u32 {
         fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -147,6 +160,23 @@ mod tests {
             !target.write(&feed).unwrap(),
             "the same feed changes nothing"
         );
+    }
+
+    #[test]
+    fn ed25519_keys_sign_from_a_table_of_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = OpenDkimTarget::new(dir.path().to_path_buf());
+        let feed = feed(&[
+            ed25519_key("example.com", "ed", "active", true),
+            wire_key("example.com", "rsa", "active", false),
+        ]);
+        target.write(&feed).unwrap();
+        let table = |name| fs::read_to_string(dir.path().join(name)).unwrap();
+        assert!(table("SigningTable").ends_with("\n*@example.com rsa._domainkey.example.com\n"));
+        assert!(
+            table("SigningTable.ed25519").ends_with("\n*@example.com ed._domainkey.example.com\n")
+        );
+        assert_eq!(table("KeyTable").lines().count(), 3);
     }
 
     #[test]

@@ -6,6 +6,9 @@
 //! HSET DKIM_SELECTORS <domain> <selector>
 //! ```
 //!
+//! rspamd 3.4 reads RSA keys as PEM but Ed25519 keys only as the base64 of
+//! their 32-byte seed, so that is what an Ed25519 key's field holds.
+//!
 //! The agent records what it wrote in a set of its own,
 //! `<key_prefix>:signet:<fleet>`, so it removes only what it put there: a
 //! Redis shared with other writers keeps their keys.
@@ -14,9 +17,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use redis::aio::MultiplexedConnection;
 use redis::AsyncCommands as _;
 use reqwest::Url;
+use signet_domain::KeyAlgorithm;
 
 use super::{domains, signing_keys};
 use crate::fleet_sync::feed::Feed;
@@ -39,10 +45,16 @@ pub struct RspamdTarget {
 
 /// What rspamd should find: every key, and one selector per domain that signs.
 #[derive(Debug, PartialEq)]
-struct Desired<'a> {
-    keys: BTreeMap<String, &'a str>,
+struct Desired {
+    keys: BTreeMap<String, String>,
     selectors: BTreeMap<String, String>,
 }
+
+/// The DER of a PKCS#8 Ed25519 key (RFC 8410) up to its seed: the version
+/// (0, or 1 with the public key appended), the algorithm, the octet strings.
+const ED25519_PKCS8_HEAD: [u8; 11] = [
+    0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
 
 impl RspamdTarget {
     /// Parses `redis://...` with the optional hash names in its query.
@@ -95,7 +107,7 @@ impl RspamdTarget {
 
     async fn apply(&self, feed: &Feed) -> anyhow::Result<bool> {
         let mut redis = self.client.get_multiplexed_async_connection().await?;
-        let desired = desired(feed);
+        let desired = desired(feed)?;
         let managed_set = format!("{}:signet:{}", self.key_prefix, feed.fleet);
         let managed: HashSet<String> = redis.smembers(&managed_set).await?;
         let keys: HashMap<String, String> = redis.hgetall(&self.key_prefix).await?;
@@ -116,8 +128,8 @@ impl RspamdTarget {
         let new_keys: Vec<(&str, &str)> = desired
             .keys
             .iter()
-            .filter(|(field, pem)| keys.get(*field).map(String::as_str) != Some(**pem))
-            .map(|(field, pem)| (field.as_str(), *pem))
+            .filter(|(field, value)| keys.get(*field) != Some(*value))
+            .map(|(field, value)| (field.as_str(), value.as_str()))
             .collect();
         let switched: Vec<(&str, &str)> = desired
             .selectors
@@ -171,17 +183,21 @@ async fn hset(
 
 /// Every key under `<selector>.<domain>`; per domain, the selector of its
 /// first signing key (rspamd signs with one).
-fn desired(feed: &Feed) -> Desired<'_> {
+fn desired(feed: &Feed) -> anyhow::Result<Desired> {
     let keys = feed
         .keys
         .iter()
         .map(|k| {
-            (
-                format!("{}.{}", k.selector, k.domain),
-                k.private_key.expose(),
-            )
+            let pem = k.private_key.expose();
+            let value = match k.algorithm {
+                KeyAlgorithm::Rsa => pem.to_owned(),
+                KeyAlgorithm::Ed25519 => ed25519_seed(pem).with_context(|| {
+                    format!("the Ed25519 key {}.{} is not PKCS#8", k.selector, k.domain)
+                })?,
+            };
+            Ok((format!("{}.{}", k.selector, k.domain), value))
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     let selectors = domains(feed)
         .into_iter()
         .filter_map(|d| {
@@ -189,7 +205,20 @@ fn desired(feed: &Feed) -> Desired<'_> {
             Some((d.to_string(), first.selector.to_string()))
         })
         .collect();
-    Desired { keys, selectors }
+    Ok(Desired { keys, selectors })
+}
+
+/// The base64 of the seed of a PKCS#8 PEM Ed25519 key, the form rspamd reads.
+fn ed25519_seed(pem: &str) -> Option<String> {
+    let body: String = pem
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    let der = STANDARD.decode(body.trim()).ok()?;
+    let seed = der
+        .get(16..48)
+        .filter(|_| der.get(5..16) == Some(&ED25519_PKCS8_HEAD))?;
+    Some(STANDARD.encode(seed))
 }
 
 #[cfg(test)]
@@ -221,12 +250,24 @@ mod tests {
             wire_key("a.example", "old", "active", true),
             wire_key("b.example", "gone", "retiring", false),
         ]);
-        let desired = desired(&feed);
+        let desired = desired(&feed).unwrap();
         assert_eq!(desired.keys.len(), 3);
         assert_eq!(
             desired.selectors.into_iter().collect::<Vec<_>>(),
             [("a.example".to_owned(), "old".to_owned())]
         );
+    }
+
+    #[test]
+    fn an_ed25519_key_goes_to_rspamd_as_its_seed() {
+        let pem = "-----BEGIN PRIVATE KEY-----\n\
+                   MC4CAQAwBQYDK2VwBCIEIFxMhJG2xVeZwcPRxsfpIeF7VqZ2EWgwMOlOGjdjipww\n\
+                   -----END PRIVATE KEY-----\n";
+        assert_eq!(
+            ed25519_seed(pem).as_deref(),
+            Some("XEyEkbbFV5nBw9HGx+kh4XtWpnYRaDAw6U4aN2OKnDA=")
+        );
+        assert_eq!(ed25519_seed("-----BEGIN PRIVATE KEY-----\nAAAA\n"), None);
     }
 
     #[tokio::test]
