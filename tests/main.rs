@@ -3,6 +3,7 @@
 mod console;
 mod cross_dialect;
 mod dns;
+mod fleet;
 mod foundation;
 mod greenarrow;
 mod mailgun;

@@ -19,6 +19,7 @@ use crate::config::{
     DEFAULT_RATE_LIMIT_REFILL_PER_SECOND, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REQUEST_TIMEOUT,
 };
 use crate::dns::DnsSettings;
+use crate::fleet::FeedCacheSettings;
 use crate::fleet_sync::targets::Target;
 use crate::fleet_sync::SyncOptions;
 
@@ -51,14 +52,46 @@ pub enum Command {
     /// The console API's built-in token issuer.
     #[command(subcommand)]
     Console(ConsoleCommand),
-    /// Fleets of signers and the keys they receive.
+    /// Manage a tenant's fleets: the signers that read its keys.
     #[command(subcommand)]
     Fleet(FleetCommand),
 }
 
-/// Fleets.
+/// Fleets: their tokens, and the agent that syncs their keys.
 #[derive(Debug, Subcommand)]
 pub enum FleetCommand {
+    /// Make a fleet reading some of the tenant's domains, and print its
+    /// token (shown only this once).
+    Create {
+        /// Lower-case letters, digits, `-` and `_`; unique in the tenant.
+        name: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The signing domains it reads, comma-separated.
+        #[arg(long)]
+        domains: String,
+        /// Print `{"name", "token"}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a tenant's fleets (never their tokens).
+    List {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a fleet's token; its feed refuses it at once.
+    Revoke {
+        /// The fleet.
+        name: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+    },
     /// Keep signers' keys in step with a fleet's feed: the agent a fleet runs.
     Sync(SyncArgs),
 }
@@ -405,6 +438,7 @@ impl ConfigArgs {
                 concurrency: self.dns_recheck_concurrency,
             },
             auth_cache: AuthCacheSettings::default(),
+            feed_cache: FeedCacheSettings::default(),
             console: ConsoleSettings {
                 jwks_url: self.console_jwks_url,
                 jwt_issuer: self.console_jwt_issuer,

@@ -6,7 +6,8 @@ use anyhow::{anyhow, Context as _};
 use serde_json::json;
 use signet_domain::shared_state::TenantChanges;
 use signet_domain::{
-    Admin, ApiKeyId, ApiKeyLabel, Chain, Origin, Tenant, TenantName, TenantSettings,
+    Admin, ApiKeyId, ApiKeyLabel, Chain, Fleet, FleetDomains, FleetName, Origin, Tenant,
+    TenantName, TenantSettings,
 };
 use signet_storage::shared::{LocalLeases, LocalTenantChanges};
 
@@ -33,6 +34,7 @@ pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result
         Command::ApiKey(command) => api_key(command, &admin(&settings).await?).await,
         Command::Console(command) => console(command, &settings).await,
         Command::Fleet(FleetCommand::Sync(args)) => fleet_sync::run(args.into_options()).await,
+        Command::Fleet(command) => fleet(command, &admin(&settings).await?).await,
     }
 }
 
@@ -237,6 +239,91 @@ async fn api_key(command: ApiKeyCommand, admin: &Admin) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn fleet(command: FleetCommand, admin: &Admin) -> anyhow::Result<()> {
+    match command {
+        FleetCommand::Create {
+            name,
+            tenant,
+            domains,
+            json,
+        } => {
+            let tenant = find(admin, &tenant).await?;
+            let name = parse_fleet(&name)?;
+            let domains =
+                FleetDomains::parse_list(&domains).map_err(|e| anyhow!("--domains {e}"))?;
+            let (fleet, token) = admin
+                .create_fleet(&tenant, &Origin::cli(), &name, &domains)
+                .await
+                .with_context(|| format!("cannot create fleet {name} of tenant {}", tenant.name))?;
+            if json {
+                let out = json!({"name": fleet.name.as_str(), "token": token.expose()});
+                println!("{out}");
+            } else {
+                println!(
+                    "created fleet {} of tenant {} reading {}",
+                    fleet.name,
+                    tenant.name,
+                    domain_list(&fleet)
+                );
+                println!("fleet token (shown only this once): {}", token.expose());
+            }
+        }
+        FleetCommand::List { tenant, json } => {
+            let tenant = find(admin, &tenant).await?;
+            let fleets = admin.list_fleets(&tenant).await?;
+            if json {
+                let out: Vec<_> = fleets
+                    .iter()
+                    .map(|f| {
+                        json!({
+                            "name": f.name.as_str(),
+                            "domains": f.domains.as_slice().iter().map(|d| d.as_str()).collect::<Vec<_>>(),
+                            "created_at": f.created_at.to_rfc3339(),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(out));
+            } else {
+                println!("{:<32}  {:<32}  DOMAINS", "NAME", "CREATED");
+                for f in fleets {
+                    println!(
+                        "{:<32}  {:<32}  {}",
+                        f.name.as_str(),
+                        f.created_at.to_rfc3339(),
+                        domain_list(&f)
+                    );
+                }
+            }
+        }
+        FleetCommand::Revoke { name, tenant } => {
+            let tenant = find(admin, &tenant).await?;
+            let name = parse_fleet(&name)?;
+            admin
+                .revoke_fleet(&tenant, &Origin::cli(), &name)
+                .await
+                .with_context(|| format!("cannot revoke fleet {name} of tenant {}", tenant.name))?;
+            println!("revoked fleet {name} of tenant {}", tenant.name);
+        }
+        // The agent opens no database; `run` starts it before `admin`.
+        FleetCommand::Sync(_) => unreachable!("fleet sync is run without a database"),
+    }
+    Ok(())
+}
+
+fn parse_fleet(name: &str) -> anyhow::Result<FleetName> {
+    FleetName::parse(name).map_err(|e| anyhow!("fleet name {name:?} {e}"))
+}
+
+fn domain_list(fleet: &Fleet) -> String {
+    let names: Vec<&str> = fleet
+        .domains
+        .as_slice()
+        .iter()
+        .map(|d| d.as_str())
+        .collect();
+    names.join(",")
 }
 
 fn on_off(enabled: bool) -> &'static str {

@@ -9,6 +9,7 @@ use signet_domain::auth_cache::AuthCacheSettings;
 use signet_domain::KeySize;
 
 use crate::dns::DnsSettings;
+use crate::fleet::FeedCacheSettings;
 
 /// Where the server listens unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -100,6 +101,9 @@ pub struct Settings {
     /// bound on a change nobody announced (Redis down, a CLI without Redis)
     /// reaching this node. Tests lengthen it to isolate the announcements.
     pub auth_cache: AuthCacheSettings,
+    /// How fleet feeds are cached. No flag sets it either: its age bound is
+    /// the safety net for a key change nobody announced.
+    pub feed_cache: FeedCacheSettings,
     /// Who may sign console tokens besides the built-in issuer.
     pub console: ConsoleSettings,
 }
@@ -128,6 +132,7 @@ impl Default for Settings {
             dns_cache_ttl: parse_duration(DEFAULT_DNS_CACHE_TTL).expect("a valid literal duration"),
             dns_recheck: Recheck::default(),
             auth_cache: AuthCacheSettings::default(),
+            feed_cache: FeedCacheSettings::default(),
             console: ConsoleSettings::default(),
         }
     }

@@ -14,7 +14,7 @@ use crate::console::problem::Problem;
 /// The two wire dialects, and the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
-    /// `/console/...`: `application/problem+json`.
+    /// `/console/...` and the fleet feed's `/fleet/...`: `application/problem+json`.
     Console,
     /// `/v1/`, `/v3/`, `/v4/`, and every path outside `/ga/`: `{"message": ...}`.
     Mailgun,
@@ -27,7 +27,11 @@ impl Dialect {
     pub fn of(path: &str) -> Self {
         if path == "/ga" || path.starts_with("/ga/") {
             Self::GreenArrow
-        } else if path == "/console" || path.starts_with("/console/") {
+        } else if path == "/console"
+            || path.starts_with("/console/")
+            || path == "/fleet"
+            || path.starts_with("/fleet/")
+        {
             Self::Console
         } else {
             Self::Mailgun

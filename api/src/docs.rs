@@ -1,5 +1,5 @@
-//! The two dialects' and the console's OpenAPI documents, and a Swagger UI
-//! listing all three.
+//! The two dialects', the console's and the fleet feed's OpenAPI
+//! documents, and a Swagger UI listing all four.
 
 use axum::response::Redirect;
 use axum::routing::get;
@@ -12,9 +12,9 @@ use utoipa_swagger_ui::{SwaggerUi, Url};
 const BASIC_AUTH: &str = "basicAuth";
 
 /// `/openapi/mailgun.json`, `/openapi/greenarrow.json`,
-/// `/openapi/console.json` and the UI at `/docs`, where `/` also leads: a
+/// `/openapi/console.json`, `/openapi/fleet.json` and the UI at `/docs`, where `/` also leads: a
 /// person opening the bare address finds the API.
-pub fn router(mailgun: OpenApi, greenarrow: OpenApi, console: OpenApi) -> Router {
+pub fn router(mailgun: OpenApi, greenarrow: OpenApi, console: OpenApi, fleet: OpenApi) -> Router {
     let ui: Router = SwaggerUi::new("/docs")
         .url(
             Url::with_primary("Mailgun dialect", "/openapi/mailgun.json", true),
@@ -26,6 +26,7 @@ pub fn router(mailgun: OpenApi, greenarrow: OpenApi, console: OpenApi) -> Router
         )
         // Complete as it is: bearer tokens, never Basic.
         .url(Url::new("Console", "/openapi/console.json"), console)
+        .url(Url::new("Fleet key feed", "/openapi/fleet.json"), fleet)
         .into();
     ui.route("/", get(|| async { Redirect::temporary("/docs") }))
 }

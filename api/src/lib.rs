@@ -1,7 +1,7 @@
 //! The `signet` binary's library: configuration, the command line, auth,
 //! limits and rate limits, telemetry, the background DNS re-check and the
 //! composition root that wires the storage, the shared state, the DNS
-//! resolver and both dialects around the core.
+//! resolver, both dialects, the console and the fleet feed around the core.
 
 pub mod api_key_use;
 pub mod auth;
@@ -13,6 +13,7 @@ pub mod console;
 pub mod dialect;
 pub mod dns;
 pub mod docs;
+pub mod fleet;
 pub mod fleet_sync;
 pub mod health;
 pub mod keygen;

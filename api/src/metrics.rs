@@ -12,6 +12,8 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use signet_domain::auth_cache::CachedTenants;
 use signet_storage::Storage;
 
+use crate::fleet::FeedCache;
+
 /// Latency buckets in seconds, from a cached lookup to a large key generation.
 const BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0,
@@ -84,6 +86,14 @@ fn describe() {
         "signet_auth_cache_misses_total",
         "API key lookups that asked the database"
     );
+    metrics::describe_counter!(
+        "signet_fleet_feed_cache_hits_total",
+        "Fleet feed reads answered from memory"
+    );
+    metrics::describe_counter!(
+        "signet_fleet_feed_cache_misses_total",
+        "Fleet feed reads that asked the database"
+    );
 }
 
 /// Counts each request by route template (never the raw path, which would
@@ -116,6 +126,8 @@ pub struct MetricsState {
     pub storage: Arc<Storage>,
     /// The authentication cache, for its hit and miss counts.
     pub auth_cache: Arc<CachedTenants>,
+    /// The fleet feed cache, for its hit and miss counts.
+    pub feed_cache: Arc<FeedCache>,
 }
 
 /// `GET /metrics`: the Prometheus text format.
@@ -127,6 +139,9 @@ pub async fn render(State(state): State<MetricsState>) -> impl IntoResponse {
     let auth = state.auth_cache.stats();
     metrics::counter!("signet_auth_cache_hits_total").absolute(auth.hits);
     metrics::counter!("signet_auth_cache_misses_total").absolute(auth.misses);
+    let feed = state.feed_cache.stats();
+    metrics::counter!("signet_fleet_feed_cache_hits_total").absolute(feed.hits);
+    metrics::counter!("signet_fleet_feed_cache_misses_total").absolute(feed.misses);
     state.handle.run_upkeep();
     let mut body = state.handle.render();
     // This server's own count, not the process-wide recorder's, which

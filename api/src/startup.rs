@@ -13,8 +13,9 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::ExposeSecret as _;
 use signet_domain::auth_cache::CachedTenants;
 use signet_domain::dns_cache::CachedDns;
+use signet_domain::feed_changes::{AnnouncedFleets, AnnouncedKeys};
 use signet_domain::ports::{DnsLookup, SystemClock};
-use signet_domain::shared_state::{Leases, TenantChanges};
+use signet_domain::shared_state::{HereAndAway, Leases, Listeners, TenantChanges};
 use signet_domain::{Admin, CoreSettings, Ports, Signet};
 use signet_storage::shared::{
     ChangeSubscription, RateLimitSettings, SharedHealth, SharedSettings, SharedState,
@@ -29,13 +30,14 @@ use crate::config::{Limits, Recheck, Settings};
 use crate::console::jwks::IdpKeys;
 use crate::console::{BuiltInIssuer, ConsoleState, Verifier};
 use crate::dns::HickoryDns;
+use crate::fleet::{FeedCache, FleetState};
 use crate::health::Readiness;
 use crate::keygen::PooledKeyGenerator;
 use crate::metrics::MetricsState;
 use crate::ratelimit::RateLimits;
 use crate::{
-    api_key_use, auth, connections, console, dialect, docs, health, master_key, metrics, ratelimit,
-    recheck, telemetry,
+    api_key_use, auth, connections, console, dialect, docs, fleet, health, master_key, metrics,
+    ratelimit, recheck, telemetry,
 };
 
 /// The core and the database it runs on, as the server and the CLI use them.
@@ -81,7 +83,8 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
 
 /// Opens (and migrates) the database and builds the core over it, looking
 /// DNS records up through `dns`, sharing background work through `leases`
-/// and announcing revocations and settings changes on `changes`.
+/// and announcing revocations, settings changes and key changes (for the
+/// fleet feed caches) on `changes`.
 pub async fn compose(
     settings: &Settings,
     dns: Arc<dyn DnsLookup>,
@@ -97,12 +100,13 @@ pub async fn compose(
     );
     let auth_cache = Arc::new(CachedTenants::new(
         store.clone(),
-        changes,
+        changes.clone(),
         settings.auth_cache,
     ));
     let ports = Ports {
-        keys: store.clone(),
+        keys: Arc::new(AnnouncedKeys::new(store.clone(), changes.clone())),
         domains: store.clone(),
+        fleets: Arc::new(AnnouncedFleets::new(store.clone(), changes)),
         tenants: auth_cache.clone(),
         audit: store,
         generator: Arc::new(generator.clone()),
@@ -188,19 +192,28 @@ impl Application {
         let idp = settings.console.idp()?;
         let shared = shared_state(&settings).await?;
         let dns = dns(&settings, &shared)?;
+        let feed_cache = Arc::new(FeedCache::new(settings.feed_cache));
+        // A change made on this node reaches its feed cache at once, and the
+        // other nodes' caches through the shared channel.
+        let announce = Arc::new(HereAndAway {
+            here: feed_cache.clone(),
+            away: shared.tenant_changes(),
+        });
         let Composition {
             core,
             admin,
             storage,
             auth_cache,
             generator,
-        } = compose(&settings, dns, shared.leases(), shared.tenant_changes()).await?;
-        let changes = shared.listen_for_tenant_changes(auth_cache.clone()).await;
+        } = compose(&settings, dns, shared.leases(), announce).await?;
+        let listeners = Listeners(vec![auth_cache.clone(), feed_cache.clone()]);
+        let changes = shared.listen_for_tenant_changes(Arc::new(listeners)).await;
         let recheck = (!settings.dns_recheck.interval.is_zero()).then_some(settings.dns_recheck);
         let metrics_state = MetricsState {
             handle: metrics.clone(),
             storage: storage.clone(),
             auth_cache,
+            feed_cache: feed_cache.clone(),
         };
         let idp = match idp {
             Some(idp) => Some(IdpKeys::start(idp, settings.console.jwks_refetch_interval).await?),
@@ -211,7 +224,11 @@ impl Application {
             admin: admin.clone(),
             verifier: Arc::new(Verifier::new(BuiltInIssuer::of(&storage), idp)),
         };
-        let router = router(&settings, console, storage, shared, metrics_state);
+        let fleet = FleetState {
+            core: core.clone(),
+            cache: feed_cache,
+        };
+        let router = router(&settings, console, fleet, storage, shared, metrics_state);
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -282,12 +299,14 @@ impl Application {
 fn router(
     settings: &Settings,
     console: ConsoleState,
+    fleet: FleetState,
     storage: Arc<Storage>,
     shared: SharedState,
     metrics_state: MetricsState,
 ) -> Router {
     let core = console.core.clone();
     let (console, console_doc) = console::router(console);
+    let (fleet, fleet_doc) = fleet::router(fleet);
     let (mailgun, mailgun_doc) = signet_compat_mailgun::router(
         core.clone(),
         signet_compat_mailgun::Config {
@@ -325,8 +344,14 @@ fn router(
     Router::new()
         .merge(dialects)
         .merge(console)
+        .merge(fleet)
         .merge(operations)
-        .merge(docs::router(mailgun_doc, greenarrow_doc, console_doc))
+        .merge(docs::router(
+            mailgun_doc,
+            greenarrow_doc,
+            console_doc,
+            fleet_doc,
+        ))
         .method_not_allowed_fallback(dialect::method_not_allowed)
         .fallback(dialect::not_found)
         .layer(CatchPanicLayer::custom(dialect::panic_response))

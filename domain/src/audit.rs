@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::InvalidValue;
+use crate::fleet::FleetName;
 use crate::key::{DkimKey, KeyId};
 use crate::names::{DomainName, Selector};
 use crate::tenant::{ApiKeyId, TenantId};
@@ -28,10 +29,13 @@ pub enum Via {
     Cli,
     /// The background DNS re-check.
     Recheck,
+    /// A fleet's key feed.
+    Fleet,
 }
 
 impl Via {
-    /// The name stored and shown: `mailgun`, `greenarrow`, `console`, `cli`, `recheck`.
+    /// The name stored and shown: `mailgun`, `greenarrow`, `console`, `cli`,
+    /// `recheck`, `fleet`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Mailgun => "mailgun",
@@ -39,6 +43,7 @@ impl Via {
             Self::Console => "console",
             Self::Cli => "cli",
             Self::Recheck => "recheck",
+            Self::Fleet => "fleet",
         }
     }
 
@@ -50,6 +55,7 @@ impl Via {
             "console" => Self::Console,
             "cli" => Self::Cli,
             "recheck" => Self::Recheck,
+            "fleet" => Self::Fleet,
             _ => return Err(InvalidValue(format!("{s:?} names no front end"))),
         })
     }
@@ -75,24 +81,32 @@ pub enum Actor {
     Cli,
     /// Signet itself (the background re-check).
     System,
+    /// A fleet reading its feed, by the fleet's name (never its token).
+    Fleet {
+        /// The fleet's name.
+        name: String,
+    },
 }
 
 impl Actor {
-    /// `api_key`, `console`, `cli` or `system`.
+    /// `api_key`, `console`, `cli`, `system` or `fleet`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::ApiKey(_) => "api_key",
             Self::Console { .. } => "console",
             Self::Cli => "cli",
             Self::System => "system",
+            Self::Fleet { .. } => "fleet",
         }
     }
 
-    /// The API key's id or the console subject; `None` for the CLI and Signet.
+    /// The API key's id, the console subject or the fleet's name; `None`
+    /// for the CLI and Signet.
     pub fn id(&self) -> Option<String> {
         match self {
             Self::ApiKey(id) => Some(id.to_string()),
             Self::Console { subject } => Some(subject.clone()),
+            Self::Fleet { name } => Some(name.clone()),
             Self::Cli | Self::System => None,
         }
     }
@@ -113,6 +127,9 @@ impl Actor {
             },
             "cli" => Self::Cli,
             "system" => Self::System,
+            "fleet" => Self::Fleet {
+                name: id.ok_or_else(missing)?.to_owned(),
+            },
             _ => return Err(InvalidValue(format!("{kind:?} names no actor"))),
         })
     }
@@ -187,11 +204,17 @@ pub enum Action {
     SettingsChanged,
     /// The tenant was created.
     TenantCreated,
+    /// A fleet and its token were made.
+    FleetCreated,
+    /// A fleet's token was revoked (the fleet is gone).
+    FleetRevoked,
+    /// A fleet read its feed, changed since its last recorded read.
+    FleetRead,
 }
 
 impl Action {
     /// Every action, for parsing and documentation.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 18] = [
         Self::KeyCreated,
         Self::KeyImported,
         Self::KeyUpdated,
@@ -207,6 +230,9 @@ impl Action {
         Self::ApiKeyRevoked,
         Self::SettingsChanged,
         Self::TenantCreated,
+        Self::FleetCreated,
+        Self::FleetRevoked,
+        Self::FleetRead,
     ];
 
     /// The name stored and shown, `noun.verb`: `key.created`.
@@ -227,6 +253,9 @@ impl Action {
             Self::ApiKeyRevoked => "api_key.revoked",
             Self::SettingsChanged => "settings.changed",
             Self::TenantCreated => "tenant.created",
+            Self::FleetCreated => "fleet.created",
+            Self::FleetRevoked => "fleet.revoked",
+            Self::FleetRead => "fleet.read",
         }
     }
 
@@ -282,6 +311,8 @@ pub struct AuditTarget {
     pub key_id: Option<KeyId>,
     /// The API key issued or revoked.
     pub api_key_id: Option<ApiKeyId>,
+    /// The fleet made, revoked or reading.
+    pub fleet: Option<FleetName>,
 }
 
 /// One change, as recorded.
@@ -343,7 +374,7 @@ impl AuditNote {
             domain: Some(key.signing_domain.clone()),
             selector: Some(key.selector.clone()),
             key_id: Some(key.id),
-            api_key_id: None,
+            ..AuditTarget::default()
         });
         event.fingerprint = key.public_key.fingerprint();
         event
@@ -361,6 +392,14 @@ impl AuditNote {
     pub fn about_api_key(&self, id: ApiKeyId) -> AuditEvent {
         self.event(AuditTarget {
             api_key_id: Some(id),
+            ..AuditTarget::default()
+        })
+    }
+
+    /// The event about a fleet.
+    pub fn about_fleet(&self, name: &FleetName) -> AuditEvent {
+        self.event(AuditTarget {
+            fleet: Some(name.clone()),
             ..AuditTarget::default()
         })
     }
@@ -504,6 +543,7 @@ mod tests {
             Via::Console,
             Via::Cli,
             Via::Recheck,
+            Via::Fleet,
         ] {
             assert_eq!(Via::parse(via.as_str()), Ok(via));
         }
@@ -519,6 +559,9 @@ mod tests {
             },
             Actor::Cli,
             Actor::System,
+            Actor::Fleet {
+                name: "mta-eu".into(),
+            },
         ] {
             assert_eq!(Actor::parse(actor.kind(), actor.id().as_deref()), Ok(actor));
         }

@@ -94,6 +94,21 @@ impl PrivateKey {
         Zeroizing::new(doc.as_bytes().to_vec())
     }
 
+    /// PKCS#8 PEM (`BEGIN PRIVATE KEY`), the form signers read for every
+    /// algorithm: what a fleet receives.
+    pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
+        let der = self.to_pkcs8_der();
+        let body = Zeroizing::new(STANDARD.encode(der.as_slice()));
+        let mut pem = Zeroizing::new(String::with_capacity(body.len() + body.len() / 64 + 64));
+        pem.push_str("-----BEGIN PRIVATE KEY-----\n");
+        for line in body.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+            pem.push('\n');
+        }
+        pem.push_str("-----END PRIVATE KEY-----\n");
+        pem
+    }
+
     /// PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`), the form the vendors show.
     pub fn to_pkcs1_pem(&self) -> Zeroizing<String> {
         let pem = self
@@ -166,6 +181,17 @@ mod tests {
         assert_eq!(pkcs8.public_key(), key.public_key());
         let der = PrivateKey::from_pkcs8_der(&key.to_pkcs8_der()).unwrap();
         assert_eq!(der.public_key(), key.public_key());
+    }
+
+    #[test]
+    fn the_pkcs8_pem_is_what_the_pkcs8_encoder_writes_and_reads_back() {
+        let key = small();
+        let pem = key.to_pkcs8_pem();
+        assert_eq!(*pem, *key.key.to_pkcs8_pem(LineEnding::LF).unwrap());
+        assert_eq!(
+            PrivateKey::from_pem(&pem).unwrap().public_key(),
+            key.public_key()
+        );
     }
 
     #[test]

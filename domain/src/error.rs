@@ -24,6 +24,8 @@ pub enum Entity {
     Tenant,
     /// An API key.
     ApiKey,
+    /// A fleet.
+    Fleet,
 }
 
 impl fmt::Display for Entity {
@@ -33,6 +35,7 @@ impl fmt::Display for Entity {
             Self::Domain => "domain",
             Self::Tenant => "tenant",
             Self::ApiKey => "API key",
+            Self::Fleet => "fleet",
         })
     }
 }

@@ -10,6 +10,8 @@ pub mod dns;
 pub mod dns_cache;
 pub mod error;
 pub mod excerpt;
+pub mod feed_changes;
+pub mod fleet;
 pub mod key;
 pub mod key_size;
 pub mod names;
@@ -27,6 +29,10 @@ pub use audit::{
 pub use crypto::{PrivateKey, PublicKey};
 pub use dns::{DnsCheck, DnsStatus, TxtAnswer};
 pub use error::{Cause, Chain, Entity, Error, InvalidValue, Result, RuleViolation};
+pub use fleet::{
+    FeedKey, Fleet, FleetAccess, FleetDomains, FleetFeed, FleetId, FleetName, FleetToken,
+    FleetTokenHash,
+};
 pub use key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery, PageStart};
 pub use key_size::KeySize;
 pub use names::{DomainName, Selector};

@@ -13,6 +13,7 @@ use crate::audit::{AuditId, AuditNote, AuditRecord};
 use crate::crypto::PrivateKey;
 use crate::dns::{DnsCheck, TxtAnswer};
 use crate::error::Result;
+use crate::fleet::{FeedKey, Fleet, FleetAccess, FleetDomains, FleetName, FleetTokenHash};
 use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
 use crate::key_size::KeySize;
 use crate::names::{DomainName, Selector};
@@ -247,6 +248,47 @@ pub trait TenantStore: Send + Sync {
     async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<(Tenant, ApiKeyId)>>;
     /// Whether the backing store answers (for readiness).
     async fn ping(&self) -> Result<()>;
+}
+
+/// Fleets: their tokens (hashed) and the keys they read.
+#[async_trait]
+pub trait FleetStore: Send + Sync {
+    /// Stores a fleet with its token's hash, made at `audit.at`, and records
+    /// `audit` about it. `Conflict(Fleet)` if the tenant has one of that name.
+    async fn create_fleet(
+        &self,
+        tenant: TenantId,
+        name: &FleetName,
+        domains: &FleetDomains,
+        token: &FleetTokenHash,
+        audit: &AuditNote,
+    ) -> Result<Fleet>;
+    /// The tenant's fleets, by name.
+    async fn list_fleets(&self, tenant: TenantId) -> Result<Vec<Fleet>>;
+    /// Revokes a fleet's token: the fleet is deleted (its name free again,
+    /// its history kept in the audit trail), and `audit` recorded about it.
+    /// False (and no event) if the tenant has no such fleet.
+    async fn revoke_fleet(
+        &self,
+        tenant: TenantId,
+        name: &FleetName,
+        audit: &AuditNote,
+    ) -> Result<bool>;
+    /// The fleet a live token with this hash belongs to, with its tenant.
+    async fn fleet_by_token(&self, token: &FleetTokenHash) -> Result<Option<FleetAccess>>;
+    /// The keys of these signing domains that a fleet receives
+    /// ([`FeedKey::is_served`]), unsealed, by domain then selector.
+    async fn feed_keys(&self, tenant: TenantId, domains: &FleetDomains) -> Result<Vec<FeedKey>>;
+    /// Records that the fleet read the feed with this ETag, unless that is
+    /// the ETag last recorded for it: compared and set in one step, so nodes
+    /// serving the same change record it once. True if recorded.
+    async fn record_fleet_read(
+        &self,
+        tenant: TenantId,
+        fleet: &Fleet,
+        etag: &str,
+        audit: &AuditNote,
+    ) -> Result<bool>;
 }
 
 /// The audit trail, read side (the write side is every change's own port).

@@ -61,3 +61,38 @@ pub trait TenantChangeListener: Send + Sync {
     /// Announcements may have been missed (the channel was down).
     fn missed(&self);
 }
+
+/// Several listeners heard as one: the authentication cache and the fleet
+/// feed cache both forget what a change makes stale.
+pub struct Listeners(pub Vec<std::sync::Arc<dyn TenantChangeListener>>);
+
+impl TenantChangeListener for Listeners {
+    fn changed(&self, tenant: TenantId) {
+        for listener in &self.0 {
+            listener.changed(tenant);
+        }
+    }
+
+    fn missed(&self) {
+        for listener in &self.0 {
+            listener.missed();
+        }
+    }
+}
+
+/// Tells this node's listeners at once, then the other nodes: so a change
+/// made here holds here on the next request, whatever the channel does.
+pub struct HereAndAway {
+    /// This node's caches.
+    pub here: std::sync::Arc<dyn TenantChangeListener>,
+    /// The announcement to the others.
+    pub away: std::sync::Arc<dyn TenantChanges>,
+}
+
+#[async_trait]
+impl TenantChanges for HereAndAway {
+    async fn publish(&self, tenant: TenantId) {
+        self.here.changed(tenant);
+        self.away.publish(tenant).await;
+    }
+}

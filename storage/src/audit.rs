@@ -8,8 +8,8 @@ use sea_orm::{
 };
 use signet_domain::ports::AuditLog;
 use signet_domain::{
-    Action, Actor, ApiKeyId, AuditEvent, AuditId, AuditRecord, AuditTarget, DomainName, KeyId,
-    Origin, Outcome, Result, Selector, TenantId, Via,
+    Action, Actor, ApiKeyId, AuditEvent, AuditId, AuditRecord, AuditTarget, DomainName, FleetName,
+    KeyId, Origin, Outcome, Result, Selector, TenantId, Via,
 };
 
 use crate::connect::Storage;
@@ -43,6 +43,7 @@ pub(crate) async fn record(
         target_selector: Set(target.selector.map(|s| s.as_str().to_owned())),
         target_key_id: Set(target.key_id.map(|k| k.0)),
         target_api_key_id: Set(target.api_key_id.map(|k| k.0)),
+        target_fleet: Set(target.fleet.map(|f| f.as_str().to_owned())),
         request_id: Set(origin.request_id),
         ip: Set(origin.ip.map(|ip| ip.to_string())),
         outcome: Set(outcome.as_str().to_owned()),
@@ -109,6 +110,11 @@ fn to_record(row: audit_event::Model) -> Result<AuditRecord> {
                 .map_err(bad)?,
             key_id: row.target_key_id.map(KeyId),
             api_key_id: row.target_api_key_id.map(ApiKeyId),
+            fleet: row
+                .target_fleet
+                .map(|f| FleetName::parse(&f))
+                .transpose()
+                .map_err(bad)?,
         },
         outcome: Outcome::parse(&row.outcome).map_err(bad)?,
         fingerprint: row.fingerprint,

@@ -8,12 +8,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use signet_domain::ports::{AuditLog, DomainStore, KeyChange, KeyStore, NewKey, TenantStore};
+use signet_domain::ports::{
+    AuditLog, DomainStore, FleetStore, KeyChange, KeyStore, NewKey, TenantStore,
+};
 use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo, ApiKeyLabel};
 use signet_domain::{
     ApiKeyId, AuditId, AuditNote, AuditRecord, DeleteRule, DkimKey, DnsCheck, DnsRecord,
-    DomainName, DomainPage, DomainQuery, Error, KeyFilter, KeyId, KeyPage, KeyQuery, PrivateKey,
-    Result, Selector, SendingDomain, Tenant, TenantId, TenantName, TenantSettings,
+    DomainName, DomainPage, DomainQuery, Error, FeedKey, Fleet, FleetAccess, FleetDomains,
+    FleetName, FleetTokenHash, KeyFilter, KeyId, KeyPage, KeyQuery, PrivateKey, Result, Selector,
+    SendingDomain, Tenant, TenantId, TenantName, TenantSettings,
 };
 
 /// Wraps a store so that each call answers within `limit`, or fails with
@@ -274,6 +277,54 @@ impl<S: AuditLog> AuditLog for Bounded<S> {
         limit: u64,
     ) -> Result<Vec<AuditRecord>> {
         self.within(self.inner.audit_events(tenant, action, before, limit))
+            .await
+    }
+}
+
+#[async_trait]
+impl<S: FleetStore> FleetStore for Bounded<S> {
+    async fn create_fleet(
+        &self,
+        tenant: TenantId,
+        name: &FleetName,
+        domains: &FleetDomains,
+        token: &FleetTokenHash,
+        audit: &AuditNote,
+    ) -> Result<Fleet> {
+        self.within(self.inner.create_fleet(tenant, name, domains, token, audit))
+            .await
+    }
+
+    async fn list_fleets(&self, tenant: TenantId) -> Result<Vec<Fleet>> {
+        self.within(self.inner.list_fleets(tenant)).await
+    }
+
+    async fn revoke_fleet(
+        &self,
+        tenant: TenantId,
+        name: &FleetName,
+        audit: &AuditNote,
+    ) -> Result<bool> {
+        self.within(self.inner.revoke_fleet(tenant, name, audit))
+            .await
+    }
+
+    async fn fleet_by_token(&self, token: &FleetTokenHash) -> Result<Option<FleetAccess>> {
+        self.within(self.inner.fleet_by_token(token)).await
+    }
+
+    async fn feed_keys(&self, tenant: TenantId, domains: &FleetDomains) -> Result<Vec<FeedKey>> {
+        self.within(self.inner.feed_keys(tenant, domains)).await
+    }
+
+    async fn record_fleet_read(
+        &self,
+        tenant: TenantId,
+        fleet: &Fleet,
+        etag: &str,
+        audit: &AuditNote,
+    ) -> Result<bool> {
+        self.within(self.inner.record_fleet_read(tenant, fleet, etag, audit))
             .await
     }
 }

@@ -8,6 +8,7 @@ mod connect;
 mod domains;
 mod entities;
 mod errors;
+mod fleets;
 mod keys;
 mod readiness;
 pub mod sealing;

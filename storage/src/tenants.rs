@@ -218,7 +218,7 @@ impl TenantStore for Storage {
     }
 }
 
-fn to_tenant(row: tenant::Model) -> Result<Tenant> {
+pub(crate) fn to_tenant(row: tenant::Model) -> Result<Tenant> {
     Ok(Tenant {
         id: TenantId(row.id),
         name: TenantName::parse(&row.name).map_err(|e| corrupt("tenant name", e))?,

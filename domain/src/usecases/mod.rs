@@ -2,6 +2,7 @@
 
 mod audit;
 mod domains;
+mod fleets;
 mod keys;
 mod recheck;
 mod tenants;
@@ -16,7 +17,9 @@ pub use recheck::{RecheckReport, RecheckRound};
 pub use tenants::{Admin, IssuedApiKey};
 
 use crate::audit::{Action, AuditNote, Origin};
-use crate::ports::{AuditLog, Clock, DnsLookup, DomainStore, KeyGenerator, KeyStore, TenantStore};
+use crate::ports::{
+    AuditLog, Clock, DnsLookup, DomainStore, FleetStore, KeyGenerator, KeyStore, TenantStore,
+};
 use crate::shared_state::Leases;
 
 /// The adapters the core runs on.
@@ -28,6 +31,8 @@ pub struct Ports {
     pub domains: Arc<dyn DomainStore>,
     /// Tenants and API keys.
     pub tenants: Arc<dyn TenantStore>,
+    /// Fleets and their feeds.
+    pub fleets: Arc<dyn FleetStore>,
     /// The audit trail, to read.
     pub audit: Arc<dyn AuditLog>,
     /// RSA generation.

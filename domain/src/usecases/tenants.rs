@@ -23,7 +23,7 @@ pub struct IssuedApiKey {
 /// only where administration happens (the CLI, test harnesses).
 #[derive(Clone)]
 pub struct Admin {
-    ports: Ports,
+    pub(super) ports: Ports,
 }
 
 impl Admin {
@@ -120,7 +120,7 @@ impl Admin {
     }
 
     /// A note of `action` by `origin`, now.
-    fn note(&self, origin: &Origin, action: Action) -> AuditNote {
+    pub(super) fn note(&self, origin: &Origin, action: Action) -> AuditNote {
         AuditNote::new(origin, action, self.ports.clock.now())
     }
 }

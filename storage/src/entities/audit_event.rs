@@ -10,9 +10,9 @@ pub struct Model {
     pub id: i64,
     pub tenant_id: i64,
     pub at: DateTimeUtc,
-    /// `api_key`, `console`, `cli` or `system`.
+    /// `api_key`, `console`, `cli`, `system` or `fleet`.
     pub actor_kind: String,
-    /// The API key's id or the console subject.
+    /// The API key's id, the console subject or the fleet's name.
     pub actor_id: Option<String>,
     pub via: String,
     pub action: String,
@@ -20,6 +20,7 @@ pub struct Model {
     pub target_selector: Option<String>,
     pub target_key_id: Option<i64>,
     pub target_api_key_id: Option<i64>,
+    pub target_fleet: Option<String>,
     pub request_id: Option<String>,
     pub ip: Option<String>,
     pub outcome: String,

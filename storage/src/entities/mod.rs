@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod audit_event;
 pub mod dkim_key;
+pub mod fleet;
 pub mod sealing_canary;
 pub mod sending_domain;
 pub mod tenant;

@@ -1,6 +1,6 @@
 //! The core's `KeyStore` over the `dkim_keys` table.
 
-mod rows;
+pub(crate) mod rows;
 
 pub(crate) use rows::{aad, stored_time, to_key, KeyRow};
 mod write;

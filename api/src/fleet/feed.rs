@@ -1,0 +1,208 @@
+//! `GET /fleet/v1/keys`: the keys of the fleet's domains, with their
+//! private keys, under a strong ETag.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse as _, Response};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use signet_domain::{FleetFeed, FleetTokenHash};
+use utoipa::ToSchema;
+
+use super::auth::{FleetCaller, FleetProblem};
+use super::cache::Rendered;
+use super::FleetState;
+
+/// What a fleet reads.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedBody {
+    /// The fleet's name.
+    fleet: String,
+    /// The keys its signers need, by domain then selector.
+    keys: Vec<FeedItem>,
+}
+
+/// One key, with its private half.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedItem {
+    /// The signing domain (`d=`).
+    domain: String,
+    /// The selector (`s=`).
+    selector: String,
+    /// `rsa` or `ed25519`.
+    algorithm: String,
+    /// `pending` (published, not yet signing), `active` or `retiring`
+    /// (still verifiable, no longer signing).
+    stage: String,
+    /// Whether signers sign with it now: stage `active`.
+    signing: bool,
+    /// The key its domain signs with when several sign.
+    default_for_domain: bool,
+    /// PKCS#8 PEM (`BEGIN PRIVATE KEY`), for either algorithm.
+    private_key: String,
+    /// The TXT record that publishes its public half.
+    dns_record: FeedDnsRecord,
+    /// When the key last changed.
+    updated_at: DateTime<Utc>,
+}
+
+/// A DKIM TXT record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedDnsRecord {
+    /// `{selector}._domainkey.{domain}`.
+    name: String,
+    /// The record's value, unsplit.
+    value: String,
+}
+
+/// The feed in JSON and its ETag: the quoted hex SHA-256 of the body.
+pub fn render(feed: FleetFeed) -> Rendered {
+    let keys = feed
+        .keys
+        .iter()
+        .map(|served| {
+            let key = &served.key;
+            let record = key.dns_record();
+            FeedItem {
+                domain: key.signing_domain.to_string(),
+                selector: key.selector.to_string(),
+                algorithm: key.algorithm.as_str().to_owned(),
+                stage: key.stage.as_str().to_owned(),
+                signing: served.signing(),
+                default_for_domain: key.default_for_domain,
+                private_key: served.private_key.to_pkcs8_pem().to_string(),
+                dns_record: FeedDnsRecord {
+                    name: record.name,
+                    value: record.value,
+                },
+                updated_at: key.updated_at,
+            }
+        })
+        .collect();
+    let body = FeedBody {
+        fleet: feed.access.fleet.name.to_string(),
+        keys,
+    };
+    let body = serde_json::to_vec(&body).expect("the feed always serializes");
+    let digest = ring::digest::digest(&ring::digest::SHA256, &body);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    Rendered {
+        access: feed.access,
+        body: body.into(),
+        etag: format!("\"{hex}\""),
+    }
+}
+
+/// Read the fleet's keys.
+///
+/// Poll it with the last `ETag` in `If-None-Match`: an unchanged feed is
+/// 304 with no body, served from memory.
+#[utoipa::path(
+    get,
+    path = "/fleet/v1/keys",
+    tag = "Feed",
+    params(
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the feed the fleet holds (or a list of them, or `*`)"),
+    ),
+    responses(
+        (status = 200, description = "The keys of the fleet's domains", body = FeedBody,
+         headers(
+            ("ETag" = String, description = "Strong: the quoted hex SHA-256 of the body"),
+            ("Cache-Control" = String, description = "`no-cache`: revalidate every time"),
+         )),
+        (status = 304, description = "Unchanged since the `ETag` sent",
+         headers(("ETag" = String, description = "The same ETag"))),
+    )
+)]
+#[tracing::instrument(skip_all, fields(tenant, fleet), err(Display, level = "info"))]
+pub async fn keys(
+    caller: FleetCaller,
+    State(state): State<FleetState>,
+    headers: HeaderMap,
+) -> Result<Response, FleetProblem> {
+    let FleetCaller { token, origin } = caller;
+    let hash = FleetTokenHash::of(token.expose());
+    let rendered = match state.cache.get(&hash) {
+        Ok(cached) => cached,
+        Err(miss) => {
+            let feed = state.core.fleet_feed(token.expose()).await?;
+            let rendered = feed.map(|feed| Arc::new(render(feed)));
+            state.cache.put(hash.clone(), miss, rendered.clone());
+            rendered
+        }
+    };
+    let Some(rendered) = rendered else {
+        return Err(FleetProblem::unauthorized(
+            "the fleet token is unknown or revoked",
+        ));
+    };
+    let span = tracing::Span::current();
+    span.record("tenant", rendered.access.tenant.name.as_str());
+    span.record("fleet", rendered.access.fleet.name.as_str());
+    let etag = HeaderValue::from_str(&rendered.etag).expect("a quoted hex digest is a header");
+    if matches(&headers, &rendered.etag) {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        response.headers_mut().insert(ETAG, etag);
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        return Ok(response);
+    }
+    // Recorded before the keys leave: no changed feed is served unaudited.
+    if rendered.access.last_read.as_deref() != Some(rendered.etag.as_str()) {
+        let origin = origin.of_fleet(&rendered.access.fleet.name);
+        state
+            .core
+            .record_fleet_read(&rendered.access, &origin, &rendered.etag)
+            .await?;
+        state.cache.recorded(&hash, &rendered.etag);
+    }
+    let mut response = Response::new(Body::from(rendered.body.clone()));
+    let out = response.headers_mut();
+    out.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    out.insert(ETAG, etag);
+    out.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(response)
+}
+
+/// Whether `If-None-Match` names `etag`: one of its comma-separated ETags
+/// (weak ones compared weakly, as RFC 9110 says for this header), or `*`.
+fn matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == etag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(IF_NONE_MATCH, HeaderValue::from_str(value).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn if_none_match_takes_one_etag_a_list_a_weak_one_or_a_star() {
+        let etag = "\"ab12\"";
+        assert!(matches(&with(&["\"ab12\""]), etag));
+        assert!(matches(&with(&["\"x\", \"ab12\""]), etag));
+        assert!(matches(&with(&["\"x\"", "\"ab12\""]), etag));
+        assert!(matches(&with(&["W/\"ab12\""]), etag));
+        assert!(matches(&with(&["*"]), etag));
+        assert!(!matches(&with(&[]), etag));
+        assert!(!matches(&with(&["\"ab1\""]), etag));
+        assert!(!matches(&with(&["ab12"]), etag));
+    }
+}

@@ -1,0 +1,35 @@
+//! The fleet key feed under `/fleet/v1/`: what a tenant's signers read with
+//! a fleet token (see [`auth`]), served from a cache ([`cache`]) while
+//! nothing changes. Errors are `application/problem+json`.
+
+pub mod auth;
+pub mod cache;
+mod feed;
+mod openapi;
+
+use std::sync::Arc;
+
+use signet_domain::Signet;
+use utoipa::{Modify as _, OpenApi as _};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use cache::{FeedCache, FeedCacheSettings};
+
+/// What the feed's handler shares.
+#[derive(Clone)]
+pub struct FleetState {
+    /// The use cases.
+    pub core: Signet,
+    /// Rendered feeds by token.
+    pub cache: Arc<FeedCache>,
+}
+
+/// The feed's route and its OpenAPI document.
+pub fn router(state: FleetState) -> (axum::Router, utoipa::openapi::OpenApi) {
+    let (routes, mut doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(feed::keys))
+        .split_for_parts();
+    openapi::Completion.modify(&mut doc);
+    (routes.with_state(state), doc)
+}

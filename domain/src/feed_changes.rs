@@ -1,0 +1,208 @@
+//! Decorators that announce every change a fleet's feed can see: any write
+//! to a tenant's keys, and a fleet's revocation. The announcement
+//! ([`TenantChanges`]) reaches this node's feed cache at once and the other
+//! nodes' through the shared channel. It is made whether the write
+//! succeeded or not: a write that timed out may still have committed.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::audit::AuditNote;
+use crate::crypto::PrivateKey;
+use crate::dns::DnsCheck;
+use crate::error::Result;
+use crate::fleet::{FeedKey, Fleet, FleetAccess, FleetDomains, FleetName, FleetTokenHash};
+use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
+use crate::names::{DomainName, Selector};
+use crate::ports::{FleetStore, KeyChange, KeyStore, NewKey};
+use crate::shared_state::TenantChanges;
+use crate::tenant::TenantId;
+use crate::usecases::DeleteRule;
+
+/// A key store whose writes announce the tenant as changed.
+pub struct AnnouncedKeys {
+    inner: Arc<dyn KeyStore>,
+    changes: Arc<dyn TenantChanges>,
+}
+
+impl AnnouncedKeys {
+    /// Announces `inner`'s writes on `changes`.
+    pub fn new(inner: Arc<dyn KeyStore>, changes: Arc<dyn TenantChanges>) -> Self {
+        Self { inner, changes }
+    }
+}
+
+#[async_trait]
+impl KeyStore for AnnouncedKeys {
+    async fn insert_key(
+        &self,
+        tenant: TenantId,
+        key: NewKey,
+        audit: &AuditNote,
+    ) -> Result<DkimKey> {
+        let inserted = self.inner.insert_key(tenant, key, audit).await;
+        self.changes.publish(tenant).await;
+        inserted
+    }
+
+    async fn get_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<DkimKey>> {
+        self.inner.get_key(tenant, id).await
+    }
+
+    async fn find_key(
+        &self,
+        tenant: TenantId,
+        domain: &DomainName,
+        selector: &Selector,
+    ) -> Result<Option<DkimKey>> {
+        self.inner.find_key(tenant, domain, selector).await
+    }
+
+    async fn list_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<Vec<DkimKey>> {
+        self.inner.list_keys(tenant, query).await
+    }
+
+    async fn page_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<KeyPage> {
+        self.inner.page_keys(tenant, query).await
+    }
+
+    async fn count_keys(&self, tenant: TenantId, filter: &KeyFilter) -> Result<u64> {
+        self.inner.count_keys(tenant, filter).await
+    }
+
+    async fn update_key(
+        &self,
+        tenant: TenantId,
+        id: KeyId,
+        change: KeyChange,
+        audit: &AuditNote,
+    ) -> Result<DkimKey> {
+        let updated = self.inner.update_key(tenant, id, change, audit).await;
+        self.changes.publish(tenant).await;
+        updated
+    }
+
+    async fn delete_key(
+        &self,
+        tenant: TenantId,
+        id: KeyId,
+        rule: DeleteRule,
+        audit: &AuditNote,
+    ) -> Result<bool> {
+        let deleted = self.inner.delete_key(tenant, id, rule, audit).await;
+        self.changes.publish(tenant).await;
+        deleted
+    }
+
+    /// Announced only when something was stored: a stale lookup changes nothing.
+    async fn record_dns_check(
+        &self,
+        tenant: TenantId,
+        id: KeyId,
+        looked_up: &DnsRecord,
+        check: DnsCheck,
+        now: DateTime<Utc>,
+        audit: &AuditNote,
+    ) -> Result<Option<DkimKey>> {
+        let recorded = self
+            .inner
+            .record_dns_check(tenant, id, looked_up, check, now, audit)
+            .await;
+        if !matches!(recorded, Ok(None)) {
+            self.changes.publish(tenant).await;
+        }
+        recorded
+    }
+
+    async fn delete_domain_keys(
+        &self,
+        tenant: TenantId,
+        domain: &DomainName,
+        audit: &AuditNote,
+    ) -> Result<u64> {
+        let deleted = self.inner.delete_domain_keys(tenant, domain, audit).await;
+        self.changes.publish(tenant).await;
+        deleted
+    }
+
+    async fn private_key(&self, tenant: TenantId, id: KeyId) -> Result<Option<PrivateKey>> {
+        self.inner.private_key(tenant, id).await
+    }
+
+    async fn keys_due_for_check(
+        &self,
+        checked_before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(TenantId, KeyId)>> {
+        self.inner.keys_due_for_check(checked_before, limit).await
+    }
+}
+
+/// A fleet store whose revocations announce the tenant as changed, so every
+/// node refuses the token at once.
+pub struct AnnouncedFleets {
+    inner: Arc<dyn FleetStore>,
+    changes: Arc<dyn TenantChanges>,
+}
+
+impl AnnouncedFleets {
+    /// Announces `inner`'s revocations on `changes`.
+    pub fn new(inner: Arc<dyn FleetStore>, changes: Arc<dyn TenantChanges>) -> Self {
+        Self { inner, changes }
+    }
+}
+
+#[async_trait]
+impl FleetStore for AnnouncedFleets {
+    /// A new fleet needs no announcement: nobody could present its fresh
+    /// token before now.
+    async fn create_fleet(
+        &self,
+        tenant: TenantId,
+        name: &FleetName,
+        domains: &FleetDomains,
+        token: &FleetTokenHash,
+        audit: &AuditNote,
+    ) -> Result<Fleet> {
+        self.inner
+            .create_fleet(tenant, name, domains, token, audit)
+            .await
+    }
+
+    async fn list_fleets(&self, tenant: TenantId) -> Result<Vec<Fleet>> {
+        self.inner.list_fleets(tenant).await
+    }
+
+    async fn revoke_fleet(
+        &self,
+        tenant: TenantId,
+        name: &FleetName,
+        audit: &AuditNote,
+    ) -> Result<bool> {
+        let revoked = self.inner.revoke_fleet(tenant, name, audit).await;
+        self.changes.publish(tenant).await;
+        revoked
+    }
+
+    async fn fleet_by_token(&self, token: &FleetTokenHash) -> Result<Option<FleetAccess>> {
+        self.inner.fleet_by_token(token).await
+    }
+
+    async fn feed_keys(&self, tenant: TenantId, domains: &FleetDomains) -> Result<Vec<FeedKey>> {
+        self.inner.feed_keys(tenant, domains).await
+    }
+
+    async fn record_fleet_read(
+        &self,
+        tenant: TenantId,
+        fleet: &Fleet,
+        etag: &str,
+        audit: &AuditNote,
+    ) -> Result<bool> {
+        self.inner
+            .record_fleet_read(tenant, fleet, etag, audit)
+            .await
+    }
+}

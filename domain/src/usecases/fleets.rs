@@ -1,0 +1,98 @@
+//! Fleets: made, listed and revoked by the tenant's administrators (the
+//! CLI, console owners), and their feed read with a fleet token.
+
+use crate::audit::{Action, Origin};
+use crate::error::{Entity, Error, Result};
+use crate::fleet::{
+    Fleet, FleetAccess, FleetDomains, FleetFeed, FleetName, FleetToken, FleetTokenHash,
+};
+use crate::tenant::Tenant;
+
+use super::{Admin, Signet};
+
+impl Admin {
+    /// Makes a fleet reading `domains` and its token, to show once.
+    /// `Conflict(Fleet)` if the tenant has a fleet of that name.
+    pub async fn create_fleet(
+        &self,
+        tenant: &Tenant,
+        origin: &Origin,
+        name: &FleetName,
+        domains: &FleetDomains,
+    ) -> Result<(Fleet, FleetToken)> {
+        let token = FleetToken::generate();
+        let note = self.note(origin, Action::FleetCreated);
+        let fleet = self
+            .ports
+            .fleets
+            .create_fleet(tenant.id, name, domains, &token.hash(), &note)
+            .await?;
+        Ok((fleet, token))
+    }
+
+    /// The tenant's fleets, by name, without tokens.
+    pub async fn list_fleets(&self, tenant: &Tenant) -> Result<Vec<Fleet>> {
+        self.ports.fleets.list_fleets(tenant.id).await
+    }
+
+    /// Revokes a fleet's token; its feed refuses it at once.
+    pub async fn revoke_fleet(
+        &self,
+        tenant: &Tenant,
+        origin: &Origin,
+        name: &FleetName,
+    ) -> Result<()> {
+        let note = self.note(origin, Action::FleetRevoked);
+        if self
+            .ports
+            .fleets
+            .revoke_fleet(tenant.id, name, &note)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::NotFound(Entity::Fleet))
+        }
+    }
+}
+
+impl Signet {
+    /// The feed of the fleet a presented token belongs to; `None` if the
+    /// token is not live. A token Signet could not have issued (an API key
+    /// among them) is refused without a lookup. Private keys are served
+    /// whatever the tenant's export policy: a fleet is the way out it chose.
+    pub async fn fleet_feed(&self, presented: &str) -> Result<Option<FleetFeed>> {
+        if !FleetToken::is_well_formed(presented) {
+            return Ok(None);
+        }
+        let hash = FleetTokenHash::of(presented);
+        let Some(access) = self.ports.fleets.fleet_by_token(&hash).await? else {
+            return Ok(None);
+        };
+        let keys = self
+            .ports
+            .fleets
+            .feed_keys(access.tenant.id, &access.fleet.domains)
+            .await?;
+        Ok(Some(FleetFeed { access, keys }))
+    }
+
+    /// Records in the audit trail that a fleet was served the feed with
+    /// `etag`, unless that feed was the last one recorded for it. True if
+    /// recorded.
+    pub async fn record_fleet_read(
+        &self,
+        access: &FleetAccess,
+        origin: &Origin,
+        etag: &str,
+    ) -> Result<bool> {
+        if access.last_read.as_deref() == Some(etag) {
+            return Ok(false);
+        }
+        let note = self.note(origin, Action::FleetRead);
+        self.ports
+            .fleets
+            .record_fleet_read(access.tenant.id, &access.fleet, etag, &note)
+            .await
+    }
+}
