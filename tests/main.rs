@@ -8,3 +8,4 @@ mod foundation;
 mod greenarrow;
 mod mailgun;
 mod shared;
+mod signers;

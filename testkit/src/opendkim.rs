@@ -183,14 +183,20 @@ impl OpenDkim {
                 "assert(mt.header(conn, \"{name}\", \"{value}\") == nil)\n"
             ));
         }
+        // A message it will not sign is accepted after its headers; the
+        // milter then expects nothing more of it.
         lua.push_str(&format!(
             "assert(mt.eoh(conn) == nil)\n\
-             assert(mt.bodystring(conn, \"{}\") == nil)\n\
-             assert(mt.eom(conn) == nil)\n\
-             if mt.eom_check(conn, MT_HDRINSERT, \"DKIM-Signature\") then\n\
-               io.write(mt.getheader(conn, \"DKIM-Signature\", 0))\n\
-             else\n\
+             if mt.getreply(conn) ~= SMFIR_CONTINUE then\n\
                io.write(\"NO SIGNATURE\")\n\
+             else\n\
+               assert(mt.bodystring(conn, \"{}\") == nil)\n\
+               assert(mt.eom(conn) == nil)\n\
+               if mt.eom_check(conn, MT_HDRINSERT, \"DKIM-Signature\") then\n\
+                 io.write(mt.getheader(conn, \"DKIM-Signature\", 0))\n\
+               else\n\
+                 io.write(\"NO SIGNATURE\")\n\
+               end\n\
              end\n\
              io.write(\"\\n--end--\\n\")\n\
              mt.disconnect(conn)\n",

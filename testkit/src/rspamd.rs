@@ -12,6 +12,7 @@ use std::time::Duration;
 use tempfile::TempDir;
 use tokio::process::{Child, Command};
 use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::time::Instant;
 
 use crate::on_ci;
 use crate::opendkim::TestMessage;
@@ -70,8 +71,10 @@ impl Rspamd {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let local = dir.path();
         let port = free_port();
+        std::fs::create_dir_all(local.join("local.d")).expect("local.d exists");
         let write = |name: &str, content: String| {
-            std::fs::write(local.join(name), content).expect("rspamd's local config is written")
+            std::fs::write(local.join("local.d").join(name), content)
+                .expect("rspamd's local config is written")
         };
         write("redis.conf", format!("servers = \"{server}\";\n"));
         // try_fallback stays true: false makes rspamd report "dkim unconfigured".
@@ -110,12 +113,27 @@ impl Rspamd {
             .kill_on_drop(true)
             .spawn()
             .expect("rspamd starts");
-        Self {
+        let mut rspamd = Self {
             port,
             child,
             _dir: dir,
             _turn: turn,
+        };
+        let deadline = Instant::now() + SCAN_TIMEOUT;
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            if let Ok(Some(status)) = rspamd.child.try_wait() {
+                panic!("rspamd exited ({status}) before listening on {port}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "rspamd did not listen within {SCAN_TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        rspamd
     }
 
     /// Scans `message` as an authenticated user's (what makes rspamd sign);

@@ -6,6 +6,7 @@
 pub mod feed;
 pub mod targets;
 
+use std::future::Future;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -37,11 +38,15 @@ pub struct SyncOptions {
 
 /// Runs the agent: once, or until SIGTERM or SIGINT.
 pub async fn run(options: SyncOptions) -> anyhow::Result<()> {
+    run_until(options, stop_signal()?).await
+}
+
+/// Runs the agent: once, or until `stop` completes.
+pub async fn run_until(options: SyncOptions, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
     let mut agent = Agent::new(options)?;
     let Some(interval) = agent.options.interval else {
         return agent.sync_once().await;
     };
-    let stop = stop_signal()?;
     tokio::pin!(stop);
     let cap = interval.clamp(FIRST_BACKOFF, MAX_BACKOFF);
     let mut backoff = FIRST_BACKOFF.min(interval);
@@ -151,7 +156,7 @@ impl Agent {
 }
 
 /// Completes on SIGTERM or SIGINT.
-fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
