@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use signet_domain::Chain;
 use tokio::process::Command;
 
-use self::feed::{Feed, FeedClient, FeedError, Poll};
+use self::feed::{Feed, FeedClient, Poll};
 use self::targets::Target;
 
 /// The first wait after a failure; it doubles up to the interval, or
@@ -48,6 +48,13 @@ pub async fn run_until(options: SyncOptions, stop: impl Future<Output = ()>) -> 
         return agent.sync_once().await;
     };
     tokio::pin!(stop);
+    let targets: Vec<String> = agent
+        .options
+        .targets
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    tracing::info!(url = %agent.options.url, ?targets, ?interval, "syncing the fleet's keys");
     let cap = interval.clamp(FIRST_BACKOFF, MAX_BACKOFF);
     let mut backoff = FIRST_BACKOFF.min(interval);
     loop {
@@ -101,11 +108,9 @@ impl Agent {
                 return Ok(());
             }
             Ok(Poll::Changed { feed, etag }) => (feed, etag),
-            Err(e @ FeedError::Unauthorized) => {
-                return Err(anyhow::Error::new(e).context("the fleet token is not accepted"))
-            }
             Err(e) => {
-                return Err(anyhow::Error::new(e).context(format!("polling {}", self.options.url)))
+                let url = &self.options.url;
+                return Err(anyhow::Error::new(e).context(format!("polling {url}")));
             }
         };
         let changed = self.write(&feed).await?;
