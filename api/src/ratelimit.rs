@@ -2,6 +2,7 @@
 //! through the shared state. Authenticated dialect responses say how much of
 //! the budget is left; a request over it gets 429 in its dialect's shape.
 //! Requests without valid credentials are never counted: they get 401.
+//! The fleet feed counts each fleet token the same way ([`FleetBucket`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,13 +43,23 @@ impl RateLimits {
     }
 }
 
-/// Takes a token for the request's API key, if it has one, and answers 429
-/// with `Retry-After` when the bucket is empty.
+/// The bucket of a fleet token, by its hash: set on feed requests that
+/// present a well-formed one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetBucket(pub String);
+
+/// Takes a token for the request's API key or fleet token, if it has one,
+/// and answers 429 with `Retry-After` when the bucket is empty.
 pub async fn enforce(State(limits): State<RateLimits>, req: Request, next: Next) -> Response {
-    let Some(AuthenticatedKey(hash)) = req.extensions().get::<AuthenticatedKey>() else {
-        return next.run(req).await;
+    let bucket = match (
+        req.extensions().get::<AuthenticatedKey>(),
+        req.extensions().get::<FleetBucket>(),
+    ) {
+        (Some(AuthenticatedKey(hash)), _) => hash.0.clone(),
+        (None, Some(FleetBucket(bucket))) => bucket.clone(),
+        (None, None) => return next.run(req).await,
     };
-    let decision = limits.limiter.take(&hash.0).await;
+    let decision = limits.limiter.take(&bucket).await;
     let mut response = if decision.allowed {
         next.run(req).await
     } else {

@@ -306,7 +306,7 @@ fn router(
 ) -> Router {
     let core = console.core.clone();
     let (console, console_doc) = console::router(console);
-    let (fleet, fleet_doc) = fleet::router(fleet);
+    let (mut fleet, fleet_doc) = fleet::router(fleet);
     let (mailgun, mailgun_doc) = signet_compat_mailgun::router(
         core.clone(),
         signet_compat_mailgun::Config {
@@ -330,7 +330,10 @@ fn router(
     if settings.rate_limit.capacity > 0 {
         let limits = RateLimits::new(shared.rate_limiter(), &rate_limit_settings(settings));
         // Inside the auth layer, which names the API key to count against.
-        dialects = dialects.layer(from_fn_with_state(limits, ratelimit::enforce));
+        dialects = dialects.layer(from_fn_with_state(limits.clone(), ratelimit::enforce));
+        fleet = fleet
+            .layer(from_fn_with_state(limits, ratelimit::enforce))
+            .layer(from_fn(fleet::auth::rate_bucket));
     }
     let readiness = Readiness {
         storage: storage.clone(),

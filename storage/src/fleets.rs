@@ -121,12 +121,18 @@ impl FleetStore for Storage {
             .or_internal()?;
         let mut served = Vec::with_capacity(found.len());
         for row in found {
-            let private_key = rows::open(self.keyring(), &row)?;
-            let key = to_key(row)?;
+            let key = to_key(row.clone())?;
             if FeedKey::is_served(&key) {
+                let private_key = rows::open(self.keyring(), &row)?;
                 served.push(FeedKey { key, private_key });
             }
         }
+        // In byte order whatever the database's collation, so every node
+        // and backend renders the same body (and ETag).
+        served.sort_by(|a, b| {
+            (a.key.signing_domain.as_str(), a.key.selector.as_str())
+                .cmp(&(b.key.signing_domain.as_str(), b.key.selector.as_str()))
+        });
         Ok(served)
     }
 

@@ -9,6 +9,7 @@ mod connect;
 mod defaults;
 mod domains;
 mod due;
+mod fleets;
 mod keys;
 mod listing;
 mod support;

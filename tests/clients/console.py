@@ -12,10 +12,20 @@ import sys
 import uuid
 
 from signet_console_client import AuthenticatedClient
+from signet_console_client.api.fleets import create_fleet, list_fleets, revoke_fleet
 from signet_console_client.api.keys import create_key, delete_key, list_keys, verify_key
 from signet_console_client.api.session import me
 from signet_console_client.api.settings import get_settings
-from signet_console_client.models import KeyItem, KeyPage, Me, NewKey, Settings
+from signet_console_client.models import (
+    CreatedFleet,
+    FleetList,
+    KeyItem,
+    KeyPage,
+    Me,
+    NewFleet,
+    NewKey,
+    Settings,
+)
 
 
 def expect(value, kind, step):
@@ -54,6 +64,18 @@ def main():
 
     deleted = delete_key.sync_detailed(client=client, id=key.id)
     assert deleted.status_code == 204, deleted.status_code
+
+    fleet_name = f"client-{uuid.uuid4().hex[:12]}"
+    fleet = expect(
+        create_fleet.sync(client=client, body=NewFleet(name=fleet_name, domains=[domain])),
+        CreatedFleet,
+        "create fleet",
+    )
+    assert fleet.token.startswith("sgf_") and fleet.domains == [domain], fleet
+    fleets = expect(list_fleets.sync(client=client), FleetList, "list fleets")
+    assert fleet_name in [f.name for f in fleets.items], fleets
+    revoked = revoke_fleet.sync_detailed(client=client, name=fleet_name)
+    assert revoked.status_code == 204, revoked.status_code
     print("console client: ok")
 
 

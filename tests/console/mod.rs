@@ -4,6 +4,7 @@
 
 mod audit;
 mod endpoints;
+mod fleets;
 mod issuers;
 mod tokens;
 

@@ -393,3 +393,32 @@ async fn fleets_are_audited_and_a_feed_read_once_per_change() {
         ]
     );
 }
+
+#[tokio::test]
+async fn each_fleet_token_has_a_rate_limit_of_its_own() {
+    fn two_a_burst(settings: &mut signet_api::Settings) {
+        settings.rate_limit.capacity = 2;
+        settings.rate_limit.refill_per_second = 0.001;
+    }
+    let app = spawn_app_with(AppOptions {
+        configure: Some(two_a_burst),
+        ..AppOptions::default()
+    })
+    .await;
+    let token = create_fleet(&app, "mta-eu", "a.example").await;
+    let other = create_fleet(&app, "mta-us", "a.example").await;
+    for _ in 0..2 {
+        assert_eq!(poll(&app, &token, None).await.status, StatusCode::OK);
+    }
+    let response = reqwest::Client::new()
+        .get(app.url(FEED))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()[CONTENT_TYPE], "application/problem+json");
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(response.headers()["x-ratelimit-remaining"], "0");
+    assert_eq!(poll(&app, &other, None).await.status, StatusCode::OK);
+}

@@ -30,7 +30,7 @@ async fn each_dialect_has_an_openapi_3_1_document_with_basic_auth() {
 }
 
 #[tokio::test]
-async fn the_docs_page_lists_the_three_documents() {
+async fn the_docs_page_lists_every_document() {
     let app = spawn_app().await;
     let page = app.client.get(app.url("/docs")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
@@ -42,6 +42,31 @@ async fn the_docs_page_lists_the_three_documents() {
     assert!(config.contains("/openapi/mailgun.json"), "{config}");
     assert!(config.contains("/openapi/greenarrow.json"), "{config}");
     assert!(config.contains("/openapi/console.json"), "{config}");
+    assert!(config.contains("/openapi/fleet.json"), "{config}");
+}
+
+#[tokio::test]
+async fn the_fleet_document_is_openapi_3_1_with_a_bearer_fleet_token() {
+    let app = spawn_app().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/openapi/fleet.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let feed = &doc["paths"]["/fleet/v1/keys"]["get"];
+    for status in ["200", "304", "401", "500", "503"] {
+        assert!(feed["responses"][status].is_object(), "{status}");
+    }
+    assert!(feed["responses"]["401"]["content"]["application/problem+json"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["fleetToken"]["scheme"],
+        "bearer"
+    );
 }
 
 #[tokio::test]

@@ -25,7 +25,7 @@ pub struct AuditItem {
     tenant: String,
     /// Who made it.
     actor: ActorItem,
-    /// Through which front end: `mailgun`, `greenarrow`, `console`, `cli` or `recheck`.
+    /// Through which front end: `mailgun`, `greenarrow`, `console`, `cli`, `recheck` or `fleet`.
     via: String,
     /// What it did, such as `key.created`.
     action: String,
@@ -44,9 +44,9 @@ pub struct AuditItem {
 /// Who made a change.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActorItem {
-    /// `api_key`, `console`, `cli` or `system`.
+    /// `api_key`, `console`, `cli`, `system` or `fleet`.
     kind: String,
-    /// The API key's id (never the key) or the console user's `sub`; `null` for `cli` and `system`.
+    /// The API key's id (never the key), the console user's `sub` or the fleet's name; `null` for `cli` and `system`.
     id: Option<String>,
 }
 
@@ -61,6 +61,8 @@ pub struct TargetItem {
     key_id: Option<i64>,
     /// The API key's id, for `api_key.*` events.
     api_key_id: Option<i64>,
+    /// The fleet's name, for `fleet.*` events.
+    fleet: Option<String>,
 }
 
 impl AuditItem {
@@ -82,6 +84,7 @@ impl AuditItem {
                 selector: event.target.selector.as_ref().map(ToString::to_string),
                 key_id: event.target.key_id.map(|id| id.0),
                 api_key_id: event.target.api_key_id.map(|id| id.0),
+                fleet: event.target.fleet.as_ref().map(ToString::to_string),
             },
             request_id: origin.request_id.clone(),
             ip: origin.ip.map(|ip| ip.to_string()),

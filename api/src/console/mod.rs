@@ -7,6 +7,7 @@ mod api_keys;
 mod audit;
 pub mod auth;
 mod domains;
+mod fleets;
 pub mod issuer;
 pub mod jwks;
 mod keys;
@@ -55,6 +56,8 @@ fn documented_routes() -> OpenApiRouter<ConsoleState> {
         .routes(routes!(domains::list_domains))
         .routes(routes!(api_keys::list_api_keys, api_keys::create_api_key))
         .routes(routes!(api_keys::revoke_api_key))
+        .routes(routes!(fleets::list_fleets, fleets::create_fleet))
+        .routes(routes!(fleets::revoke_fleet))
         .routes(routes!(settings::get_settings, settings::update_settings))
         .routes(routes!(audit::list_events))
         .routes(routes!(tenants::list_tenants, tenants::create_tenant))
@@ -83,6 +86,8 @@ mod tests {
             ("/console/v1/domains", &["get"]),
             ("/console/v1/api-keys", &["get", "post"]),
             ("/console/v1/api-keys/{id}", &["delete"]),
+            ("/console/v1/fleets", &["get", "post"]),
+            ("/console/v1/fleets/{name}", &["delete"]),
             ("/console/v1/settings", &["get", "patch"]),
             ("/console/v1/audit", &["get"]),
             ("/console/v1/tenants", &["get", "post"]),

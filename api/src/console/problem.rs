@@ -6,6 +6,7 @@ use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use signet_domain::excerpt::scrub;
 use signet_domain::{Chain, Error};
 use utoipa::ToSchema;
 
@@ -129,13 +130,14 @@ impl From<JsonRejection> for Problem {
             JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             _ => StatusCode::BAD_REQUEST,
         };
-        Self::new(status, rejection.body_text())
+        // The parser quotes the body it failed on: only excerpts come back.
+        Self::new(status, scrub(&rejection.body_text()))
     }
 }
 
 impl From<QueryRejection> for Problem {
     fn from(rejection: QueryRejection) -> Self {
-        Self::bad_request(rejection.body_text())
+        Self::bad_request(scrub(&rejection.body_text()))
     }
 }
 
@@ -144,7 +146,7 @@ impl From<PathRejection> for Problem {
         // An id that is not a number names no key: the same 404 as an unknown one.
         Self::new(
             StatusCode::NOT_FOUND,
-            format!("not found: {}", rejection.body_text()),
+            format!("not found: {}", scrub(&rejection.body_text())),
         )
     }
 }
@@ -167,6 +169,33 @@ pub struct Path<T>(pub T);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_rejected_body_is_not_echoed_beyond_an_excerpt() {
+        use axum::extract::FromRequest as _;
+        #[derive(Debug, serde::Deserialize)]
+        struct Count {
+            #[allow(dead_code)]
+            n: i64,
+        }
+        let secret = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
+        let body = format!("{{\"n\": \"{secret}\"}}");
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .header(CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let Err(problem) = Body::<Count>::from_request(request, &()).await else {
+            panic!("malformed JSON is refused");
+        };
+        assert_eq!(problem.status(), StatusCode::BAD_REQUEST);
+        assert!(problem.detail.contains("<redacted>"), "{}", problem.detail);
+        assert!(
+            !problem.detail.contains(&secret[..30]),
+            "{}",
+            problem.detail
+        );
+    }
 
     #[tokio::test]
     async fn a_401_is_problem_json_with_a_bearer_challenge() {

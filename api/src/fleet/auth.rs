@@ -3,15 +3,17 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use secrecy::{ExposeSecret as _, SecretString};
-use signet_domain::{Actor, Error, FleetName, FleetToken, Origin, Via};
+use signet_domain::{Actor, Error, FleetName, FleetToken, FleetTokenHash, Origin, Via};
 
 use crate::console::problem::Problem;
+use crate::ratelimit::FleetBucket;
 
 use super::FleetState;
 
@@ -51,6 +53,25 @@ impl IntoResponse for FleetProblem {
         }
         response
     }
+}
+
+/// Names the rate-limit bucket of a request presenting a well-formed fleet
+/// token (`fleet:` and the token's hash), so each fleet has a budget of its
+/// own, as each API key does.
+pub async fn rate_bucket(mut req: Request, next: Next) -> Response {
+    let token = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| FleetToken::is_well_formed(token));
+    if let Some(token) = token {
+        let bucket = format!("fleet:{}", FleetTokenHash::of(token).0);
+        req.extensions_mut().insert(FleetBucket(bucket));
+    }
+    next.run(req).await
 }
 
 /// A presented fleet token of the right shape (not yet checked against the

@@ -179,3 +179,99 @@ impl TenantChangeListener for FeedCache {
         state.entries.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use signet_domain::{
+        Fleet, FleetDomains, FleetId, FleetName, Tenant, TenantName, TenantSettings,
+    };
+
+    use super::*;
+
+    fn rendered(tenant: i64, etag: &str) -> Arc<Rendered> {
+        Arc::new(Rendered {
+            access: FleetAccess {
+                tenant: Tenant {
+                    id: TenantId(tenant),
+                    name: TenantName::parse("acme").unwrap(),
+                    settings: TenantSettings::default(),
+                },
+                fleet: Fleet {
+                    id: FleetId(1),
+                    name: FleetName::parse("mta").unwrap(),
+                    domains: FleetDomains::parse_list("a.example").unwrap(),
+                    created_at: Utc::now(),
+                },
+                last_read: None,
+            },
+            body: Bytes::from_static(b"{}"),
+            etag: etag.to_owned(),
+        })
+    }
+
+    fn cache(max_age: Duration, max_entries: usize) -> FeedCache {
+        FeedCache::new(FeedCacheSettings {
+            max_age,
+            max_entries,
+        })
+    }
+
+    const LONG: Duration = Duration::from_secs(3600);
+
+    fn token(s: &str) -> FleetTokenHash {
+        FleetTokenHash::of(s)
+    }
+
+    #[test]
+    fn an_answer_is_kept_until_its_tenant_changes_and_only_then() {
+        let cache = cache(LONG, 100);
+        for (t, tenant) in [("sgf_a", 1), ("sgf_b", 2)] {
+            let miss = cache.get(&token(t)).unwrap_err();
+            cache.put(token(t), miss, Some(rendered(tenant, "\"1\"")));
+        }
+        let miss = cache.get(&token("sgf_unknown")).unwrap_err();
+        cache.put(token("sgf_unknown"), miss, None);
+        cache.changed(TenantId(1));
+        assert!(cache.get(&token("sgf_a")).is_err(), "tenant 1 forgotten");
+        assert!(
+            cache.get(&token("sgf_b")).unwrap().is_some(),
+            "tenant 2 kept"
+        );
+        assert!(cache.get(&token("sgf_unknown")).unwrap().is_none(), "kept");
+        cache.missed();
+        assert!(cache.get(&token("sgf_b")).is_err(), "all forgotten");
+        assert_eq!(cache.stats(), FeedCacheStats { hits: 2, misses: 5 });
+    }
+
+    #[test]
+    fn an_answer_read_across_a_change_is_not_kept() {
+        let cache = cache(LONG, 100);
+        let miss = cache.get(&token("sgf_a")).unwrap_err();
+        cache.changed(TenantId(7));
+        cache.put(token("sgf_a"), miss, Some(rendered(1, "\"1\"")));
+        assert!(cache.get(&token("sgf_a")).is_err());
+    }
+
+    #[test]
+    fn an_answer_expires_after_the_max_age() {
+        let cache = cache(Duration::from_millis(20), 100);
+        let miss = cache.get(&token("sgf_a")).unwrap_err();
+        cache.put(token("sgf_a"), miss, Some(rendered(1, "\"1\"")));
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(cache.get(&token("sgf_a")).is_err());
+    }
+
+    #[test]
+    fn a_full_cache_makes_room_and_a_recorded_read_is_remembered() {
+        let cache = cache(LONG, 2);
+        for t in ["sgf_a", "sgf_b", "sgf_c"] {
+            let miss = cache.get(&token(t)).unwrap_err();
+            cache.put(token(t), miss, Some(rendered(1, "\"1\"")));
+        }
+        assert!(cache.lock().entries.len() <= 2);
+        cache.recorded(&token("sgf_c"), "\"1\"");
+        let feed = cache.get(&token("sgf_c")).unwrap().unwrap();
+        assert_eq!(feed.access.last_read.as_deref(), Some("\"1\""));
+    }
+}

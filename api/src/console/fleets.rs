@@ -1,0 +1,170 @@
+//! The tenant's fleets, for owners: list (never a token), create (the token
+//! shown once), revoke. A fleet's token reads private keys whatever the
+//! export policy, so only the role that sets that policy manages fleets.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use signet_domain::{DomainName, Fleet, FleetDomains, FleetName};
+use utoipa::ToSchema;
+
+use super::auth::Owner;
+use super::problem::{Body, Path, Problem};
+use super::ConsoleState;
+
+/// A fleet, without its token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FleetItem {
+    /// Unique within the tenant.
+    name: String,
+    /// The signing domains it reads, sorted.
+    domains: Vec<String>,
+    /// When it was made.
+    created_at: DateTime<Utc>,
+}
+
+impl From<Fleet> for FleetItem {
+    fn from(fleet: Fleet) -> Self {
+        Self {
+            name: fleet.name.to_string(),
+            domains: fleet
+                .domains
+                .as_slice()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            created_at: fleet.created_at,
+        }
+    }
+}
+
+/// The tenant's fleets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FleetList {
+    /// By name.
+    items: Vec<FleetItem>,
+}
+
+/// A fleet to make.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFleet {
+    /// 1 to 64 lower-case letters, digits, `-` or `_`; unique in the tenant.
+    name: String,
+    /// The signing domains it reads: 1 to 100.
+    domains: Vec<String>,
+}
+
+/// A new fleet: the only time `token` is shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedFleet {
+    /// Its name.
+    name: String,
+    /// The domains it reads, sorted.
+    domains: Vec<String>,
+    /// The fleet token (`sgf_...`) for `GET /fleet/v1/keys`; Signet keeps only its hash.
+    token: String,
+}
+
+/// List the tenant's fleets.
+#[utoipa::path(
+    get,
+    path = "/console/v1/fleets",
+    tag = "Fleets",
+    responses((status = 200, description = "The tenant's fleets, never a token", body = FleetList))
+)]
+#[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name), err(Display, level = "info"))]
+pub async fn list_fleets(
+    member: Owner,
+    State(state): State<ConsoleState>,
+) -> Result<Json<FleetList>, Problem> {
+    let Owner(member) = member;
+    let fleets = state.admin.list_fleets(&member.tenant).await?;
+    Ok(Json(FleetList {
+        items: fleets.into_iter().map(FleetItem::from).collect(),
+    }))
+}
+
+/// Make a fleet.
+///
+/// The answer holds its token; it is not shown again.
+#[utoipa::path(
+    post,
+    path = "/console/v1/fleets",
+    tag = "Fleets",
+    request_body = NewFleet,
+    responses(
+        (status = 201, description = "The new fleet and its token, shown this once", body = CreatedFleet),
+        (status = 409, description = "The tenant has a fleet of that name", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name), err(Display, level = "info"))]
+pub async fn create_fleet(
+    member: Owner,
+    State(state): State<ConsoleState>,
+    Body(new): Body<NewFleet>,
+) -> Result<(StatusCode, Json<CreatedFleet>), Problem> {
+    let Owner(member) = member;
+    let name =
+        FleetName::parse(&new.name).map_err(|e| Problem::bad_request(format!("name {e}")))?;
+    let domains = new
+        .domains
+        .iter()
+        .map(|d| {
+            DomainName::parse(d).map_err(|e| {
+                Problem::bad_request(format!(
+                    "domains has {:?}, which {e}",
+                    signet_domain::excerpt::excerpt(d)
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let domains =
+        FleetDomains::new(domains).map_err(|e| Problem::bad_request(format!("domains {e}")))?;
+    let (fleet, token) = state
+        .admin
+        .create_fleet(&member.tenant, &member.origin, &name, &domains)
+        .await?;
+    let item = FleetItem::from(fleet);
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedFleet {
+            name: item.name,
+            domains: item.domains,
+            token: token.expose().to_owned(),
+        }),
+    ))
+}
+
+/// Revoke a fleet.
+///
+/// Its token stops working at once, on every node; the fleet is gone and
+/// its name free again.
+#[utoipa::path(
+    delete,
+    path = "/console/v1/fleets/{name}",
+    tag = "Fleets",
+    params(("name" = String, Path, description = "The fleet's name")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, description = "No such fleet in this tenant", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name), err(Display, level = "info"))]
+pub async fn revoke_fleet(
+    member: Owner,
+    State(state): State<ConsoleState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, Problem> {
+    let Owner(member) = member;
+    // A name that cannot be a fleet's names none: the same 404.
+    let name = FleetName::parse(&name)
+        .map_err(|_| Problem::new(StatusCode::NOT_FOUND, "fleet not found"))?;
+    state
+        .admin
+        .revoke_fleet(&member.tenant, &member.origin, &name)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
