@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use serde_json::json;
 
-use super::files::{ensure_dir, remove_stale, replace, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_FILE};
+use super::files::{
+    create_dir, ensure_dir, remove_stale, replace, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_FILE,
+};
 use crate::fleet_sync::feed::{Feed, FleetKey};
 
 /// A directory of PEM files the agent owns.
@@ -42,7 +44,7 @@ impl DirTarget {
     /// Writes the PEM files, then the manifest, then removes the PEM files
     /// it no longer lists; whether anything changed.
     pub fn write(&self, feed: &Feed) -> anyhow::Result<bool> {
-        ensure_dir(&self.dir, PRIVATE_DIR)
+        create_dir(&self.dir, PRIVATE_DIR)
             .with_context(|| format!("cannot create {}", self.dir.display()))?;
         let mut changed = false;
         let mut kept = HashSet::new();

@@ -20,6 +20,15 @@ pub fn ensure_dir(dir: &Path, mode: u32) -> io::Result<()> {
     fs::set_permissions(dir, Permissions::from_mode(mode))
 }
 
+/// Creates `dir` (and its parents) with `mode` if missing; an existing
+/// directory keeps its mode, which its owner chose for the signer.
+pub fn create_dir(dir: &Path, mode: u32) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    ensure_dir(dir, mode)
+}
+
 /// Replaces `path` with `content` and `mode` unless it holds both already;
 /// whether it wrote.
 pub fn replace(path: &Path, content: &[u8], mode: u32) -> io::Result<bool> {
