@@ -105,7 +105,7 @@ pub struct SyncArgs {
     pub url: String,
     /// The fleet token (`sgf_...`); better from the environment, where `ps`
     /// does not show it.
-    #[arg(long, env = "SIGNET_FLEET_TOKEN", hide_env_values = true)]
+    #[arg(long, env = crate::fleet_sync::TOKEN_VAR, hide_env_values = true)]
     pub token: String,
     /// Where to write the keys, once or more: `opendkim:DIR`,
     /// `rspamd-redis:redis://HOST:PORT[/DB][?key_prefix=K&selector_prefix=S]`

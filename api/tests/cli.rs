@@ -696,11 +696,23 @@ async fn fleet_sync_once_writes_its_target_and_exits_non_zero_when_it_cannot() {
     let server = serve(dir.path()).await;
     let keys = dir.path().join("keys");
     let target = format!("dir:{}", keys.display());
+    let seen = dir.path().join("on-change.env");
+    let on_change = format!("env > {}", seen.display());
     // The token comes from the environment, where `ps` does not show it.
     let sync = |url: &str, token: &str| {
         let mut command = signet(
             dir.path(),
-            &["fleet", "sync", "--url", url, "--to", &target, "--once"],
+            &[
+                "fleet",
+                "sync",
+                "--url",
+                url,
+                "--to",
+                &target,
+                "--once",
+                "--on-change",
+                &on_change,
+            ],
         );
         command.env("SIGNET_FLEET_TOKEN", token);
         command
@@ -713,6 +725,11 @@ async fn fleet_sync_once_writes_its_target_and_exits_non_zero_when_it_cannot() {
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(keys.join("keys.json")).unwrap()).unwrap();
     assert_eq!(manifest, serde_json::json!({"fleet": "mta", "keys": []}));
+    let env = std::fs::read_to_string(&seen).expect("--on-change ran after the first write");
+    assert!(
+        !env.contains(&token),
+        "--on-change does not inherit the token"
+    );
 
     let wrong = "sgf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     let out = signet_process::output(sync(&server.base_url, wrong)).await;

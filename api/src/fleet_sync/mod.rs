@@ -16,6 +16,8 @@ use tokio::process::Command;
 use self::feed::{Feed, FeedClient, Poll};
 use self::targets::Target;
 
+/// The variable the token may come from.
+pub const TOKEN_VAR: &str = "SIGNET_FLEET_TOKEN";
 /// The first wait after a failure; it doubles up to the interval, or
 /// [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
@@ -140,6 +142,8 @@ impl Agent {
                 }
             }
         }
+        // The signers of the targets that did change still reload now;
+        // the others are written again on the next attempt.
         if changed && failed > 0 {
             self.on_change().await;
         }
@@ -147,12 +151,18 @@ impl Agent {
         Ok(changed)
     }
 
-    /// Runs `--on-change` through `sh -c`, logging how it ended.
+    /// Runs `--on-change` through `sh -c`, logging how it ended. The
+    /// command does not inherit the fleet token.
     async fn on_change(&self) {
         let Some(command) = &self.options.on_change else {
             return;
         };
-        match Command::new("sh").arg("-c").arg(command).status().await {
+        let run = Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .env_remove(TOKEN_VAR)
+            .status();
+        match run.await {
             Ok(status) if status.success() => tracing::info!(command, "--on-change ran"),
             Ok(status) => tracing::error!(command, %status, "--on-change failed"),
             Err(e) => tracing::error!(command, error = %e, "--on-change could not start"),
