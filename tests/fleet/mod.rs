@@ -1,5 +1,6 @@
 //! The fleet key feed, `GET /fleet/v1/keys`: tokens, scope, ETags, the
-//! cache and its invalidation, audit, and the console's fleet endpoints.
+//! cache and its invalidation, audit and rate limits (the console's fleet
+//! endpoints are in `console::fleets`).
 
 mod cache;
 mod feed;
