@@ -115,14 +115,15 @@ impl RspamdTarget {
 
         // Recorded before written, so that a crash in between leaves
         // nothing this agent wrote unrecorded.
-        let now: Vec<String> = desired
+        let now: HashSet<String> = desired
             .keys
             .keys()
             .map(|f| format!("key:{f}"))
             .chain(desired.selectors.keys().map(|d| format!("selector:{d}")))
             .collect();
         if !now.is_empty() {
-            let _: () = redis.sadd(&managed_set, &now).await?;
+            let members: Vec<&String> = now.iter().collect();
+            let _: () = redis.sadd(&managed_set, &members).await?;
         }
 
         let new_keys: Vec<(&str, &str)> = desired
@@ -159,7 +160,7 @@ impl RspamdTarget {
         if !gone_keys.is_empty() {
             let _: () = redis.hdel(&self.key_prefix, &gone_keys).await?;
         }
-        let stale: Vec<&String> = managed.iter().filter(|m| !now.contains(m)).collect();
+        let stale: Vec<&String> = managed.iter().filter(|m| !now.contains(*m)).collect();
         if !stale.is_empty() {
             let _: () = redis.srem(&managed_set, &stale).await?;
         }
