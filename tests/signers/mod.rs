@@ -145,7 +145,9 @@ impl Drop for RunningAgent {
 
 /// An Ed25519 key as the feed carries it: PKCS#8 v1 PEM, and its record.
 pub struct Ed25519 {
+    /// PKCS#8 v1 PEM (`BEGIN PRIVATE KEY`), as the feed serves it.
     pub pem: String,
+    /// `v=DKIM1; k=ed25519; p=<base64 of the 32-byte public key>`.
     pub record: String,
 }
 

@@ -70,17 +70,24 @@ pub struct Feed {
 /// outside a target's directory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FleetKey {
+    /// The signing domain (`d=`), one of the fleet's.
     pub domain: DomainName,
+    /// `s=`; the key file's name in the targets.
     pub selector: Selector,
+    /// RSA or Ed25519: which OpenDKIM table, and which form for rspamd.
     pub algorithm: KeyAlgorithm,
+    /// Pending, active or retiring.
     pub stage: KeyStage,
     /// Whether the key signs (stage active); the others are published keys
     /// a signer may hold without using.
     pub signing: bool,
     /// The domain's default signing key, where it has several.
     pub default_for_domain: bool,
+    /// PKCS#8 PEM, whatever the algorithm.
     pub private_key: PrivatePem,
+    /// What verifiers find in DNS, for the `dir` manifest.
     pub dns_record: DnsRecord,
+    /// When Signet last changed the key.
     pub updated_at: DateTime<Utc>,
 }
 
