@@ -7,5 +7,6 @@ mod fleet;
 mod foundation;
 mod greenarrow;
 mod mailgun;
+mod rotation;
 mod shared;
 mod signers;

@@ -11,12 +11,13 @@ use signet_domain::MinRsaBits;
 
 use crate::config::{
     default_keygen_concurrency, parse_duration, ConsoleSettings, KeyPool, Limits, LogFormat,
-    MasterKeySource, RateLimit, Recheck, Settings, DEFAULT_BODY_LIMIT, DEFAULT_DATABASE_TIMEOUT,
-    DEFAULT_DATABASE_URL, DEFAULT_DNS_CACHE_TTL, DEFAULT_DNS_RECHECK_CONCURRENCY,
-    DEFAULT_DNS_RECHECK_INTERVAL, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_KEYGEN_QUEUE_TIMEOUT, DEFAULT_KEYGEN_TIMEOUT, DEFAULT_KEY_POOL, DEFAULT_LISTEN,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_RATE_LIMIT_CAPACITY,
-    DEFAULT_RATE_LIMIT_REFILL_PER_SECOND, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REQUEST_TIMEOUT,
+    MasterKeySource, RateLimit, Recheck, Rotation, Settings, DEFAULT_BODY_LIMIT,
+    DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL, DEFAULT_DNS_CACHE_TTL,
+    DEFAULT_DNS_RECHECK_CONCURRENCY, DEFAULT_DNS_RECHECK_INTERVAL, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_KEYGEN_QUEUE_TIMEOUT, DEFAULT_KEYGEN_TIMEOUT, DEFAULT_KEY_POOL,
+    DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP,
+    DEFAULT_RATE_LIMIT_CAPACITY, DEFAULT_RATE_LIMIT_REFILL_PER_SECOND, DEFAULT_REDIS_KEY_PREFIX,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_ROTATION_MIN_INTERVAL,
 };
 use crate::dns::DnsSettings;
 use crate::fleet::FeedCacheSettings;
@@ -381,6 +382,12 @@ pub struct ConfigArgs {
     /// The `aud` the identity provider's console tokens must name.
     #[arg(long, env = "SIGNET_CONSOLE_JWT_AUDIENCE", global = true, help_heading = SERVER)]
     console_jwt_audience: Option<String>,
+    /// The shortest automatic rotation interval an authority may set
+    /// (`rotation_interval`); the background advances rotations every
+    /// quarter of it, at most once a minute.
+    #[arg(long, env = "SIGNET_ROTATION_MIN_INTERVAL", default_value = DEFAULT_ROTATION_MIN_INTERVAL,
+          value_parser = parse_duration, global = true, help_heading = SERVER)]
+    rotation_min_interval: Duration,
     /// Background DNS lookups in flight at once, per node.
     #[arg(long, env = "SIGNET_DNS_RECHECK_CONCURRENCY",
           default_value_t = DEFAULT_DNS_RECHECK_CONCURRENCY, value_parser = positive, global = true, help_heading = SERVER)]
@@ -436,6 +443,9 @@ impl ConfigArgs {
             dns_recheck: Recheck {
                 interval: self.dns_recheck_interval,
                 concurrency: self.dns_recheck_concurrency,
+            },
+            rotation: Rotation {
+                min_interval: self.rotation_min_interval,
             },
             auth_cache: AuthCacheSettings::default(),
             feed_cache: FeedCacheSettings::default(),
@@ -503,6 +513,7 @@ mod tests {
         assert!(settings.redis_url.is_none());
         assert_eq!(settings.rate_limit, RateLimit::default());
         assert_eq!(settings.dns_recheck, Recheck::default());
+        assert_eq!(settings.rotation, Rotation::default());
         assert_eq!(settings.dns_cache_ttl, Duration::from_secs(60));
         assert_eq!(settings.database_timeout, Duration::from_secs(5));
     }
@@ -603,6 +614,8 @@ mod tests {
             "0",
             "--dns-recheck-interval",
             "15m",
+            "--rotation-min-interval",
+            "2s",
         ])
         .unwrap();
         let settings = cli.config.into_settings();
@@ -611,6 +624,7 @@ mod tests {
         assert_eq!(settings.rate_limit.refill_per_second, 0.5);
         assert_eq!(settings.dns_cache_ttl, Duration::ZERO);
         assert_eq!(settings.dns_recheck.interval, Duration::from_secs(900));
+        assert_eq!(settings.rotation.min_span().as_seconds(), 2);
         for bad in ["0", "-1", "NaN", "inf"] {
             let parsed = Cli::try_parse_from(["signet", "--rate-limit-refill-per-second", bad]);
             assert!(parsed.is_err(), "{bad}");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
 use signet_domain::auth_cache::AuthCacheSettings;
-use signet_domain::KeySize;
+use signet_domain::{KeySize, Span};
 
 use crate::dns::DnsSettings;
 use crate::fleet::FeedCacheSettings;
@@ -54,6 +54,8 @@ pub const DEFAULT_DNS_CACHE_TTL: &str = "60s";
 pub const DEFAULT_DNS_RECHECK_INTERVAL: &str = "1h";
 /// Background DNS lookups in flight at once, per node.
 pub const DEFAULT_DNS_RECHECK_CONCURRENCY: usize = 4;
+/// The shortest automatic rotation interval an authority may set.
+pub const DEFAULT_ROTATION_MIN_INTERVAL: &str = "1h";
 /// Shortest time between two fetches of the console IdP's keys caused by
 /// tokens naming unknown key ids.
 pub const DEFAULT_CONSOLE_JWKS_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
@@ -97,6 +99,8 @@ pub struct Settings {
     pub dns_cache_ttl: Duration,
     /// Background DNS re-checks.
     pub dns_recheck: Recheck,
+    /// Key rotation.
+    pub rotation: Rotation,
     /// How long authentications are cached. No flag sets it: its TTL is the
     /// bound on a change nobody announced (Redis down, a CLI without Redis)
     /// reaching this node. Tests lengthen it to isolate the announcements.
@@ -131,6 +135,7 @@ impl Default for Settings {
             rate_limit: RateLimit::default(),
             dns_cache_ttl: parse_duration(DEFAULT_DNS_CACHE_TTL).expect("a valid literal duration"),
             dns_recheck: Recheck::default(),
+            rotation: Rotation::default(),
             auth_cache: AuthCacheSettings::default(),
             feed_cache: FeedCacheSettings::default(),
             console: ConsoleSettings::default(),
@@ -241,6 +246,40 @@ impl Default for Recheck {
             interval: parse_duration(DEFAULT_DNS_RECHECK_INTERVAL)
                 .expect("a valid literal duration"),
             concurrency: DEFAULT_DNS_RECHECK_CONCURRENCY,
+        }
+    }
+}
+
+/// Key rotation: how often authorities may rotate, which also paces the
+/// background that advances rotations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation {
+    /// The shortest `rotation_interval` an authority may set (at least 1 s).
+    pub min_interval: Duration,
+}
+
+impl Rotation {
+    /// The minimum in whole seconds, at least one.
+    pub fn min_span(&self) -> Span {
+        Span::seconds(
+            i64::try_from(self.min_interval.as_secs())
+                .unwrap_or(i64::MAX)
+                .max(1),
+        )
+    }
+
+    /// How often the background looks for due rotation steps: a quarter
+    /// of the minimum interval, from 100 ms to a minute.
+    pub fn period(&self) -> Duration {
+        (self.min_interval / 4).clamp(Duration::from_millis(100), Duration::from_secs(60))
+    }
+}
+
+impl Default for Rotation {
+    fn default() -> Self {
+        Self {
+            min_interval: parse_duration(DEFAULT_ROTATION_MIN_INTERVAL)
+                .expect("a valid literal duration"),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! RSA generation on blocking threads, shared fairly between tenants, so a
 //! slow 8192-bit key never stalls the request loop nor anyone else's key.
+//! Ed25519 keys take microseconds and are made inline, outside all of this.
 //!
 //! Two lanes: below 4096 bits a key takes well under a second; from 4096 bits
 //! it takes seconds to a minute. Each lane has its own generators, so a burst
@@ -25,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use signet_domain::ports::KeyGenerator;
-use signet_domain::{Error, InvalidValue, KeySize, PrivateKey, Result, TenantId};
+use signet_domain::{Error, InvalidValue, KeySize, KeySpec, PrivateKey, Result, TenantId};
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
 use self::pool::Pool;
@@ -129,7 +130,16 @@ impl PooledKeyGenerator {
 
 #[async_trait]
 impl KeyGenerator for PooledKeyGenerator {
-    async fn generate(&self, tenant: TenantId, size: KeySize) -> Result<PrivateKey> {
+    async fn generate(&self, tenant: TenantId, spec: KeySpec) -> Result<PrivateKey> {
+        let size = match spec {
+            KeySpec::Rsa(size) => size,
+            KeySpec::Ed25519 => {
+                metrics::counter!("signet_key_generations_total", "bits" => spec.bits().to_string())
+                    .increment(1);
+                return PrivateKey::generate_ed25519()
+                    .map_err(|e| Error::internal(format!("key generation failed: {e}")));
+            }
+        };
         let pool = &self.inner.pool;
         if let Some(key) = pool.take(size) {
             return Ok(key);
@@ -160,7 +170,7 @@ impl KeyGenerator for PooledKeyGenerator {
 /// Generates a key on this (blocking) thread, then frees its generator.
 fn generate<P>(size: KeySize, place: P) -> Result<PrivateKey, InvalidValue> {
     let started = Instant::now();
-    let key = PrivateKey::generate(size);
+    let key = PrivateKey::generate_rsa(size);
     // Free the place before anything else; the work is done.
     drop(place);
     let labels = [("bits", size.bits().to_string())];
@@ -305,6 +315,10 @@ mod tests {
         KeySize::try_from(bits).unwrap()
     }
 
+    fn rsa(bits: u32) -> KeySpec {
+        KeySpec::Rsa(size(bits))
+    }
+
     fn unpooled(concurrency: usize, queue_timeout: Duration) -> PooledKeyGenerator {
         PooledKeyGenerator::new(concurrency, queue_timeout, &KeyPool::default())
     }
@@ -317,11 +331,11 @@ mod tests {
     async fn keys_come_out_the_size_asked_for_even_when_queued() {
         let generator = unpooled(1, Duration::from_secs(60));
         let (a, b) = tokio::join!(
-            generator.generate(A, size(512)),
-            generator.generate(A, size(512))
+            generator.generate(A, rsa(512)),
+            generator.generate(A, rsa(512))
         );
-        assert_eq!(a.unwrap().size(), size(512));
-        assert_eq!(b.unwrap().size(), size(512));
+        assert_eq!(a.unwrap().spec(), rsa(512));
+        assert_eq!(b.unwrap().spec(), rsa(512));
         assert_eq!(generator.inner.small.running.available_permits(), 1);
     }
 
@@ -330,9 +344,18 @@ mod tests {
         let generator = unpooled(2, Duration::from_millis(200));
         let large = generator.lane(size(8192)).clone();
         let _held = large.running.clone().acquire_owned().await.unwrap();
-        assert!(busy(generator.generate(B, size(4096)).await));
-        let key = generator.generate(B, size(2048)).await.unwrap();
-        assert_eq!(key.size(), size(2048));
+        assert!(busy(generator.generate(B, rsa(4096)).await));
+        let key = generator.generate(B, rsa(2048)).await.unwrap();
+        assert_eq!(key.spec(), rsa(2048));
+    }
+
+    #[tokio::test]
+    async fn an_ed25519_key_needs_no_generator_place() {
+        let generator = unpooled(1, Duration::from_millis(50));
+        let _small = generator.lane(size(1024)).enter(A).await.unwrap();
+        let _large = generator.lane(size(8192)).enter(A).await.unwrap();
+        let key = generator.generate(A, KeySpec::Ed25519).await.unwrap();
+        assert_eq!(key.spec(), KeySpec::Ed25519);
     }
 
     #[tokio::test]
@@ -341,10 +364,10 @@ mod tests {
         let generator = unpooled(2, Duration::from_millis(200));
         let small = generator.lane(size(1024)).clone();
         let held = small.enter(A).await.unwrap();
-        assert!(busy(generator.generate(A, size(1024)).await));
-        assert!(generator.generate(B, size(1024)).await.is_ok());
+        assert!(busy(generator.generate(A, rsa(1024)).await));
+        assert!(generator.generate(B, rsa(1024)).await.is_ok());
         drop(held);
-        assert!(generator.generate(A, size(1024)).await.is_ok());
+        assert!(generator.generate(A, rsa(1024)).await.is_ok());
         assert!(small.tenants().is_empty(), "idle tenants keep no entry");
     }
 
@@ -353,7 +376,7 @@ mod tests {
         let generator = unpooled(1, Duration::from_secs(60));
         // Polled once (the generation starts), then given up.
         let gave_up =
-            tokio::time::timeout(Duration::from_micros(1), generator.generate(A, size(1024)));
+            tokio::time::timeout(Duration::from_micros(1), generator.generate(A, rsa(1024)));
         assert!(gave_up.await.is_err());
         let left_behind = async {
             loop {
@@ -369,9 +392,9 @@ mod tests {
         let public = left_behind.public_key();
         assert!(generator.inner.pool.put(left_behind));
 
-        let first = generator.generate(B, size(1024)).await.unwrap();
+        let first = generator.generate(B, rsa(1024)).await.unwrap();
         assert_eq!(first.public_key(), public);
-        let second = generator.generate(B, size(1024)).await.unwrap();
+        let second = generator.generate(B, rsa(1024)).await.unwrap();
         assert_ne!(second.public_key(), public);
         assert!(generator.inner.pool.take(size(1024)).is_none());
     }
@@ -390,7 +413,7 @@ mod tests {
             .await
             .expect("the pool fills");
 
-        let key = generator.generate(A, size(512)).await.unwrap();
+        let key = generator.generate(A, rsa(512)).await.unwrap();
         assert_eq!(generator.inner.pool.wanted(), Some(size(512)));
         tokio::time::timeout(Duration::from_secs(30), full())
             .await

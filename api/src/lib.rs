@@ -22,10 +22,12 @@ pub mod master_key;
 pub mod metrics;
 pub mod ratelimit;
 pub mod recheck;
+pub mod rotation;
 pub mod startup;
 pub mod telemetry;
 
 pub use config::{
-    ConsoleSettings, KeyPool, Limits, LogFormat, MasterKeySource, RateLimit, Recheck, Settings,
+    ConsoleSettings, KeyPool, Limits, LogFormat, MasterKeySource, RateLimit, Recheck, Rotation,
+    Settings,
 };
 pub use startup::Application;

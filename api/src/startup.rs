@@ -13,7 +13,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::ExposeSecret as _;
 use signet_domain::auth_cache::CachedTenants;
 use signet_domain::dns_cache::CachedDns;
-use signet_domain::feed_changes::{AnnouncedFleets, AnnouncedKeys};
+use signet_domain::feed_changes::{AnnouncedFleets, AnnouncedKeys, AnnouncedRotations};
 use signet_domain::ports::{DnsLookup, SystemClock};
 use signet_domain::shared_state::{HereAndAway, Leases, Listeners, TenantChanges};
 use signet_domain::{Admin, CoreSettings, Ports, Signet};
@@ -26,7 +26,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::api_key_use::UsageRecorder;
-use crate::config::{Limits, Recheck, Settings};
+use crate::config::{Limits, Recheck, Rotation, Settings};
 use crate::console::jwks::IdpKeys;
 use crate::console::{BuiltInIssuer, ConsoleState, Verifier};
 use crate::dns::HickoryDns;
@@ -37,7 +37,7 @@ use crate::metrics::MetricsState;
 use crate::ratelimit::RateLimits;
 use crate::{
     api_key_use, auth, connections, console, dialect, docs, fleet, health, master_key, metrics,
-    ratelimit, recheck, telemetry,
+    ratelimit, recheck, rotation, telemetry,
 };
 
 /// The core and the database it runs on, as the server and the CLI use them.
@@ -106,7 +106,8 @@ pub async fn compose(
     let ports = Ports {
         keys: Arc::new(AnnouncedKeys::new(store.clone(), changes.clone())),
         domains: store.clone(),
-        fleets: Arc::new(AnnouncedFleets::new(store.clone(), changes)),
+        fleets: Arc::new(AnnouncedFleets::new(store.clone(), changes.clone())),
+        rotation: Arc::new(AnnouncedRotations::new(store.clone(), changes)),
         tenants: auth_cache.clone(),
         audit: store,
         generator: Arc::new(generator.clone()),
@@ -116,7 +117,13 @@ pub async fn compose(
     };
     Ok(Composition {
         admin: Admin::new(ports.clone()),
-        core: Signet::new(ports, CoreSettings::default()),
+        core: Signet::new(
+            ports,
+            CoreSettings {
+                rotation_min_interval: settings.rotation.min_span(),
+                ..CoreSettings::default()
+            },
+        ),
         storage,
         auth_cache,
         generator,
@@ -177,6 +184,8 @@ pub struct Application {
     generator: PooledKeyGenerator,
     /// The background re-check's settings; `None` when it is off.
     recheck: Option<Recheck>,
+    /// The background rotation's settings.
+    rotation: Rotation,
     /// Other nodes' announcements reaching the authentication cache; `None`
     /// without Redis.
     changes: Option<ChangeSubscription>,
@@ -243,6 +252,7 @@ impl Application {
             limits: settings.limits,
             generator,
             recheck,
+            rotation: settings.rotation,
             changes,
         })
     }
@@ -268,7 +278,7 @@ impl Application {
     }
 
     /// Serves until `stop` completes, then finishes the requests in flight.
-    /// The key pool's refill and the background DNS re-check run meanwhile
+    /// The key pool's refill, the background DNS re-check and rotation run meanwhile
     /// and stop with it. The pool starts empty: requests are served while it
     /// fills.
     pub async fn run_until(
@@ -280,6 +290,7 @@ impl Application {
         let recheck = self
             .recheck
             .map(|settings| tokio::spawn(recheck::run(self.core.clone(), settings)));
+        let rotation = tokio::spawn(rotation::run(self.core.clone(), self.rotation));
         let addr = self.listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
         connections::serve(self.listener, self.router, self.limits, stop).await;
@@ -289,6 +300,7 @@ impl Application {
         if let Some(recheck) = recheck {
             recheck.abort();
         }
+        rotation.abort();
         tracing::info!("stopped");
         Ok(())
     }

@@ -143,9 +143,9 @@ async fn run_json(env: &[(&'static str, String)], args: &[&str]) -> Value {
 /// A 1024-bit key as PKCS#1 PEM, and the TXT value that publishes it.
 fn pem() -> (String, String) {
     let size = KeySize::try_from(1024u32).expect("a supported size");
-    let key = PrivateKey::generate(size).expect("RSA generation");
+    let key = PrivateKey::generate_rsa(size).expect("RSA generation");
     (
-        key.to_pkcs1_pem().to_string(),
+        key.to_pem().to_string(),
         format!("k=rsa; p={}", key.public_key()),
     )
 }

@@ -42,7 +42,7 @@ impl Seeder {
         let storage = Storage::connect(url, keyring).await?;
         storage.migrate().await?;
         let generated = (0..MATERIALS)
-            .map(|_| tokio::task::spawn_blocking(|| PrivateKey::generate(KeySize::DEFAULT)));
+            .map(|_| tokio::task::spawn_blocking(|| PrivateKey::generate_rsa(KeySize::DEFAULT)));
         let materials = futures::future::try_join_all(generated)
             .await?
             .into_iter()

@@ -7,7 +7,7 @@ use crate::error::{ErrorEnvelope, GreenArrowError};
 use crate::extract::{Caller, JsonBody, KeyIdPath};
 use crate::wire::envelope::{Empty, Envelope};
 use crate::wire::key::{KeyData, KeyPayload, KeyRecord, NewKeyPayload};
-use crate::wire::payload::{check_bits_kept, create_command, update_command};
+use crate::wire::payload::{create_command, update_command};
 use crate::AppState;
 
 /// The full record, with the private key only if the tenant's policy allows it.
@@ -51,8 +51,11 @@ pub async fn get_key(
 ///
 /// Give `key.bits` (512 to 8192) to generate a key, or `key.private` (PEM,
 /// PKCS#1 or PKCS#8) to import one; given both, the imported key is used and
-/// `bits` must equal its size. Either must be at least the tenant's
-/// `min_rsa_bits` (1024 unless lowered to 512). The key is active at once. With
+/// `bits` must equal its size. An RSA key must be at least the tenant's
+/// `min_rsa_bits` (1024 unless lowered to 512). Signet extension:
+/// `key.algorithm: "ed25519"` generates an Ed25519 key (RFC 8463, `bits`
+/// 256 or left out), and `key.private` may be an Ed25519 key in PKCS#8 PEM or
+/// its 32-byte seed in base64. The key is active at once. With
 /// `default_for_domain: true`, the domain's other keys lose the flag.
 /// Read-only fields (`id`, `key.public`, `dns`) are refused.
 #[utoipa::path(
@@ -80,9 +83,9 @@ pub async fn create_key(
 /// Update a DKIM Key.
 ///
 /// Changes only the fields given: `domain`, `selector`, `default_for_domain`,
-/// `key.private` (bits follow the new key, which must be at least the
-/// tenant's `min_rsa_bits`). `key.bits` may be sent only with
-/// the key's current size or a new `key.private` of that size. Moving the
+/// `key.private` (bits and algorithm follow the new key; an RSA key must be
+/// at least the tenant's `min_rsa_bits`). `key.bits` and `key.algorithm` may
+/// be sent only with the key's current values or a new `key.private` of them. Moving the
 /// key's DNS record (new name or new key) resets its DNS status.
 #[utoipa::path(
     put,
@@ -104,10 +107,10 @@ pub async fn update_key(
     JsonBody(payload): JsonBody<KeyPayload>,
 ) -> Result<Envelope<KeyData>, GreenArrowError> {
     let (Caller(tenant, origin), KeyIdPath(id)) = (tenant, id);
-    let (update, sent_bits) = update_command(payload.dkim_key)?;
-    if let Some(bits) = sent_bits {
+    let (update, kept) = update_command(payload.dkim_key)?;
+    if !kept.is_empty() {
         let current = state.core.get_key(&tenant, id).await?;
-        check_bits_kept(bits, current.bits)?;
+        kept.check(&current)?;
     }
     let key = state.core.update_key(&tenant, &origin, id, update).await?;
     Ok(Envelope::ok(record(&state, &tenant, &key).await?))

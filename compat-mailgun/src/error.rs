@@ -1,5 +1,6 @@
 //! The one place where errors become responses: Mailgun's `{"message": ...}`
-//! with Mailgun's status codes. Internal causes are logged, never echoed.
+//! with Mailgun's status codes, and the words of its DKIM-management service
+//! (`{"Reason"}`, `{"Description"}`). Internal causes are logged, never echoed.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -11,7 +12,7 @@ use axum::Json;
 use signet_domain::excerpt::{excerpt, scrub};
 use signet_domain::{Chain, Entity, Error, RuleViolation};
 
-use crate::wire::GenericResponse;
+use crate::wire::{GenericResponse, ManagementNotFound, ManagementReason};
 
 /// The `WWW-Authenticate` challenge sent with every 401.
 const CHALLENGE: &str = "Basic realm=\"signet\"";
@@ -198,4 +199,46 @@ fn whole_seconds(wait: std::time::Duration) -> u64 {
     wait.as_secs()
         .saturating_add(u64::from(wait.subsec_nanos() > 0))
         .max(1)
+}
+
+/// A failed request to Mailgun's DKIM-management endpoints, which answer
+/// 400 as `{"Reason": ...}` and 404 as `{"Description": "domain not found"}`;
+/// every other status as the rest of the dialect does.
+#[derive(Debug)]
+pub struct ManagementError(MailgunError);
+
+impl From<MailgunError> for ManagementError {
+    fn from(e: MailgunError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<Error> for ManagementError {
+    fn from(e: Error) -> Self {
+        Self(MailgunError::from(e))
+    }
+}
+
+impl fmt::Display for ManagementError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl IntoResponse for ManagementError {
+    fn into_response(self) -> Response {
+        match self.0.status {
+            StatusCode::BAD_REQUEST => {
+                let body = ManagementReason {
+                    reason: self.0.message.into_owned(),
+                };
+                (StatusCode::BAD_REQUEST, Json(body)).into_response()
+            }
+            // Only the domain of the path is ever looked for.
+            StatusCode::NOT_FOUND => {
+                (StatusCode::NOT_FOUND, Json(ManagementNotFound::domain())).into_response()
+            }
+            _ => self.0.into_response(),
+        }
+    }
 }

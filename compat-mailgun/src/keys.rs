@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::Json;
 use signet_domain::{
-    CreateKey, DefaultFlag, DeleteRule, KeyFilter, KeyMaterial, KeyPage, KeyQuery, KeySize,
+    CreateKey, DefaultFlag, DeleteRule, KeyFilter, KeyMaterial, KeyPage, KeyQuery,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -87,8 +87,9 @@ pub async fn list_keys(
 
 /// Create a domain key
 ///
-/// Creates an inactive DKIM key: generated (`bits`, 2048 when omitted) or
-/// imported from `pem`, a field or a file part. Private keys are never
+/// Creates an inactive DKIM key: generated (`bits`, 2048 when omitted; or
+/// Ed25519 with Signet's `algorithm=ed25519`) or imported from `pem`, a field
+/// or a file part. Private keys are never
 /// exported. The first key of a signing domain becomes the one it signs with.
 #[utoipa::path(
     post,
@@ -112,7 +113,7 @@ pub async fn create_key(
     let form = CreateKeyForm::try_from(&params)?;
     let material = match form.pem {
         Some(key) => KeyMaterial::Import(key),
-        None => KeyMaterial::Generate(form.bits.unwrap_or(KeySize::DEFAULT)),
+        None => KeyMaterial::Generate(form.spec()),
     };
     let request = CreateKey {
         signing_domain: form.signing_domain,

@@ -3,6 +3,7 @@
 //! (`/v4/domains`, `/v3/domains/...`), on Signet's core. Every answer under
 //! `/v1/`, `/v3/` and `/v4/`, errors included, has Mailgun's shape.
 
+mod dkim_management;
 mod domain_dkim;
 mod domain_keys;
 mod domains;
@@ -12,6 +13,7 @@ mod keys;
 mod openapi;
 mod paging;
 mod wire;
+mod zone;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Response};
@@ -49,6 +51,8 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(domain_keys::routes())
         .merge(domains::routes())
         .merge(domain_dkim::routes())
+        .merge(zone::routes())
+        .merge(dkim_management::routes())
         .split_for_parts();
     openapi::finish(&mut openapi);
     let routes = routes
@@ -95,6 +99,7 @@ mod tests {
         let paths = json["paths"].as_object().unwrap();
         let expected = [
             ("/v1/dkim/keys", vec!["get", "post", "delete"]),
+            ("/v1/dkim/zone", vec!["get"]),
             ("/v4/domains/{authority_name}/keys", vec!["get"]),
             (
                 "/v4/domains/{authority_name}/keys/{selector}/activate",
@@ -112,6 +117,11 @@ mod tests {
             ("/v3/domains/{name}/dkim_selector", vec!["put"]),
             ("/v4/domains/{name}/verify", vec!["put"]),
             ("/v3/domains/{name}/verify", vec!["put"]),
+            (
+                "/v1/dkim_management/domains/{name}/rotation",
+                vec!["get", "put"],
+            ),
+            ("/v1/dkim_management/domains/{name}/rotate", vec!["post"]),
         ];
         assert_eq!(paths.len(), expected.len());
         for (path, methods) in expected {

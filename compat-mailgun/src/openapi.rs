@@ -27,6 +27,7 @@ every method. Booleans accept true/false, yes/no and 1/0 in any case. Errors are
     tags(
         (name = "Domain Keys", description = "DKIM keys: create, import, list, activate, delete."),
         (name = "Domains", description = "Sending domains and their DKIM records."),
+        (name = "DKIM Security", description = "Key rotation with overlap: pending, active, retiring, retired."),
     )
 )]
 pub struct MailgunDoc;
@@ -276,6 +277,14 @@ schema!(
         .build()
 );
 schema!(
+    /// A key algorithm (Signet extension).
+    KeyAlgorithmText => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["rsa", "ed25519"]))
+        .examples(["ed25519"])
+        .build()
+);
+schema!(
     /// A boolean, or one of the spellings the server reads as one.
     Flag => flag("")
 );
@@ -308,6 +317,24 @@ schema!(
 schema!(
     /// Domains to skip: any count the server can hold.
     DomainSkip => bounded(MAX_DOMAIN_SKIP)
+);
+
+schema!(
+    /// A span of time, optional: digits and a unit `d`, `h`, `m` or `s`
+    /// (seconds without one); empty means absent.
+    OptionalSpanText => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^(?:[0-9]{1,9}[dhmsDHMS]?)?$"))
+        .examples(["5d"])
+        .build()
+);
+schema!(
+    /// Algorithms, optional: `rsa`, `ed25519` or both, comma-separated.
+    OptionalAlgorithmsText => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^(?:(?:rsa|ed25519)(?:,(?:rsa|ed25519))*)?$"))
+        .examples(["rsa"])
+        .build()
 );
 
 fn domain_pattern() -> String {

@@ -29,13 +29,15 @@ pub enum Via {
     Cli,
     /// The background DNS re-check.
     Recheck,
+    /// Background rotation.
+    Rotation,
     /// A fleet's key feed.
     Fleet,
 }
 
 impl Via {
     /// The name stored and shown: `mailgun`, `greenarrow`, `console`, `cli`,
-    /// `recheck`, `fleet`.
+    /// `recheck`, `rotation`, `fleet`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Mailgun => "mailgun",
@@ -43,6 +45,7 @@ impl Via {
             Self::Console => "console",
             Self::Cli => "cli",
             Self::Recheck => "recheck",
+            Self::Rotation => "rotation",
             Self::Fleet => "fleet",
         }
     }
@@ -55,6 +58,7 @@ impl Via {
             "console" => Self::Console,
             "cli" => Self::Cli,
             "recheck" => Self::Recheck,
+            "rotation" => Self::Rotation,
             "fleet" => Self::Fleet,
             _ => return Err(InvalidValue(format!("{s:?} names no front end"))),
         })
@@ -79,7 +83,7 @@ pub enum Actor {
     },
     /// An operator at the command line.
     Cli,
-    /// Signet itself (the background re-check).
+    /// Signet itself (the background re-check and rotation).
     System,
     /// A fleet reading its feed, by the fleet's name (never its token).
     Fleet {
@@ -169,6 +173,16 @@ impl Origin {
             ip: None,
         }
     }
+
+    /// Background rotation.
+    pub fn rotation() -> Self {
+        Self {
+            actor: Actor::System,
+            via: Via::Rotation,
+            request_id: None,
+            ip: None,
+        }
+    }
 }
 
 /// What a change did.
@@ -204,6 +218,12 @@ pub enum Action {
     SettingsChanged,
     /// The tenant was created.
     TenantCreated,
+    /// A rotation made a pending key.
+    KeyRotated,
+    /// A key moved to another rotation stage.
+    KeyStageChanged,
+    /// An authority's rotation settings changed.
+    RotationChanged,
     /// A fleet and its token were made.
     FleetCreated,
     /// A fleet's token was revoked (the fleet is gone).
@@ -214,7 +234,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for parsing and documentation.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 21] = [
         Self::KeyCreated,
         Self::KeyImported,
         Self::KeyUpdated,
@@ -230,6 +250,9 @@ impl Action {
         Self::ApiKeyRevoked,
         Self::SettingsChanged,
         Self::TenantCreated,
+        Self::KeyRotated,
+        Self::KeyStageChanged,
+        Self::RotationChanged,
         Self::FleetCreated,
         Self::FleetRevoked,
         Self::FleetRead,
@@ -253,6 +276,9 @@ impl Action {
             Self::ApiKeyRevoked => "api_key.revoked",
             Self::SettingsChanged => "settings.changed",
             Self::TenantCreated => "tenant.created",
+            Self::KeyRotated => "key.rotated",
+            Self::KeyStageChanged => "key.stage_changed",
+            Self::RotationChanged => "rotation.changed",
             Self::FleetCreated => "fleet.created",
             Self::FleetRevoked => "fleet.revoked",
             Self::FleetRead => "fleet.read",
@@ -543,6 +569,7 @@ mod tests {
             Via::Console,
             Via::Cli,
             Via::Recheck,
+            Via::Rotation,
             Via::Fleet,
         ] {
             assert_eq!(Via::parse(via.as_str()), Ok(via));

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::algorithm::KeyAlgorithm;
 use crate::crypto::PublicKey;
 
 /// Whether a key's record is published correctly.
@@ -62,10 +63,15 @@ pub enum TxtAnswer {
 
 impl TxtAnswer {
     /// Judges the answer against the key that should be published.
-    pub fn check(self, public_key: &PublicKey, now: DateTime<Utc>) -> DnsCheck {
+    pub fn check(
+        self,
+        algorithm: KeyAlgorithm,
+        public_key: &PublicKey,
+        now: DateTime<Utc>,
+    ) -> DnsCheck {
         let (status, seen) = match self {
             TxtAnswer::Records(records) => {
-                let status = if records.iter().any(|r| publishes(r, public_key)) {
+                let status = if records.iter().any(|r| publishes(r, algorithm, public_key)) {
                     DnsStatus::Valid
                 } else {
                     DnsStatus::Invalid
@@ -85,8 +91,10 @@ impl TxtAnswer {
 
 /// Whether a TXT value is a DKIM key record carrying this public key: a tag
 /// list (RFC 6376 3.2) in any order, `v=DKIM1` optional and first if present,
-/// `k=rsa` or absent, and `p=` equal to the key once whitespace is removed.
-pub fn publishes(record: &str, public_key: &PublicKey) -> bool {
+/// `k=` naming the key's algorithm (absent means `rsa`), and `p=` equal to the
+/// key once whitespace is removed.
+pub fn publishes(record: &str, algorithm: KeyAlgorithm, public_key: &PublicKey) -> bool {
+    let mut k = KeyAlgorithm::Rsa.as_str().to_owned();
     let mut p = None;
     for (i, tag) in record.split(';').enumerate() {
         let tag = tag.trim();
@@ -99,17 +107,20 @@ pub fn publishes(record: &str, public_key: &PublicKey) -> bool {
         let value: String = value.chars().filter(|c| !c.is_whitespace()).collect();
         match name.trim() {
             "v" if i != 0 || value != "DKIM1" => return false,
-            "k" if !value.eq_ignore_ascii_case("rsa") => return false,
+            "k" => k = value,
             "p" => p = Some(value),
             _ => {}
         }
     }
-    matches!(p, Some(p) if !p.is_empty() && p == public_key.0)
+    k.eq_ignore_ascii_case(algorithm.as_str())
+        && matches!(p, Some(p) if !p.is_empty() && p == public_key.0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const RSA: KeyAlgorithm = KeyAlgorithm::Rsa;
 
     fn key() -> PublicKey {
         PublicKey("MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkey".into())
@@ -117,42 +128,44 @@ mod tests {
 
     #[test]
     fn the_vendor_form_matches() {
-        assert!(publishes(&format!("k=rsa; p={}", key()), &key()));
+        assert!(publishes(&format!("k=rsa; p={}", key()), RSA, &key()));
     }
 
     #[test]
     fn tags_in_any_order_with_spaces_match() {
-        assert!(publishes(
-            &format!("v=DKIM1 ; p = {} ;k=rsa;", key()),
-            &key()
-        ));
-        assert!(publishes(&format!("p={}; t=s", key()), &key()));
+        let spaced = format!("v=DKIM1 ; p = {} ;k=rsa;", key());
+        assert!(publishes(&spaced, RSA, &key()));
+        assert!(publishes(&format!("p={}; t=s", key()), RSA, &key()));
     }
 
     #[test]
     fn whitespace_inside_p_is_ignored() {
         let k = key();
         let (a, b) = k.0.split_at(10);
-        assert!(publishes(&format!("k=rsa; p={a} \t{b}"), &key()));
+        assert!(publishes(&format!("k=rsa; p={a} \t{b}"), RSA, &key()));
     }
 
     #[test]
     fn another_key_or_a_revoked_key_does_not_match() {
-        assert!(!publishes("k=rsa; p=MIGfOTHER", &key()));
-        assert!(!publishes("v=DKIM1; k=rsa; p=", &key()));
+        assert!(!publishes("k=rsa; p=MIGfOTHER", RSA, &key()));
+        assert!(!publishes("v=DKIM1; k=rsa; p=", RSA, &key()));
     }
 
     #[test]
     fn a_wrong_key_type_or_version_does_not_match() {
-        assert!(!publishes(&format!("k=ed25519; p={}", key()), &key()));
-        assert!(!publishes(&format!("v=DKIM2; p={}", key()), &key()));
-        assert!(!publishes(&format!("k=rsa; v=DKIM1; p={}", key()), &key()));
+        assert!(!publishes(&format!("k=ed25519; p={}", key()), RSA, &key()));
+        assert!(!publishes(&format!("v=DKIM2; p={}", key()), RSA, &key()));
+        assert!(!publishes(
+            &format!("k=rsa; v=DKIM1; p={}", key()),
+            RSA,
+            &key()
+        ));
     }
 
     #[test]
     fn one_matching_record_among_several_is_valid() {
         let answer = TxtAnswer::Records(vec!["v=spf1 -all".into(), format!("p={}", key())]);
-        let check = answer.check(&key(), Utc::now());
+        let check = answer.check(RSA, &key(), Utc::now());
         assert_eq!(check.status, DnsStatus::Valid);
         assert_eq!(check.seen.len(), 2);
     }
@@ -160,15 +173,29 @@ mod tests {
     #[test]
     fn missing_names_are_invalid_and_failures_unknown() {
         assert_eq!(
-            TxtAnswer::NoSuchName.check(&key(), Utc::now()).status,
+            TxtAnswer::NoSuchName.check(RSA, &key(), Utc::now()).status,
             DnsStatus::Invalid
         );
         assert_eq!(
-            TxtAnswer::NoRecords.check(&key(), Utc::now()).status,
+            TxtAnswer::NoRecords.check(RSA, &key(), Utc::now()).status,
             DnsStatus::Invalid
         );
-        let failed = TxtAnswer::Failed("timeout".into()).check(&key(), Utc::now());
+        let failed = TxtAnswer::Failed("timeout".into()).check(RSA, &key(), Utc::now());
         assert_eq!(failed.status, DnsStatus::Unknown);
         assert!(failed.checked_at.is_some());
+    }
+
+    #[test]
+    fn an_ed25519_key_needs_k_ed25519() {
+        let ed = PublicKey("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=".into());
+        let ed25519 = KeyAlgorithm::Ed25519;
+        assert!(publishes(
+            &format!("v=DKIM1; k=ed25519; p={ed}"),
+            ed25519,
+            &ed
+        ));
+        assert!(publishes(&format!("k=Ed25519; p={ed}"), ed25519, &ed));
+        assert!(!publishes(&format!("p={ed}"), ed25519, &ed));
+        assert!(!publishes(&format!("k=rsa; p={ed}"), ed25519, &ed));
     }
 }

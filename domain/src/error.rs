@@ -60,6 +60,12 @@ pub enum RuleViolation {
     /// `self=false` needs a root domain registered by the same tenant.
     #[error("no root domain of {0} is registered to take DKIM authority")]
     NoRootDomain(String),
+    /// A rotation waits for its pending key's record to be published.
+    #[error("a pending key is already waiting: publish the DNS record {0} and verify it")]
+    PendingKeyWaits(String),
+    /// Automatic rotation cannot run more often than the configured minimum.
+    #[error("rotation_interval must be at least {0}")]
+    RotationTooFrequent(String),
     /// The key is smaller than the tenant's `min_rsa_bits`. Dialects word it
     /// for the field the size or the key came in.
     #[error("the key has {bits} bits, below this account's minimum of {min} (min_rsa_bits)")]

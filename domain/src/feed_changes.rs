@@ -1,5 +1,6 @@
 //! Decorators that announce every change a fleet's feed can see: any write
-//! to a tenant's keys, and a fleet's revocation. The announcement
+//! to a tenant's keys (through the key store or a rotation's steps), and a
+//! fleet's revocation. A new port that writes keys needs one too. The announcement
 //! ([`TenantChanges`]) reaches this node's feed cache at once and the other
 //! nodes' through the shared channel. It is made whether the write
 //! succeeded or not: a write that timed out may still have committed.
@@ -16,7 +17,8 @@ use crate::error::Result;
 use crate::fleet::{FeedKey, Fleet, FleetAccess, FleetDomains, FleetName, FleetTokenHash};
 use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
 use crate::names::{DomainName, Selector};
-use crate::ports::{FleetStore, KeyChange, KeyStore, NewKey};
+use crate::ports::{FleetStore, KeyChange, KeyStore, NewKey, RotationStore};
+use crate::rotation::RotationPolicy;
 use crate::shared_state::TenantChanges;
 use crate::tenant::TenantId;
 use crate::usecases::DeleteRule;
@@ -204,5 +206,81 @@ impl FleetStore for AnnouncedFleets {
         self.inner
             .record_fleet_read(tenant, fleet, etag, audit)
             .await
+    }
+}
+
+/// A rotation store whose steps that change keys (a rotation's new pending
+/// keys, a promotion) announce the tenant as changed.
+pub struct AnnouncedRotations {
+    inner: Arc<dyn RotationStore>,
+    changes: Arc<dyn TenantChanges>,
+}
+
+impl AnnouncedRotations {
+    /// Announces `inner`'s key changes on `changes`.
+    pub fn new(inner: Arc<dyn RotationStore>, changes: Arc<dyn TenantChanges>) -> Self {
+        Self { inner, changes }
+    }
+}
+
+#[async_trait]
+impl RotationStore for AnnouncedRotations {
+    async fn rotation_policy(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+    ) -> Result<Option<RotationPolicy>> {
+        self.inner.rotation_policy(tenant, authority).await
+    }
+
+    /// Settings change no key: nothing to announce.
+    async fn set_rotation_policy(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        policy: &RotationPolicy,
+        audit: &AuditNote,
+    ) -> Result<()> {
+        self.inner
+            .set_rotation_policy(tenant, authority, policy, audit)
+            .await
+    }
+
+    async fn selector_used(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        selector: &Selector,
+    ) -> Result<bool> {
+        self.inner.selector_used(tenant, authority, selector).await
+    }
+
+    async fn start_rotation(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        keys: Vec<NewKey>,
+        audit: &AuditNote,
+    ) -> Result<Vec<DkimKey>> {
+        let started = self
+            .inner
+            .start_rotation(tenant, authority, keys, audit)
+            .await;
+        self.changes.publish(tenant).await;
+        started
+    }
+
+    async fn promote_key(&self, tenant: TenantId, id: KeyId, audit: &AuditNote) -> Result<DkimKey> {
+        let promoted = self.inner.promote_key(tenant, id, audit).await;
+        self.changes.publish(tenant).await;
+        promoted
+    }
+
+    async fn rotation_candidates(
+        &self,
+        after: Option<(TenantId, DomainName)>,
+        limit: u64,
+    ) -> Result<Vec<(TenantId, DomainName)>> {
+        self.inner.rotation_candidates(after, limit).await
     }
 }

@@ -16,6 +16,7 @@ pub mod key;
 pub mod key_size;
 pub mod names;
 pub mod ports;
+pub mod rotation;
 pub mod sending_domain;
 pub mod shared_state;
 pub mod tenant;
@@ -34,13 +35,15 @@ pub use fleet::{
     FleetTokenHash,
 };
 pub use key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery, PageStart};
-pub use key_size::KeySize;
+pub use key_size::{KeySize, KeySpec};
 pub use names::{DomainName, Selector};
+pub use rotation::{AlgorithmSet, RotationPolicy, SelectorTemplate, Span};
 pub use sending_domain::{DomainOrder, DomainQuery, SendingDomain};
 pub use tenant::{
     ApiKeyId, ApiKeyLabel, Authentication, MinRsaBits, Tenant, TenantId, TenantName, TenantSettings,
 };
 pub use usecases::{
     Admin, AuthorityChange, CoreSettings, CreateKey, DefaultFlag, DeleteRule, DomainPage,
-    DomainView, KeyMaterial, KeyUpdate, Ports, RecheckReport, RecheckRound, RegisterDomain, Signet,
+    DomainView, KeyMaterial, KeyUpdate, Ports, RecheckReport, RecheckRound, RegisterDomain,
+    RotationReport, RotationRound, RotationUpdate, RotationView, Signet,
 };

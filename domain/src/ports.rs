@@ -15,8 +15,9 @@ use crate::dns::{DnsCheck, TxtAnswer};
 use crate::error::Result;
 use crate::fleet::{FeedKey, Fleet, FleetAccess, FleetDomains, FleetName, FleetTokenHash};
 use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
-use crate::key_size::KeySize;
+use crate::key_size::KeySpec;
 use crate::names::{DomainName, Selector};
+use crate::rotation::RotationPolicy;
 use crate::sending_domain::{DomainQuery, SendingDomain};
 use crate::tenant::{
     ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeyLabel, Tenant, TenantId, TenantName, TenantSettings,
@@ -57,6 +58,9 @@ pub struct KeyChange {
     pub active: Option<bool>,
     /// New DNS status (reset to unknown when the record's name or value moves).
     pub dns: Option<DnsCheck>,
+    /// New rotation stage; the store stamps the stage's time
+    /// (`activated_at`, `retiring_at`, `retired_at`) with `now`.
+    pub stage: Option<KeyStage>,
     /// When the change happens: the key's new `updated_at`, from the core's
     /// clock rather than the database host's.
     pub now: DateTime<Utc>,
@@ -72,6 +76,7 @@ impl KeyChange {
             private_key: None,
             active: None,
             dns: None,
+            stage: None,
             now,
         }
     }
@@ -158,6 +163,58 @@ pub trait KeyStore: Send + Sync {
     ) -> Result<Vec<(TenantId, KeyId)>>;
 }
 
+/// Rotation settings and the steps of a rotation that change several keys
+/// at once, each in one transaction under the tenant's lock.
+#[async_trait]
+pub trait RotationStore: Send + Sync {
+    /// An authority's rotation settings, if they were ever set.
+    async fn rotation_policy(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+    ) -> Result<Option<RotationPolicy>>;
+    /// Stores an authority's rotation settings and records `audit` about it.
+    async fn set_rotation_policy(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        policy: &RotationPolicy,
+        audit: &AuditNote,
+    ) -> Result<()>;
+    /// Whether a key of the authority has this selector, or a rotation ever
+    /// gave one this selector (selectors are never reused).
+    async fn selector_used(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        selector: &Selector,
+    ) -> Result<bool>;
+    /// Stores a rotation's pending keys, of `authority`, and records `audit`
+    /// about each. `Rule(PendingKeyWaits)` if a key of the authority is
+    /// pending already; `Conflict(Key)` if a selector was ever used.
+    async fn start_rotation(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        keys: Vec<NewKey>,
+        audit: &AuditNote,
+    ) -> Result<Vec<DkimKey>>;
+    /// Makes a pending key the active one at `audit.at`: it signs, and it
+    /// becomes the default if the default is among the keys it replaces,
+    /// which are its signing domain's other active keys of its algorithm and
+    /// become retiring. Records `audit` about each key.
+    async fn promote_key(&self, tenant: TenantId, id: KeyId, audit: &AuditNote) -> Result<DkimKey>;
+    /// Authorities that may have rotation work due, across tenants: those
+    /// with rotation enabled or with pending, retiring or retired keys.
+    /// Ordered by tenant and name, after `after`, at most `limit`. Only for
+    /// the background, which then acts on each for its own tenant.
+    async fn rotation_candidates(
+        &self,
+        after: Option<(TenantId, DomainName)>,
+        limit: u64,
+    ) -> Result<Vec<(TenantId, DomainName)>>;
+}
+
 /// Sending domains.
 #[async_trait]
 pub trait DomainStore: Send + Sync {
@@ -195,7 +252,8 @@ pub trait DomainStore: Send + Sync {
         authority: &DomainName,
         audit: &AuditNote,
     ) -> Result<()>;
-    /// Removes a domain and records `audit` about it; false if there was none.
+    /// Removes a domain and its rotation settings and records `audit` about
+    /// it; false if there was none.
     async fn delete_domain(
         &self,
         tenant: TenantId,
@@ -308,9 +366,9 @@ pub trait AuditLog: Send + Sync {
 /// Makes RSA keys without stalling other work.
 #[async_trait]
 pub trait KeyGenerator: Send + Sync {
-    /// Generates a key of this size for `tenant`, who may hold only a fair
+    /// Generates a key of this kind for `tenant`, who may hold only a fair
     /// share of the generators. `Busy` if no generator frees up in time.
-    async fn generate(&self, tenant: TenantId, size: KeySize) -> Result<PrivateKey>;
+    async fn generate(&self, tenant: TenantId, spec: KeySpec) -> Result<PrivateKey>;
 }
 
 /// Looks up TXT records.

@@ -9,7 +9,7 @@ use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use crate::error::{InvalidValue, RuleViolation};
-use crate::key_size::KeySize;
+use crate::key_size::KeySpec;
 
 /// A tenant's database identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,17 +76,17 @@ impl MinRsaBits {
         self.0
     }
 
-    /// Refuses a key smaller than the minimum; `imported` says whether it
-    /// was sent by the client (so a dialect can name the field it came in).
-    pub fn check(self, size: KeySize, imported: bool) -> Result<(), RuleViolation> {
-        if size.bits() >= self.0 {
-            Ok(())
-        } else {
-            Err(RuleViolation::WeakKey {
+    /// Refuses an RSA key smaller than the minimum (Ed25519 has no weak
+    /// size); `imported` says whether it was sent by the client (so a
+    /// dialect can name the field it came in).
+    pub fn check(self, spec: KeySpec, imported: bool) -> Result<(), RuleViolation> {
+        match spec {
+            KeySpec::Rsa(size) if size.bits() < self.0 => Err(RuleViolation::WeakKey {
                 bits: size.bits(),
                 min: self.0,
                 imported,
-            })
+            }),
+            _ => Ok(()),
         }
     }
 }
@@ -294,8 +294,12 @@ mod tests {
     #[test]
     fn a_key_below_the_minimum_is_refused_and_one_at_it_is_not() {
         let min = MinRsaBits::default();
-        let size = |bits: u32| KeySize::try_from(bits).unwrap();
+        let size = |bits: u32| KeySpec::Rsa(crate::KeySize::try_from(bits).unwrap());
         assert!(min.check(size(1024), true).is_ok());
+        assert!(MinRsaBits::try_from(2048u32)
+            .unwrap()
+            .check(KeySpec::Ed25519, true)
+            .is_ok());
         assert!(min.check(size(4096), false).is_ok());
         assert_eq!(
             min.check(size(512), true),

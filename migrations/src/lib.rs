@@ -15,6 +15,8 @@ mod m20261129_000002_create_sealing_canary;
 mod m20261129_000003_create_audit_events;
 mod m20261129_000004_add_api_keys_label_and_last_use;
 mod m20261129_000005_add_dkim_keys_algorithm_and_stage;
+mod m20261129_000007_create_rotation_settings;
+mod m20261129_000008_add_dkim_keys_stage_times;
 mod m20261129_000009_create_fleets;
 mod m20261129_000010_add_audit_events_target_fleet;
 
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_audit_events::Migration),
             Box::new(m20261129_000004_add_api_keys_label_and_last_use::Migration),
             Box::new(m20261129_000005_add_dkim_keys_algorithm_and_stage::Migration),
+            Box::new(m20261129_000007_create_rotation_settings::Migration),
+            Box::new(m20261129_000008_add_dkim_keys_stage_times::Migration),
             Box::new(m20261129_000009_create_fleets::Migration),
             Box::new(m20261129_000010_add_audit_events_target_fleet::Migration),
         ]

@@ -9,14 +9,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use signet_domain::ports::{
-    AuditLog, DomainStore, FleetStore, KeyChange, KeyStore, NewKey, TenantStore,
+    AuditLog, DomainStore, FleetStore, KeyChange, KeyStore, NewKey, RotationStore, TenantStore,
 };
 use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo, ApiKeyLabel};
 use signet_domain::{
     ApiKeyId, AuditId, AuditNote, AuditRecord, DeleteRule, DkimKey, DnsCheck, DnsRecord,
     DomainName, DomainPage, DomainQuery, Error, FeedKey, Fleet, FleetAccess, FleetDomains,
-    FleetName, FleetTokenHash, KeyFilter, KeyId, KeyPage, KeyQuery, PrivateKey, Result, Selector,
-    SendingDomain, Tenant, TenantId, TenantName, TenantSettings,
+    FleetName, FleetTokenHash, KeyFilter, KeyId, KeyPage, KeyQuery, PrivateKey, Result,
+    RotationPolicy, Selector, SendingDomain, Tenant, TenantId, TenantName, TenantSettings,
 };
 
 /// Wraps a store so that each call answers within `limit`, or fails with
@@ -277,6 +277,66 @@ impl<S: AuditLog> AuditLog for Bounded<S> {
         limit: u64,
     ) -> Result<Vec<AuditRecord>> {
         self.within(self.inner.audit_events(tenant, action, before, limit))
+            .await
+    }
+}
+
+#[async_trait]
+impl<S: RotationStore> RotationStore for Bounded<S> {
+    async fn rotation_policy(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+    ) -> Result<Option<RotationPolicy>> {
+        self.within(self.inner.rotation_policy(tenant, authority))
+            .await
+    }
+
+    async fn set_rotation_policy(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        policy: &RotationPolicy,
+        audit: &AuditNote,
+    ) -> Result<()> {
+        self.within(
+            self.inner
+                .set_rotation_policy(tenant, authority, policy, audit),
+        )
+        .await
+    }
+
+    async fn selector_used(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        selector: &Selector,
+    ) -> Result<bool> {
+        self.within(self.inner.selector_used(tenant, authority, selector))
+            .await
+    }
+
+    async fn start_rotation(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        keys: Vec<NewKey>,
+        audit: &AuditNote,
+    ) -> Result<Vec<DkimKey>> {
+        self.within(self.inner.start_rotation(tenant, authority, keys, audit))
+            .await
+    }
+
+    async fn promote_key(&self, tenant: TenantId, id: KeyId, audit: &AuditNote) -> Result<DkimKey> {
+        self.within(self.inner.promote_key(tenant, id, audit)).await
+    }
+
+    async fn rotation_candidates(
+        &self,
+        after: Option<(TenantId, DomainName)>,
+        limit: u64,
+    ) -> Result<Vec<(TenantId, DomainName)>> {
+        self.within(self.inner.rotation_candidates(after, limit))
             .await
     }
 }

@@ -15,8 +15,8 @@ use signet_domain::{
 
 use crate::audit;
 use crate::connect::Storage;
-use crate::entities::dkim_key;
 use crate::entities::sending_domain::{self, Column};
+use crate::entities::{dkim_key, rotation_setting};
 use crate::errors::{corrupt, DbResultExt as _};
 use crate::keys::{stored_time, to_key, KeyRow};
 
@@ -188,6 +188,12 @@ impl DomainStore for Storage {
             if deleted.rows_affected == 0 {
                 return Ok(false);
             }
+            // Its keys go with it, and so do their rotation settings; the
+            // selectors rotations issued stay, so none is issued again.
+            rotation_setting::Entity::delete_by_id((tenant.0, name.as_str().to_owned()))
+                .exec(&*txn)
+                .await
+                .or_internal()?;
             audit::record(&*txn, tenant, audit.about_domain(name)).await?;
             Ok(true)
         }

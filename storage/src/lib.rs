@@ -11,6 +11,7 @@ mod errors;
 mod fleets;
 mod keys;
 mod readiness;
+mod rotation;
 pub mod sealing;
 pub mod shared;
 mod tenants;

@@ -22,7 +22,7 @@ fn forbidden(key: &PrivateKey) -> Vec<Vec<u8>> {
     let mut needles = vec![b"PRIVATE KEY".to_vec()];
     let b64 = STANDARD.encode(der.as_slice());
     needles.push(b64.clone().into_bytes());
-    let pem = key.to_pkcs1_pem();
+    let pem = key.to_pem();
     let text_lines = b64
         .as_bytes()
         .chunks(64)
@@ -115,7 +115,7 @@ fn the_material_check_catches_a_planted_key() {
     let key = private_key(0);
     let der = key.to_pkcs8_der();
     let pem_body: String = key
-        .to_pkcs1_pem()
+        .to_pem()
         .lines()
         .filter(|l| !l.starts_with("-----"))
         .collect();

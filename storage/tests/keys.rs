@@ -1,9 +1,10 @@
 //! Keys: insert, read, update, delete, per-tenant ids and isolation.
 
 use chrono::{TimeZone as _, Utc};
-use signet_domain::ports::{KeyChange, KeyStore as _};
+use signet_domain::ports::{KeyChange, KeyStore as _, NewKey};
 use signet_domain::{
-    DeleteRule, DnsCheck, DnsStatus, Entity, Error, KeyFilter, KeyId, KeyQuery, PageStart,
+    DeleteRule, DnsCheck, DnsStatus, Entity, Error, KeyAlgorithm, KeyFilter, KeyId, KeyQuery,
+    KeySpec, PageStart, PrivateKey,
 };
 
 use crate::support::{domain, new_key, note, private_key, selector, storage_tests};
@@ -19,7 +20,7 @@ storage_tests! {
         assert_eq!(inserted.id, KeyId(1));
         assert_eq!(inserted.signing_domain.as_str(), "example.com");
         assert_eq!(inserted.selector.as_str(), "Mail2024");
-        assert_eq!(inserted.bits.bits(), 1024);
+        assert_eq!(inserted.bits, 1024);
         assert_eq!(inserted.public_key, private_key(0).public_key());
         assert!(inserted.active && inserted.default_for_domain);
         assert_eq!(inserted.dns, DnsCheck::default());
@@ -72,8 +73,27 @@ storage_tests! {
         let acme = db.tenant("acme").await;
         let key = db.key(&acme, "example.com", "s1").await;
         let opened = db.store.private_key(acme.id, key.id).await.unwrap().unwrap();
-        assert_eq!(*opened.to_pkcs1_pem(), *private_key(0).to_pkcs1_pem());
+        assert_eq!(*opened.to_pem(), *private_key(0).to_pem());
         assert!(db.store.private_key(acme.id, KeyId(99)).await.unwrap().is_none());
+    }
+
+    async fn an_ed25519_key_is_stored_as_ed25519_and_opens_as_one(db) {
+        let acme = db.tenant("acme").await;
+        let ed = PrivateKey::import("nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=").unwrap();
+        let new = NewKey { private_key: ed.clone(), ..new_key("example.com", "brisbane", true) };
+        let key = db.store.insert_key(acme.id, new, &note()).await.unwrap();
+        assert_eq!((key.algorithm, key.bits), (KeyAlgorithm::Ed25519, 256));
+        assert_eq!(key.public_key.0, "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+        assert_eq!(key.dns_record().value, format!("k=ed25519; p={}", key.public_key));
+        assert_eq!(db.store.get_key(acme.id, key.id).await.unwrap(), Some(key.clone()));
+        let opened = db.store.private_key(acme.id, key.id).await.unwrap().unwrap();
+        assert_eq!(opened.spec(), KeySpec::Ed25519);
+        assert_eq!(*opened.to_pkcs8_der(), *ed.to_pkcs8_der());
+
+        // A new private key of the other algorithm changes the key's kind.
+        let change = KeyChange { private_key: Some(private_key(0)), ..KeyChange::at(Utc::now()) };
+        let rsa = db.store.update_key(acme.id, key.id, change, &note()).await.unwrap();
+        assert_eq!((rsa.algorithm, rsa.bits), (KeyAlgorithm::Rsa, 1024));
     }
 
     async fn ids_are_numbered_per_tenant_and_never_reused(db) {
@@ -155,6 +175,7 @@ storage_tests! {
                 checked_at: Some(checked_at),
             }),
             default_for_domain: None,
+            stage: None,
             now: stamped,
         };
         let after = db.store.update_key(acme.id, before.id, change, &note()).await.unwrap();

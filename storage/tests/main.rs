@@ -12,5 +12,6 @@ mod due;
 mod fleets;
 mod keys;
 mod listing;
+mod rotation;
 mod support;
 mod tenants;

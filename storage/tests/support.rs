@@ -144,7 +144,7 @@ pub fn private_key(n: usize) -> PrivateKey {
     let keys = KEYS.get_or_init(|| {
         let size = KeySize::try_from(1024u32).unwrap();
         (0..3)
-            .map(|_| PrivateKey::generate(size).unwrap())
+            .map(|_| PrivateKey::generate_rsa(size).unwrap())
             .collect()
     });
     keys[n].clone()

@@ -129,9 +129,9 @@ async fn keys_are_created_imported_listed_verified_and_deleted() {
     assert!(created.get("private_key").is_none());
 
     let pem =
-        signet_domain::PrivateKey::generate(signet_domain::KeySize::try_from(1024u32).unwrap())
+        signet_domain::PrivateKey::generate_rsa(signet_domain::KeySize::try_from(1024u32).unwrap())
             .unwrap()
-            .to_pkcs1_pem();
+            .to_pem();
     let (status, imported) = call(
         &console,
         Method::POST,
@@ -481,4 +481,65 @@ async fn domains_show_their_authority_selector_and_dns_state() {
     assert_eq!(shop["authority"], "shop.test");
     assert_eq!(shop["selector"], "mx");
     assert_eq!(shop["dns"]["name"], "mx._domainkey.shop.test");
+}
+
+#[tokio::test]
+async fn ed25519_keys_are_created_and_imported_and_bad_algorithms_refused() {
+    let console = spawn_console().await;
+    let admin = console.token("admin");
+    let create = |body: Value| {
+        call(
+            &console,
+            Method::POST,
+            "/console/v1/keys",
+            &admin,
+            Some(body),
+        )
+    };
+    let (status, made) =
+        create(json!({"domain": "example.com", "selector": "ed", "algorithm": "ed25519"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(
+        (&made["algorithm"], &made["bits"]),
+        (&json!("ed25519"), &json!(256))
+    );
+    let value = made["dns"]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("k=ed25519; p=") && value.len() == 13 + 44,
+        "{value}"
+    );
+    assert_eq!(made["dns"]["strings"], json!([value]));
+
+    let seed = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
+    let (status, imported) =
+        create(json!({"domain": "example.com", "selector": "rfc", "private_key": seed})).await;
+    assert_eq!(status, StatusCode::CREATED, "{imported}");
+    assert_eq!(
+        imported["dns"]["value"],
+        "k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+    );
+
+    for (body, detail) in [
+        (
+            json!({"domain": "example.com", "selector": "x", "algorithm": "dsa"}),
+            "algorithm must be one of: rsa, ed25519",
+        ),
+        (
+            json!({"domain": "example.com", "selector": "x", "algorithm": "ed25519", "bits": 2048}),
+            "bits must be 256 for an ed25519 key",
+        ),
+        (
+            json!({"domain": "example.com", "selector": "x", "algorithm": "rsa", "private_key": seed}),
+            "algorithm must be ed25519 to import this private_key",
+        ),
+    ] {
+        let response = console
+            .call(Method::POST, "/console/v1/keys", &admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let problem = problem(response, StatusCode::BAD_REQUEST).await;
+        assert!(problem.contains(detail), "{problem}");
+    }
 }

@@ -199,7 +199,8 @@ pub fn keys_of(value: &Value) -> Vec<String> {
     keys
 }
 
-/// Asserts a full record's shape: exactly the page's fields, `key.private`
+/// Asserts a full record's shape: exactly the page's fields and Signet's
+/// extensions (`key.algorithm`, `dns.public_key.strings`), `key.private`
 /// present or absent as `private` says, and a DNS record that matches.
 #[track_caller]
 pub fn assert_record_shape(record: &Value, private: bool) {
@@ -211,26 +212,41 @@ pub fn assert_record_shape(record: &Value, private: bool) {
             "domain",
             "id",
             "key",
-            "selector"
+            "safe_to_remove",
+            "selector",
+            "stage"
         ],
         "{record}"
     );
     assert!(record["id"].is_i64(), "{record}");
     assert!(record["default_for_domain"].is_boolean(), "{record}");
     let key_fields: &[&str] = if private {
-        &["bits", "private", "public"]
+        &["algorithm", "bits", "private", "public"]
     } else {
-        &["bits", "public"]
+        &["algorithm", "bits", "public"]
     };
     assert_eq!(keys_of(&record["key"]), key_fields, "{record}");
     assert!(record["key"]["bits"].is_u64(), "{record}");
     assert_eq!(keys_of(&record["dns"]), ["public_key"], "{record}");
     let dns = &record["dns"]["public_key"];
-    assert_eq!(keys_of(dns), ["name", "type", "value"], "{record}");
+    assert_eq!(
+        keys_of(dns),
+        ["name", "strings", "type", "value"],
+        "{record}"
+    );
     let domain = record["domain"].as_str().unwrap();
     let selector = record["selector"].as_str().unwrap();
     assert_eq!(dns["name"], format!("{selector}._domainkey.{domain}"));
     assert_eq!(dns["type"], "TXT");
     let public = record["key"]["public"].as_str().unwrap();
-    assert_eq!(dns["value"], format!("k=rsa; p={public}"));
+    let algorithm = record["key"]["algorithm"].as_str().unwrap();
+    assert_eq!(dns["value"], format!("k={algorithm}; p={public}"));
+    let strings: Vec<&str> = dns["strings"]
+        .as_array()
+        .expect("strings is an array")
+        .iter()
+        .map(|s| s.as_str().expect("each string is a string"))
+        .collect();
+    assert!(strings.iter().all(|s| s.len() <= 255), "{record}");
+    assert_eq!(strings.concat(), dns["value"].as_str().unwrap());
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use futures::stream::{self, StreamExt as _};
 use signet_domain::ports::DnsLookup;
-use signet_domain::DnsStatus;
+use signet_domain::{DnsStatus, KeyAlgorithm};
 use signet_tests::TestDns;
 
 use super::{large_key, record, resolver, split, NAME};
@@ -26,7 +26,10 @@ async fn verification_latency() {
 
     let verify = || async {
         let started = Instant::now();
-        let check = lookup.txt(NAME).await.check(&public_key, Utc::now());
+        let check = lookup
+            .txt(NAME)
+            .await
+            .check(KeyAlgorithm::Rsa, &public_key, Utc::now());
         assert_eq!(check.status, DnsStatus::Valid);
         started.elapsed()
     };

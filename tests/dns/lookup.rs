@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use signet_api::dns::{DnsSettings, HickoryDns};
 use signet_domain::ports::DnsLookup;
-use signet_domain::{DnsStatus, TxtAnswer};
+use signet_domain::{DnsStatus, KeyAlgorithm, TxtAnswer};
 use signet_tests::TestDns;
 
 use super::{large_key, record, resolver, small_keys, split, NAME};
@@ -20,7 +20,7 @@ async fn a_published_record_is_valid() {
     let answer = resolver(&dns).txt(NAME).await;
 
     assert_eq!(answer, TxtAnswer::Records(vec![record(key)]));
-    let check = answer.check(&key.public_key(), Utc::now());
+    let check = answer.check(KeyAlgorithm::Rsa, &key.public_key(), Utc::now());
     assert_eq!(check.status, DnsStatus::Valid);
     assert_eq!(check.seen, vec![record(key)]);
 }
@@ -40,7 +40,9 @@ async fn a_2048_bit_record_split_into_strings_is_joined_and_valid() {
 
     assert_eq!(answer, TxtAnswer::Records(vec![record(key)]));
     assert_eq!(
-        answer.check(&key.public_key(), Utc::now()).status,
+        answer
+            .check(KeyAlgorithm::Rsa, &key.public_key(), Utc::now())
+            .status,
         DnsStatus::Valid
     );
     assert_eq!(
@@ -70,7 +72,9 @@ async fn an_answer_too_large_for_udp_arrives_whole_over_tcp() {
         "the truncated UDP answer is retried over TCP"
     );
     assert_eq!(
-        answer.check(&key.public_key(), Utc::now()).status,
+        answer
+            .check(KeyAlgorithm::Rsa, &key.public_key(), Utc::now())
+            .status,
         DnsStatus::Valid
     );
 }
@@ -82,10 +86,11 @@ async fn one_matching_record_among_two_is_valid_and_both_are_seen() {
     let dns = TestDns::start().await;
     dns.set_txt(NAME, vec![vec![spf.clone()], vec![record(key)]]);
 
-    let check = resolver(&dns)
-        .txt(NAME)
-        .await
-        .check(&key.public_key(), Utc::now());
+    let check =
+        resolver(&dns)
+            .txt(NAME)
+            .await
+            .check(KeyAlgorithm::Rsa, &key.public_key(), Utc::now());
 
     assert_eq!(check.status, DnsStatus::Valid);
     let mut seen = check.seen;
@@ -99,10 +104,11 @@ async fn a_record_of_another_key_is_invalid() {
     let dns = TestDns::start().await;
     dns.set_txt(NAME, vec![vec![record(other)]]);
 
-    let check = resolver(&dns)
-        .txt(NAME)
-        .await
-        .check(&key.public_key(), Utc::now());
+    let check =
+        resolver(&dns)
+            .txt(NAME)
+            .await
+            .check(KeyAlgorithm::Rsa, &key.public_key(), Utc::now());
 
     assert_eq!(check.status, DnsStatus::Invalid);
     assert_eq!(check.seen, vec![record(other)]);
@@ -115,10 +121,11 @@ async fn a_revoked_key_is_invalid() {
     let dns = TestDns::start().await;
     dns.set_txt(NAME, vec![vec![revoked.clone()]]);
 
-    let check = resolver(&dns)
-        .txt(NAME)
-        .await
-        .check(&key.public_key(), Utc::now());
+    let check =
+        resolver(&dns)
+            .txt(NAME)
+            .await
+            .check(KeyAlgorithm::Rsa, &key.public_key(), Utc::now());
 
     assert_eq!(check.status, DnsStatus::Invalid);
     assert_eq!(check.seen, vec![revoked]);
@@ -133,7 +140,7 @@ async fn a_name_that_does_not_exist_is_invalid() {
     let answer = resolver(&dns).txt(NAME).await;
 
     assert_eq!(answer, TxtAnswer::NoSuchName);
-    let check = answer.check(&key.public_key(), Utc::now());
+    let check = answer.check(KeyAlgorithm::Rsa, &key.public_key(), Utc::now());
     assert_eq!(check.status, DnsStatus::Invalid);
     assert!(check.seen.is_empty());
 }
@@ -148,7 +155,9 @@ async fn a_name_without_txt_records_is_invalid() {
 
     assert_eq!(answer, TxtAnswer::NoRecords);
     assert_eq!(
-        answer.check(&key.public_key(), Utc::now()).status,
+        answer
+            .check(KeyAlgorithm::Rsa, &key.public_key(), Utc::now())
+            .status,
         DnsStatus::Invalid
     );
 }
@@ -163,7 +172,7 @@ async fn a_name_that_times_out_is_unknown() {
 
     assert!(matches!(answer, TxtAnswer::Failed(_)), "got {answer:?}");
     assert_eq!(dns.queries(NAME), 1, "one attempt, as configured");
-    let check = answer.check(&key.public_key(), Utc::now());
+    let check = answer.check(KeyAlgorithm::Rsa, &key.public_key(), Utc::now());
     assert_eq!(check.status, DnsStatus::Unknown);
     assert!(check.checked_at.is_some());
 }
@@ -181,7 +190,9 @@ async fn a_server_failure_is_unknown() {
         TxtAnswer::Failed("name server answered Server Failure".into())
     );
     assert_eq!(
-        answer.check(&key.public_key(), Utc::now()).status,
+        answer
+            .check(KeyAlgorithm::Rsa, &key.public_key(), Utc::now())
+            .status,
         DnsStatus::Unknown
     );
 }

@@ -39,7 +39,7 @@ async fn large_key() -> &'static PrivateKey {
 
 fn generate(bits: u32) -> PrivateKey {
     let size = KeySize::try_from(bits).expect("a supported size");
-    PrivateKey::generate(size).expect("RSA generation succeeds")
+    PrivateKey::generate_rsa(size).expect("RSA generation succeeds")
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {

@@ -422,3 +422,44 @@ async fn each_fleet_token_has_a_rate_limit_of_its_own() {
     assert_eq!(response.headers()["x-ratelimit-remaining"], "0");
     assert_eq!(poll(&app, &other, None).await.status, StatusCode::OK);
 }
+
+/// RFC 8463 Appendix A.1's private key (the seed) and public key.
+const RFC_SEED: &str = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
+const RFC_PUBLIC: &str = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+/// The PKCS#8 v1 header OpenSSL writes before an Ed25519 seed.
+const ED25519_PKCS8_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
+#[tokio::test]
+async fn an_ed25519_key_is_served_as_pkcs8_pem_beside_rsa() {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
+    let app = spawn_app_on(Backend::Sqlite).await;
+    let ga = app.greenarrow();
+    ga.import("a.example", "rsa1", &keys().await[0].pkcs1).await;
+    ga.create_ok(json!({"domain": "a.example", "selector": "ed1", "key": {"private": RFC_SEED}}))
+        .await;
+    let token = create_fleet(&app, "mta-eu", "a.example").await;
+    let body = poll(&app, &token, None).await.ok();
+    let keys = body["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2, "{body}");
+    let ed = &keys[0];
+    assert_eq!(ed["selector"], "ed1");
+    assert_eq!(ed["algorithm"], "ed25519");
+    assert_eq!(ed["signing"], true);
+    assert_eq!(
+        ed["dns_record"]["value"],
+        format!("k=ed25519; p={RFC_PUBLIC}").as_str()
+    );
+    let pem = ed["private_key"].as_str().unwrap();
+    let inner = pem
+        .strip_prefix("-----BEGIN PRIVATE KEY-----\n")
+        .and_then(|rest| rest.strip_suffix("-----END PRIVATE KEY-----\n"))
+        .unwrap_or_else(|| panic!("PKCS#8 PEM: {pem}"));
+    let der = STANDARD.decode(inner.replace('\n', "")).unwrap();
+    let mut expected = ED25519_PKCS8_PREFIX.to_vec();
+    expected.extend(STANDARD.decode(RFC_SEED).unwrap());
+    assert_eq!(der, expected, "the RFC 8463 seed in PKCS#8 v1");
+    assert_eq!(keys[1]["algorithm"], "rsa");
+}

@@ -4,6 +4,7 @@
 
 mod cache;
 mod feed;
+mod rotation;
 
 use reqwest::header::{AUTHORIZATION, ETAG, IF_NONE_MATCH};
 use reqwest::StatusCode;

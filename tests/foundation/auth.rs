@@ -4,7 +4,9 @@
 use reqwest::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
-use signet_domain::{CreateKey, DefaultFlag, DomainName, KeyMaterial, KeySize, Origin, Selector};
+use signet_domain::{
+    CreateKey, DefaultFlag, DomainName, KeyMaterial, KeySize, KeySpec, Origin, Selector,
+};
 use signet_tests::{spawn_app, TestApp};
 
 use super::{assert_greenarrow_error, assert_mailgun_error, GREENARROW_KEYS, MAILGUN_KEYS};
@@ -140,7 +142,7 @@ async fn a_key_sees_only_its_own_tenants_keys() {
     let request = CreateKey {
         signing_domain: DomainName::parse("acme.example").unwrap(),
         selector: Selector::parse("s1").unwrap(),
-        material: KeyMaterial::Generate(KeySize::try_from(1024u32).unwrap()),
+        material: KeyMaterial::Generate(KeySpec::Rsa(KeySize::try_from(1024u32).unwrap())),
         active: true,
         default_for_domain: DefaultFlag::Yes,
     };

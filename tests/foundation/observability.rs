@@ -1,7 +1,9 @@
 //! Request ids and Prometheus metrics.
 
 use reqwest::StatusCode;
-use signet_domain::{CreateKey, DefaultFlag, DomainName, KeyMaterial, KeySize, Origin, Selector};
+use signet_domain::{
+    CreateKey, DefaultFlag, DomainName, KeyMaterial, KeySize, KeySpec, Origin, Selector,
+};
 use signet_tests::spawn_app;
 
 use super::MAILGUN_KEYS;
@@ -93,7 +95,7 @@ async fn metrics_count_key_generations_by_size() {
     let request = CreateKey {
         signing_domain: DomainName::parse("metrics.example").unwrap(),
         selector: Selector::parse("gen").unwrap(),
-        material: KeyMaterial::Generate(KeySize::try_from(1024u32).unwrap()),
+        material: KeyMaterial::Generate(KeySpec::Rsa(KeySize::try_from(1024u32).unwrap())),
         active: false,
         default_for_domain: DefaultFlag::IfFirst,
     };

@@ -86,7 +86,9 @@ async fn replay(app: &TestApp, private: bool) {
         .map(|(i, (domain, selector, default))| {
             json!({
                 "id": i + 1, "domain": domain, "selector": selector,
-                "default_for_domain": default, "key_bits": 1024
+                "default_for_domain": default, "key_bits": 1024,
+                // Signet's extensions.
+                "key_algorithm": "rsa", "stage": "active", "safe_to_remove": false
             })
         })
         .collect();

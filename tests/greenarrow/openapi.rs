@@ -81,10 +81,11 @@ async fn a_created_key_links_to_the_operations_on_its_id_and_the_create_body_say
     for field in ["domain", "selector", "key"] {
         assert!(required.iter().any(|r| r == field), "{field}");
     }
+    // 256 is Ed25519's size (Signet's extension); RSA starts at 512.
     let bits = &schemas["KeyMaterialInput"]["properties"]["bits"];
     assert_eq!(
         (bits["minimum"].as_i64(), bits["maximum"].as_i64()),
-        (Some(512), Some(8192))
+        (Some(256), Some(8192))
     );
     assert!(schemas["NewKeyInput"]["properties"]["domain"]["pattern"].is_string());
 }
@@ -136,5 +137,24 @@ async fn unknown_routes_and_methods_get_one_text_each_wherever_they_are_under_ga
     assert_eq!(
         body["error_messages"],
         serde_json::json!(["Method Not Allowed"])
+    );
+}
+
+#[tokio::test]
+async fn signets_extensions_are_documented_algorithm_and_strings() {
+    let app = signet_tests::spawn_app().await;
+    let doc = document(&app).await;
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("KeyMaterialInput", "algorithm"),
+        ("KeyMaterialOutput", "algorithm"),
+        ("KeySummary", "key_algorithm"),
+    ] {
+        let property = &schemas[schema]["properties"][field];
+        assert_eq!(property["pattern"], "^(rsa|ed25519)$", "{schema}.{field}");
+    }
+    assert_eq!(
+        schemas["DnsRecordOutput"]["properties"]["strings"]["type"],
+        "array"
     );
 }

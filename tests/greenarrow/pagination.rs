@@ -91,7 +91,16 @@ async fn pages_by_number(backend: Backend) {
             fields.sort();
             assert_eq!(
                 fields,
-                ["default_for_domain", "domain", "id", "key_bits", "selector"]
+                [
+                    "default_for_domain",
+                    "domain",
+                    "id",
+                    "key_algorithm",
+                    "key_bits",
+                    "safe_to_remove",
+                    "selector",
+                    "stage"
+                ]
             );
         }
         seen.extend(page_ids(&data));

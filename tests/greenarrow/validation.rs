@@ -276,6 +276,11 @@ async fn read_only_fields_are_refused_on_create_and_update() {
         "key.public is read-only and may not be specified",
     );
     assert_has(&messages, "dns is read-only and may not be specified");
+    assert_has(&messages, "stage is read-only and may not be specified");
+    assert_has(
+        &messages,
+        "safe_to_remove is read-only and may not be specified",
+    );
 }
 
 #[tokio::test]

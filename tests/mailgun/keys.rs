@@ -33,7 +33,22 @@ async fn a_key_created_by_size_starts_inactive_with_its_record_to_publish() {
         assert_eq!(record["valid"], "unknown");
         assert_eq!(record_bits(record["value"].as_str().unwrap()), 1024);
         let fields: Vec<_> = body.as_object().unwrap().keys().cloned().collect();
-        assert_eq!(fields, ["dns_record", "selector", "signing_domain"]);
+        assert_eq!(
+            fields,
+            [
+                "algorithm",
+                "dns_record",
+                "safe_to_remove",
+                "selector",
+                "signing_domain",
+                "stage"
+            ]
+        );
+        assert_eq!(body["algorithm"], "rsa");
+        assert_eq!(
+            (body["stage"].clone(), body["safe_to_remove"].clone()),
+            (json!("active"), json!(false))
+        );
     }
 }
 

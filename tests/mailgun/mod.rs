@@ -7,6 +7,8 @@ mod domains;
 mod errors;
 mod isolation;
 mod keys;
+mod node_sdk;
 mod openapi;
 mod paging;
 mod sdk;
+mod zone;

@@ -22,8 +22,9 @@ async fn every_mailgun_route_is_documented_as_mailgun_declares_it() {
         "basic"
     );
 
-    let expected: [(&str, &[&str]); 12] = [
+    let expected: [(&str, &[&str]); 15] = [
         ("/v1/dkim/keys", &["get", "post", "delete"]),
+        ("/v1/dkim/zone", &["get"]),
         ("/v4/domains/{authority_name}/keys", &["get"]),
         (
             "/v4/domains/{authority_name}/keys/{selector}/activate",
@@ -41,6 +42,11 @@ async fn every_mailgun_route_is_documented_as_mailgun_declares_it() {
         ("/v3/domains/{name}/dkim_selector", &["put"]),
         ("/v4/domains/{name}/verify", &["put"]),
         ("/v3/domains/{name}/verify", &["put"]),
+        (
+            "/v1/dkim_management/domains/{name}/rotation",
+            &["get", "put"],
+        ),
+        ("/v1/dkim_management/domains/{name}/rotate", &["post"]),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     assert_eq!(paths.len(), expected.len(), "{:?}", paths.keys());
@@ -166,5 +172,37 @@ async fn the_server_refuses_the_page_sizes_the_document_refuses() {
         send(mg.request(Method::GET, &format!("{path}?{query}")))
             .await
             .expect(200);
+    }
+}
+
+#[tokio::test]
+async fn signets_extensions_are_documented_algorithm_strings_and_the_zone() {
+    let doc = document().await;
+    let schemas = &doc["components"]["schemas"];
+    let algorithm = &schemas["CreateKeyForm"]["properties"]["algorithm"];
+    assert_eq!(algorithm["enum"], json!(["rsa", "ed25519"]), "{algorithm}");
+    assert_eq!(
+        schemas["DomainKeyResponse"]["properties"]["algorithm"]["enum"],
+        json!(["rsa", "ed25519"])
+    );
+    assert_eq!(schemas["Record"]["properties"]["strings"]["type"], "array");
+    assert!(schemas["Record"]["required"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("strings")));
+
+    let zone = &doc["paths"]["/v1/dkim/zone"]["get"];
+    assert_eq!(zone["parameters"][0]["name"], "domain");
+    assert_eq!(zone["parameters"][0]["required"], true);
+    let responses = &zone["responses"];
+    assert_eq!(
+        responses["200"]["content"]["text/dns"]["schema"]["type"],
+        "string"
+    );
+    for status in ["400", "404"] {
+        assert!(
+            responses[status]["content"]["application/json"].is_object(),
+            "{status}"
+        );
     }
 }

@@ -25,7 +25,7 @@ pub struct AuditItem {
     tenant: String,
     /// Who made it.
     actor: ActorItem,
-    /// Through which front end: `mailgun`, `greenarrow`, `console`, `cli`, `recheck` or `fleet`.
+    /// Through which front end: `mailgun`, `greenarrow`, `console`, `cli`, `recheck`, `rotation` or `fleet`.
     via: String,
     /// What it did, such as `key.created`.
     action: String,

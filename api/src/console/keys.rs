@@ -7,8 +7,8 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use signet_domain::{
-    cursor, CreateKey, DefaultFlag, DeleteRule, DkimKey, DomainName, KeyFilter, KeyId, KeyMaterial,
-    KeyQuery, KeySize, PageStart, PrivateKey, Selector,
+    cursor, CreateKey, DefaultFlag, DeleteRule, DkimKey, DomainName, KeyAlgorithm, KeyFilter,
+    KeyId, KeyMaterial, KeyQuery, KeySpec, PageStart, PrivateKey, Selector,
 };
 use utoipa::{IntoParams, ToSchema};
 
@@ -30,9 +30,9 @@ pub struct KeyItem {
     domain: String,
     /// The selector.
     selector: String,
-    /// `rsa`.
+    /// `rsa` or `ed25519`.
     algorithm: String,
-    /// Modulus size.
+    /// The RSA modulus size, or 256 for Ed25519.
     bits: u32,
     /// May sign mail.
     active: bool,
@@ -56,6 +56,9 @@ pub struct DnsState {
     name: String,
     /// The TXT value to publish there.
     value: String,
+    /// `value` as DNS character-strings of at most 255 bytes each, in order;
+    /// joined, they equal `value`.
+    strings: Vec<String>,
     /// `valid`, `invalid` or `unknown` (never checked, or the lookup failed).
     status: String,
     /// When it was last looked up.
@@ -67,6 +70,7 @@ impl DnsState {
     pub fn of(key: &DkimKey) -> Self {
         let record = key.dns_record();
         Self {
+            strings: record.strings().into_iter().map(str::to_owned).collect(),
             name: record.name,
             value: record.value,
             status: key.dns.status.as_str().to_owned(),
@@ -81,8 +85,8 @@ impl From<&DkimKey> for KeyItem {
             id: key.id.0,
             domain: key.signing_domain.to_string(),
             selector: key.selector.to_string(),
-            algorithm: "rsa".to_owned(),
-            bits: key.bits.bits(),
+            algorithm: key.algorithm.to_string(),
+            bits: key.bits,
             active: key.active,
             default_for_domain: key.default_for_domain,
             dns: DnsState::of(key),
@@ -190,7 +194,7 @@ pub async fn list_keys(
     Ok(Json(KeyPage { items, next_cursor }))
 }
 
-/// A key to create (`bits`) or import (`private_key`).
+/// A key to create (`bits`, or `algorithm: ed25519`) or import (`private_key`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
@@ -198,16 +202,60 @@ pub struct NewKey {
     domain: String,
     /// The selector, unique within the domain.
     selector: String,
-    /// Generate a key of this size (at least the tenant's `min_rsa_bits`).
+    /// `rsa` (the default) or `ed25519`. With `private_key`, it must name
+    /// the imported key's algorithm.
+    #[schema(value_type = Option<String>, pattern = "^(rsa|ed25519)$")]
+    algorithm: Option<String>,
+    /// Generate a key of this size: for RSA at least the tenant's
+    /// `min_rsa_bits`; for Ed25519 only 256, and it may be left out.
     bits: Option<u32>,
-    /// Import this RSA key (PEM, PKCS#1 or PKCS#8) instead.
+    /// Import this key instead: RSA in PEM (PKCS#1 or PKCS#8), or Ed25519 in
+    /// PKCS#8 PEM or as its 32-byte seed in base64.
     private_key: Option<String>,
+}
+
+impl NewKey {
+    /// Generated or imported, as the fields ask.
+    fn material(&self) -> Result<KeyMaterial, Problem> {
+        let algorithm = self
+            .algorithm
+            .as_deref()
+            .map(str::parse::<KeyAlgorithm>)
+            .transpose()
+            .map_err(|e| Problem::bad_request(format!("algorithm {e}")))?;
+        match (self.bits, &self.private_key, algorithm) {
+            (None, Some(pem), algorithm) => {
+                let key = PrivateKey::import(pem)
+                    .map_err(|e| Problem::bad_request(format!("private_key {e}")))?;
+                match algorithm {
+                    Some(algorithm) if algorithm != key.algorithm() => {
+                        Err(Problem::bad_request(format!(
+                            "algorithm must be {} to import this private_key",
+                            key.algorithm()
+                        )))
+                    }
+                    _ => Ok(KeyMaterial::Import(key)),
+                }
+            }
+            (Some(bits), None, algorithm) => KeySpec::new(algorithm.unwrap_or_default(), bits)
+                .map(KeyMaterial::Generate)
+                .map_err(|e| Problem::bad_request(format!("bits {e}"))),
+            (None, None, Some(KeyAlgorithm::Ed25519)) => {
+                Ok(KeyMaterial::Generate(KeySpec::Ed25519))
+            }
+            _ => Err(Problem::bad_request(
+                "give exactly one of bits (to generate; optional for ed25519) and private_key \
+                 (to import)",
+            )),
+        }
+    }
 }
 
 /// Create or import a key.
 ///
-/// Give exactly one of `bits` and `private_key`. The key is active at once
-/// and becomes its domain's default if it is the domain's first.
+/// Give exactly one of `bits` and `private_key` (`bits` may be left out with
+/// `algorithm: ed25519`). The key is active at once and becomes its domain's
+/// default if it is the domain's first.
 #[utoipa::path(
     post,
     path = "/console/v1/keys",
@@ -229,20 +277,7 @@ pub async fn create_key(
     let signing_domain = parse_domain(&new.domain)?;
     let selector = Selector::parse(&new.selector)
         .map_err(|e| Problem::bad_request(format!("selector {e}")))?;
-    let material = match (new.bits, new.private_key) {
-        (Some(bits), None) => KeyMaterial::Generate(
-            KeySize::try_from(bits).map_err(|e| Problem::bad_request(format!("bits {e}")))?,
-        ),
-        (None, Some(pem)) => KeyMaterial::Import(
-            PrivateKey::from_pem(&pem)
-                .map_err(|e| Problem::bad_request(format!("private_key {e}")))?,
-        ),
-        _ => {
-            return Err(Problem::bad_request(
-                "give exactly one of bits (to generate) and private_key (to import)",
-            ))
-        }
-    };
+    let material = new.material()?;
     let command = CreateKey {
         signing_domain,
         selector,

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use signet_domain::{KeySize, PrivateKey};
+use signet_domain::{KeySize, KeySpec, PrivateKey};
 use tokio::sync::Notify;
 
 use crate::config::KeyPool;
@@ -60,7 +60,9 @@ impl Pool {
     /// Keeps `key` for a later request, unless its size holds enough;
     /// `false` if it was dropped (and so wiped).
     pub(super) fn put(&self, key: PrivateKey) -> bool {
-        let size = key.size();
+        let KeySpec::Rsa(size) = key.spec() else {
+            return false;
+        };
         let room = self.depth(size).unwrap_or(0).max(LEFT_BEHIND_PER_SIZE);
         let mut keys = self.keys();
         let held = keys.entry(size).or_default();
@@ -151,7 +153,7 @@ mod tests {
     }
 
     fn key(bits: u32) -> PrivateKey {
-        PrivateKey::generate(size(bits)).unwrap()
+        PrivateKey::generate_rsa(size(bits)).unwrap()
     }
 
     fn pool(config: &str) -> Pool {

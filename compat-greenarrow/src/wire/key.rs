@@ -38,7 +38,7 @@ pub struct KeyPayload {
 
 /// The writable attributes of a DKIM Key. On update every field is optional
 /// and only those given change. Read-only fields (`id`, `key.public`,
-/// `dns`) and unknown fields are refused.
+/// `dns`, `stage`, `safe_to_remove`) and unknown fields are refused.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyInput {
@@ -74,6 +74,14 @@ pub struct KeyInput {
     #[serde(default)]
     #[schema(ignore)]
     pub dns: Present,
+    /// Read-only (Signet extension): refused with `validation_failed`.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub stage: Present,
+    /// Read-only (Signet extension): refused with `validation_failed`.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub safe_to_remove: Present,
 }
 
 /// The body of a create: `{"dkim_key": {...}}`.
@@ -127,6 +135,14 @@ pub struct NewKeyInput {
     #[serde(default)]
     #[schema(ignore)]
     pub dns: Present,
+    /// Read-only (Signet extension): refused with `validation_failed`.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub stage: Present,
+    /// Read-only (Signet extension): refused with `validation_failed`.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub safe_to_remove: Present,
 }
 
 impl From<NewKeyInput> for KeyInput {
@@ -138,6 +154,8 @@ impl From<NewKeyInput> for KeyInput {
             default_for_domain,
             key,
             dns,
+            stage,
+            safe_to_remove,
         } = input;
         Self {
             id,
@@ -146,6 +164,8 @@ impl From<NewKeyInput> for KeyInput {
             default_for_domain,
             key,
             dns,
+            stage,
+            safe_to_remove,
         }
     }
 }
@@ -154,14 +174,23 @@ impl From<NewKeyInput> for KeyInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyMaterialInput {
-    /// Size of a key to generate, 512 to 8192, and at least the tenant's
-    /// `min_rsa_bits` (1024 unless lowered to 512). With `private`, it must
-    /// equal the imported key's size. May not change on an existing key.
-    #[schema(example = 1024, minimum = 512, maximum = 8192)]
+    /// Signet extension: `rsa` (the default) or `ed25519` (RFC 8463). An
+    /// Ed25519 key is generated with `bits` 256 or left out. With `private`,
+    /// it must name the imported key's algorithm. May not change on an
+    /// existing key except with a new `private`.
+    #[schema(value_type = Option<String>, example = "rsa", pattern = "^(rsa|ed25519)$")]
+    pub algorithm: Option<String>,
+    /// Size of an RSA key to generate, 512 to 8192, and at least the
+    /// tenant's `min_rsa_bits` (1024 unless lowered to 512); 256 (or left
+    /// out) for Ed25519. With `private`, it must equal the imported key's
+    /// size. May not change on an existing key.
+    #[schema(example = 1024, minimum = 256, maximum = 8192)]
     pub bits: Option<i64>,
     /// A PEM private key, PKCS#1 (`BEGIN RSA PRIVATE KEY`) or PKCS#8
     /// (`BEGIN PRIVATE KEY`), 512 to 8192 bits and at least the tenant's
     /// `min_rsa_bits` (1024 unless lowered to 512), on create and update.
+    /// Signet extension: an Ed25519 key in PKCS#8 PEM (as `openssl genpkey
+    /// -algorithm ed25519` writes it) or its 32-byte seed in base64.
     #[schema(value_type = Option<String>)]
     pub private: Option<Pem>,
     /// Read-only: refused with `validation_failed`.
@@ -192,19 +221,31 @@ pub struct KeyRecord {
     pub key: KeyMaterialOutput,
     /// The record to publish.
     pub dns: DnsOutput,
+    /// Signet extension: where the key stands in its domain's rotation:
+    /// `pending` (publish its record; it does not sign yet), `active`,
+    /// `retiring` (keep its record) or `retired`.
+    #[schema(pattern = "^(pending|active|retiring|retired)$")]
+    pub stage: String,
+    /// Signet extension: whether its DNS record may be removed (it is retired).
+    pub safe_to_remove: bool,
 }
 
 /// `key` of a record.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct KeyMaterialOutput {
-    /// Modulus size.
+    /// Signet extension: `rsa` or `ed25519`.
+    #[schema(example = "rsa", pattern = "^(rsa|ed25519)$")]
+    pub algorithm: String,
+    /// Modulus size; 256 for Ed25519.
     pub bits: u32,
-    /// The PKCS#1 PEM private key. Present only when the tenant's
-    /// `private_key_export` setting is on; otherwise the field is omitted.
+    /// The private key in PEM: PKCS#1 for RSA, PKCS#8 for Ed25519. Present
+    /// only when the tenant's `private_key_export` setting is on; otherwise
+    /// the field is omitted.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub private: Option<Pem>,
-    /// Base64 DER SubjectPublicKeyInfo, as published in DNS.
+    /// As published in DNS: base64 DER SubjectPublicKeyInfo for RSA, base64
+    /// of the raw 32-byte public key for Ed25519.
     pub public: String,
 }
 
@@ -225,31 +266,39 @@ pub struct DnsRecordOutput {
     #[serde(rename = "type")]
     #[schema(example = "TXT")]
     pub record_type: String,
-    /// `k=rsa; p={public}`.
+    /// `k=rsa; p={public}` or `k=ed25519; p={public}`.
     pub value: String,
+    /// Signet extension: `value` as DNS character-strings of at most 255
+    /// bytes each, in order; joined, they equal `value`.
+    pub strings: Vec<String>,
 }
 
 impl KeyRecord {
     /// The wire record of a key, with its private half if it may be shown.
     pub fn new(key: &DkimKey, private: Option<&PrivateKey>) -> Self {
         let dns = key.dns_record();
+        let strings = dns.strings().into_iter().map(str::to_owned).collect();
         Self {
             id: key.id.0,
             domain: key.signing_domain.to_string(),
             selector: key.selector.to_string(),
             default_for_domain: key.default_for_domain,
             key: KeyMaterialOutput {
-                bits: key.bits.bits(),
-                private: private.map(|p| Pem(p.to_pkcs1_pem().to_string())),
+                algorithm: key.algorithm.to_string(),
+                bits: key.bits,
+                private: private.map(|p| Pem(p.to_pem().to_string())),
                 public: key.public_key.to_string(),
             },
             dns: DnsOutput {
                 public_key: DnsRecordOutput {
                     name: dns.name,
                     record_type: dns.record_type.to_owned(),
+                    strings,
                     value: dns.value,
                 },
             },
+            stage: key.stage.as_str().to_owned(),
+            safe_to_remove: key.safe_to_remove(),
         }
     }
 }
@@ -274,8 +323,18 @@ pub struct KeySummary {
     pub selector: String,
     /// Whether this is the domain's default key.
     pub default_for_domain: bool,
-    /// Modulus size.
+    /// Modulus size; 256 for Ed25519.
     pub key_bits: u32,
+    /// Signet extension: `rsa` or `ed25519`.
+    #[schema(example = "rsa", pattern = "^(rsa|ed25519)$")]
+    pub key_algorithm: String,
+    /// Signet extension: where the key stands in its domain's rotation:
+    /// `pending` (publish its record; it does not sign yet), `active`,
+    /// `retiring` (keep its record) or `retired`.
+    #[schema(pattern = "^(pending|active|retiring|retired)$")]
+    pub stage: String,
+    /// Signet extension: whether its DNS record may be removed (it is retired).
+    pub safe_to_remove: bool,
 }
 
 impl From<&DkimKey> for KeySummary {
@@ -285,7 +344,10 @@ impl From<&DkimKey> for KeySummary {
             domain: key.signing_domain.to_string(),
             selector: key.selector.to_string(),
             default_for_domain: key.default_for_domain,
-            key_bits: key.bits.bits(),
+            key_bits: key.bits,
+            key_algorithm: key.algorithm.to_string(),
+            stage: key.stage.as_str().to_owned(),
+            safe_to_remove: key.safe_to_remove(),
         }
     }
 }
@@ -316,6 +378,7 @@ mod tests {
             serde_json::from_value(serde_json::json!({ "private": "-----BEGIN SECRET" })).unwrap();
         assert!(!format!("{input:?}").contains("SECRET"));
         let output = KeyMaterialOutput {
+            algorithm: "rsa".into(),
             bits: 1024,
             private: Some(Pem("-----BEGIN SECRET".into())),
             public: "MIG".into(),

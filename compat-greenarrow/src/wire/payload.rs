@@ -2,8 +2,8 @@
 //! field before answering.
 
 use signet_domain::{
-    CreateKey, DefaultFlag, DomainName, InvalidValue, KeyMaterial, KeySize, KeyUpdate, PrivateKey,
-    Selector,
+    CreateKey, DefaultFlag, DkimKey, DomainName, InvalidValue, KeyAlgorithm, KeyMaterial, KeySize,
+    KeySpec, KeyUpdate, PrivateKey, Selector,
 };
 
 use crate::error::GreenArrowError;
@@ -29,6 +29,8 @@ impl Problems {
             ("id", input.id.0),
             ("key.public", key_public),
             ("dns", input.dns.0),
+            ("stage", input.stage.0),
+            ("safe_to_remove", input.safe_to_remove.0),
         ] {
             if sent {
                 self.field(field, "is read-only and may not be specified");
@@ -47,34 +49,62 @@ impl Problems {
 
 /// What `key` asks for, once parsed.
 struct Material {
-    bits: Option<KeySize>,
+    algorithm: Option<KeyAlgorithm>,
+    spec: Option<KeySpec>,
     private: Option<PrivateKey>,
 }
 
+fn algorithm(p: &mut Problems, key: Option<&KeyMaterialInput>) -> Option<KeyAlgorithm> {
+    key.and_then(|k| k.algorithm.as_deref())
+        .and_then(|a| p.check("key.algorithm", a.parse()))
+}
+
+/// `key.bits` for `algorithm`: an RSA size, or 256 for Ed25519.
+fn spec(algorithm: KeyAlgorithm, bits: i64) -> Result<KeySpec, InvalidValue> {
+    match algorithm {
+        KeyAlgorithm::Rsa => KeySize::try_from(bits).map(KeySpec::Rsa),
+        KeyAlgorithm::Ed25519 => KeySpec::new(algorithm, u32::try_from(bits).unwrap_or(0)),
+    }
+}
+
 fn material(p: &mut Problems, key: Option<&KeyMaterialInput>) -> Material {
-    let bits = key
+    let algorithm = algorithm(p, key);
+    let spec = key
         .and_then(|k| k.bits)
-        .and_then(|b| p.check("key.bits", KeySize::try_from(b)));
+        .and_then(|b| p.check("key.bits", spec(algorithm.unwrap_or_default(), b)));
     let private = key
         .and_then(|k| k.private.as_ref())
-        .and_then(|pem| p.check("key.private", PrivateKey::from_pem(&pem.0)));
-    if let (Some(bits), Some(private)) = (bits, &private) {
-        if bits != private.size() {
+        .and_then(|pem| p.check("key.private", PrivateKey::import(&pem.0)));
+    if let Some(private) = &private {
+        if algorithm.is_some_and(|a| a != private.algorithm()) {
+            p.field(
+                "key.algorithm",
+                format!(
+                    "must equal the algorithm of key.private ({}), or be left out",
+                    private.algorithm()
+                ),
+            );
+        } else if spec.is_some_and(|s| s != private.spec()) {
             p.field(
                 "key.bits",
                 format!(
                     "must equal the size of key.private ({} bits), or be left out",
-                    private.size()
+                    private.spec().bits()
                 ),
             );
         }
     }
-    Material { bits, private }
+    Material {
+        algorithm,
+        spec,
+        private,
+    }
 }
 
 /// A create command; every field is checked before any error is returned.
-/// A key is generated from `key.bits` or imported from `key.private`; given
-/// both, the imported key wins and `bits` must match its size.
+/// A key is generated from `key.bits` (or `key.algorithm: ed25519`) or
+/// imported from `key.private`; given both, the imported key wins and `bits`
+/// must match its size.
 pub fn create_command(input: KeyInput) -> Result<CreateKey, GreenArrowError> {
     let mut p = Problems::default();
     p.read_only(&input);
@@ -86,13 +116,19 @@ pub fn create_command(input: KeyInput) -> Result<CreateKey, GreenArrowError> {
         Selector::parse,
     );
     let key = input.key.as_ref();
-    if key.is_none_or(|k| k.bits.is_none() && k.private.is_none()) {
+    let Material {
+        algorithm,
+        spec,
+        private,
+    } = material(&mut p, key);
+    let ed25519 = algorithm == Some(KeyAlgorithm::Ed25519);
+    if key.is_none_or(|k| k.bits.is_none() && k.private.is_none()) && !ed25519 {
         p.field("key", "must have either bits or private");
     }
-    let Material { bits, private } = material(&mut p, key);
     let material = private
         .map(KeyMaterial::Import)
-        .or(bits.map(KeyMaterial::Generate));
+        .or(spec.map(KeyMaterial::Generate))
+        .or(ed25519.then_some(KeyMaterial::Generate(KeySpec::Ed25519)));
     match (domain, selector, material) {
         (Some(signing_domain), Some(selector), Some(material)) if p.0.is_empty() => Ok(CreateKey {
             signing_domain,
@@ -124,9 +160,49 @@ fn required<T>(
     }
 }
 
-/// An update command, and the `key.bits` the caller sent without a new
-/// private key (it must equal the key's current size; see [`check_bits_kept`]).
-pub fn update_command(input: KeyInput) -> Result<(KeyUpdate, Option<i64>), GreenArrowError> {
+/// What an update sent about the key's kind without a new private key: it
+/// may only repeat the key's current algorithm and size (see [`Kept::check`]).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Kept {
+    algorithm: Option<KeyAlgorithm>,
+    bits: Option<i64>,
+}
+
+impl Kept {
+    /// Refuses a change of `key.algorithm` or `key.bits` on `current`.
+    pub fn check(&self, current: &DkimKey) -> Result<(), GreenArrowError> {
+        let mut p = Problems::default();
+        if self.algorithm.is_some_and(|a| a != current.algorithm) {
+            p.field(
+                "key.algorithm",
+                format!(
+                    "may not be changed on existing keys without a new key.private \
+                     (this key is {})",
+                    current.algorithm
+                ),
+            );
+        }
+        if self.bits.is_some_and(|b| b != i64::from(current.bits)) {
+            p.field(
+                "key.bits",
+                format!(
+                    "may not be changed on existing keys (this key has {} bits)",
+                    current.bits
+                ),
+            );
+        }
+        p.into_result()
+    }
+
+    /// Whether anything was sent to compare.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// An update command, and what the caller sent of `key.algorithm` and
+/// `key.bits` without a new private key.
+pub fn update_command(input: KeyInput) -> Result<(KeyUpdate, Kept), GreenArrowError> {
     let mut p = Problems::default();
     p.read_only(&input);
     let signing_domain = input
@@ -138,16 +214,17 @@ pub fn update_command(input: KeyInput) -> Result<(KeyUpdate, Option<i64>), Green
         .as_deref()
         .and_then(|s| p.check("selector", Selector::parse(s)));
     let key = input.key.as_ref();
-    let sent_bits = key.and_then(|k| k.bits);
     let has_private = key.is_some_and(|k| k.private.is_some());
-    // Without a new private key, bits are compared with the stored key only.
-    let Material { private, .. } = if has_private {
-        material(&mut p, key)
+    // Without a new private key, algorithm and bits are compared with the
+    // stored key only.
+    let (private, kept) = if has_private {
+        (material(&mut p, key).private, Kept::default())
     } else {
-        Material {
-            bits: None,
-            private: None,
-        }
+        let kept = Kept {
+            algorithm: algorithm(&mut p, key),
+            bits: key.and_then(|k| k.bits),
+        };
+        (None, kept)
     };
     p.into_result()?;
     let update = KeyUpdate {
@@ -156,18 +233,7 @@ pub fn update_command(input: KeyInput) -> Result<(KeyUpdate, Option<i64>), Green
         default_for_domain: input.default_for_domain,
         private_key: private,
     };
-    Ok((update, sent_bits.filter(|_| !has_private)))
-}
-
-/// `key.bits` may be sent on update only if it does not change the size.
-pub fn check_bits_kept(sent: i64, current: KeySize) -> Result<(), GreenArrowError> {
-    if sent == i64::from(current.bits()) {
-        Ok(())
-    } else {
-        Err(GreenArrowError::validation(vec![format!(
-            "key.bits may not be changed on existing keys (this key has {current} bits)"
-        )]))
-    }
+    Ok((update, kept))
 }
 
 #[cfg(test)]
@@ -226,17 +292,74 @@ mod tests {
     }
 
     #[test]
-    fn an_update_may_repeat_bits_but_not_change_them() {
-        let size = KeySize::try_from(1024u32).unwrap();
-        assert!(check_bits_kept(1024, size).is_ok());
-        assert!(check_bits_kept(2048, size).is_err());
+    fn algorithm_ed25519_alone_generates_an_ed25519_key() {
+        for key in [
+            serde_json::json!({"algorithm": "ed25519"}),
+            serde_json::json!({"algorithm": "ed25519", "bits": 256}),
+        ] {
+            let cmd = create_command(input(serde_json::json!({
+                "domain": "example.com", "selector": "s1", "key": key
+            })))
+            .unwrap();
+            assert!(matches!(
+                cmd.material,
+                KeyMaterial::Generate(KeySpec::Ed25519)
+            ));
+        }
+    }
+
+    #[test]
+    fn ed25519_with_other_bits_or_an_unknown_algorithm_is_refused() {
+        let create = |key: serde_json::Value| {
+            messages(
+                create_command(input(serde_json::json!({
+                    "domain": "example.com", "selector": "s1", "key": key
+                })))
+                .unwrap_err(),
+            )
+        };
+        let text = create(serde_json::json!({"algorithm": "ed25519", "bits": 2048}));
+        assert!(
+            text.contains("key.bits must be 256 for an ed25519 key"),
+            "{text}"
+        );
+        let text = create(serde_json::json!({"algorithm": "dsa", "bits": 2048}));
+        assert!(
+            text.contains("key.algorithm must be one of: rsa, ed25519"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn rsa_alone_still_needs_bits() {
+        let text = messages(
+            create_command(input(serde_json::json!({
+                "domain": "example.com", "selector": "s1", "key": {"algorithm": "rsa"}
+            })))
+            .unwrap_err(),
+        );
+        assert!(
+            text.contains("key must have either bits or private"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn bits_alone_are_active_and_not_default() {
+        let cmd = create_command(input(serde_json::json!({
+            "domain": "Example.com", "selector": "s1", "key": {"bits": 1024}
+        })))
+        .unwrap();
+        assert!(cmd.active);
+        assert_eq!(cmd.default_for_domain, DefaultFlag::No);
+        assert_eq!(cmd.signing_domain.as_str(), "example.com");
     }
 
     #[test]
     fn an_empty_update_changes_nothing() {
-        let (update, bits) = update_command(input(serde_json::json!({}))).unwrap();
+        let (update, kept) = update_command(input(serde_json::json!({}))).unwrap();
         assert!(update.signing_domain.is_none() && update.selector.is_none());
         assert!(update.default_for_domain.is_none() && update.private_key.is_none());
-        assert!(bits.is_none());
+        assert!(kept.is_empty());
     }
 }

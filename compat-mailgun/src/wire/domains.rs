@@ -93,7 +93,7 @@ pub fn state(view: &DomainView) -> &'static str {
 
 /// A stable identifier that says nothing about other domains or tenants: it
 /// hashes only names the caller already knows, never a database row id.
-fn opaque_id(tenant: &Tenant, name: &str) -> String {
+pub(crate) fn opaque_id(tenant: &Tenant, name: &str) -> String {
     let digest = Sha256::digest(format!("{}/{name}", tenant.name).as_bytes());
     digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }

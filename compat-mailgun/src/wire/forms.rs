@@ -1,7 +1,7 @@
 //! The parameters of each request, parsed from [`Params`] into the core's
 //! types. Their schemas document the request bodies and query strings.
 
-use signet_domain::{DomainName, KeySize, PrivateKey, Selector};
+use signet_domain::{DomainName, KeyAlgorithm, KeySize, KeySpec, PrivateKey, Selector};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::MailgunError;
@@ -113,18 +113,37 @@ pub struct CreateKeyForm {
     /// Selector to be used for the new domain key.
     #[schema(value_type = openapi::SelectorText, inline)]
     pub selector: Selector,
-    /// Key size, 1024 or 2048. Mailgun documents no default; Signet makes 2048-bit
-    /// keys when it is omitted, the size today's large receivers expect.
-    /// Ignored when `pem` is given. A size below the account's
-    /// `min_rsa_bits` (1024 unless raised to 2048) is refused.
+    /// Key size of an RSA key, 1024 or 2048. Mailgun documents no default;
+    /// Signet makes 2048-bit keys when it is omitted, the size today's large
+    /// receivers expect. Ignored when `pem` is given; refused with
+    /// `algorithm=ed25519`. A size below the account's `min_rsa_bits` (1024
+    /// unless raised to 2048) is refused.
     #[schema(value_type = openapi::KeyBits, inline, required = false)]
     pub bits: Option<KeySize>,
-    /// An RSA private key to import instead of generating one: PEM, PKCS #1
-    /// (`BEGIN RSA PRIVATE KEY`) or PKCS #8 (`BEGIN PRIVATE KEY`), 1024 or 2048
-    /// bits and at least the account's `min_rsa_bits`, as a form field or a
-    /// file part. It is never returned.
+    /// Signet extension: `rsa` (the default) or `ed25519` (RFC 8463; its
+    /// record is `k=ed25519; p=` and the 44-character base64 public key).
+    /// With `pem`, it must name the imported key's algorithm.
+    #[schema(value_type = openapi::KeyAlgorithmText, inline, required = false)]
+    pub algorithm: Option<KeyAlgorithm>,
+    /// A private key to import instead of generating one, as a form field
+    /// or a file part: an RSA key of 1024 or 2048 bits and at least the
+    /// account's `min_rsa_bits` in PEM, PKCS #1 (`BEGIN RSA PRIVATE KEY`) or
+    /// PKCS #8 (`BEGIN PRIVATE KEY`); or (Signet extension) an Ed25519 key in
+    /// PKCS #8 PEM, as `openssl genpkey -algorithm ed25519` writes it, or its
+    /// 32-byte seed in base64. It is never returned.
     #[schema(value_type = String, required = false)]
     pub pem: Option<PrivateKey>,
+}
+
+impl CreateKeyForm {
+    /// What to generate when no key is imported: an RSA key of `bits`
+    /// (2048 by default) or an Ed25519 key.
+    pub fn spec(&self) -> KeySpec {
+        match self.algorithm {
+            Some(KeyAlgorithm::Ed25519) => KeySpec::Ed25519,
+            _ => KeySpec::Rsa(self.bits.unwrap_or(KeySize::DEFAULT)),
+        }
+    }
 }
 
 impl TryFrom<&Params> for CreateKeyForm {
@@ -134,15 +153,35 @@ impl TryFrom<&Params> for CreateKeyForm {
         let signing_domain = domain(params, "signing_domain")?;
         let selector = selector(params, "selector")?;
         let bits = mailgun_size(params, "bits")?;
+        let algorithm = params
+            .text("algorithm")?
+            .map(|a| a.parse().map_err(|e| MailgunError::invalid("algorithm", e)))
+            .transpose()?;
         let pem = match params.bytes("pem") {
             Some(pem) if !pem.iter().all(u8::is_ascii_whitespace) => Some(import(pem)?),
             _ => None,
         };
+        match (algorithm, &pem) {
+            (Some(algorithm), Some(key)) if key.algorithm() != algorithm => {
+                return Err(MailgunError::invalid(
+                    "algorithm",
+                    format!("must be {} to import this key", key.algorithm()),
+                ))
+            }
+            (Some(KeyAlgorithm::Ed25519), None) if bits.is_some() => {
+                return Err(MailgunError::invalid(
+                    "bits",
+                    "applies to rsa keys only; leave it out with algorithm ed25519",
+                ))
+            }
+            _ => {}
+        }
         Ok(Self {
             signing_domain: signing_domain
                 .ok_or_else(|| MailgunError::missing("signing_domain"))?,
             selector: selector.ok_or_else(|| MailgunError::missing("selector"))?,
             bits,
+            algorithm,
             pem,
         })
     }
@@ -151,13 +190,34 @@ impl TryFrom<&Params> for CreateKeyForm {
 fn import(pem: &[u8]) -> Result<PrivateKey, MailgunError> {
     let key = std::str::from_utf8(pem)
         .ok()
-        .and_then(|pem| PrivateKey::from_pem(pem).ok())
+        .and_then(|pem| PrivateKey::import(pem).ok())
         .ok_or_else(MailgunError::bad_pem)?;
-    match key.size().bits() {
-        1024 | 2048 => Ok(key),
-        bits => Err(MailgunError::bad_request(format!(
-            "failed to import domain key: the key has {bits} bits; it must have 1024 or 2048"
+    match key.spec() {
+        KeySpec::Ed25519 => Ok(key),
+        KeySpec::Rsa(size) if matches!(size.bits(), 1024 | 2048) => Ok(key),
+        KeySpec::Rsa(size) => Err(MailgunError::bad_request(format!(
+            "failed to import domain key: the key has {size} bits; it must have 1024 or 2048"
         ))),
+    }
+}
+
+/// Parameters of `GET /v1/dkim/zone`.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ZoneQuery {
+    /// The signing domain whose records to list.
+    #[param(value_type = openapi::DomainNameText, inline)]
+    pub domain: DomainName,
+}
+
+impl TryFrom<&Params> for ZoneQuery {
+    type Error = MailgunError;
+
+    fn try_from(params: &Params) -> Result<Self, MailgunError> {
+        let domain = domain(params, "domain")?;
+        Ok(Self {
+            domain: domain.ok_or_else(|| MailgunError::missing("domain"))?,
+        })
     }
 }
 

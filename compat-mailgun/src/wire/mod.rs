@@ -3,18 +3,24 @@
 
 mod domains;
 mod forms;
+mod rotation;
 
 pub use domains::{
     CreateDomainResp, Domain, FindDomainByNameResp, ListDomainResponse, ReassignDkimAuthorityResp,
 };
 pub use forms::{
     CreateDomainForm, CreateKeyForm, DeleteKeyQuery, DkimAuthorityForm, DkimSelectorForm,
-    ListDomainsQuery, ListKeysQuery, MAX_DOMAIN_LIMIT, MAX_DOMAIN_SKIP, MAX_KEY_LIMIT,
+    ListDomainsQuery, ListKeysQuery, ZoneQuery, MAX_DOMAIN_LIMIT, MAX_DOMAIN_SKIP, MAX_KEY_LIMIT,
+};
+pub use rotation::{
+    ManagementNotFound, ManagementReason, RotationDomain, RotationDomainResponse, RotationForm,
 };
 
 use serde::Serialize;
 use signet_domain::DkimKey;
 use utoipa::ToSchema;
+
+use crate::openapi;
 
 /// Mailgun's generic answer: a message.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -46,19 +52,26 @@ pub struct Record {
     pub record_type: String,
     /// `valid`, `invalid` or `unknown` (never checked, or the lookup failed).
     pub valid: String,
-    /// The value to publish: `k=rsa; p={public key}`.
+    /// The value to publish: `k=rsa; p={public key}` or `k=ed25519; p={public
+    /// key}`.
     pub value: String,
+    /// Signet extension: `value` as DNS character-strings of at most 255
+    /// bytes each, in order, for zone files and DNS APIs that want them
+    /// split; joined, they equal `value`.
+    pub strings: Vec<String>,
 }
 
 impl From<&DkimKey> for Record {
     fn from(key: &DkimKey) -> Self {
         let record = key.dns_record();
+        let strings = record.strings().into_iter().map(str::to_owned).collect();
         Self {
             is_active: key.active,
             cached: key.dns.seen.clone(),
             name: record.name,
             record_type: record.record_type.to_owned(),
             valid: key.dns.status.as_str().to_owned(),
+            strings,
             value: record.value,
         }
     }
@@ -75,16 +88,29 @@ impl From<&DkimKey> for Record {
         "name": "s1._domainkey.example.com",
         "record_type": "TXT",
         "valid": "unknown",
-        "value": "k=rsa; p=MIIBIjANBgkqh..."
-    }
+        "value": "k=rsa; p=MIIBIjANBgkqh...",
+        "strings": ["k=rsa; p=MIIBIjANBgkqh..."]
+    },
+    "algorithm": "rsa",
+    "stage": "active",
+    "safe_to_remove": false
 }))]
 pub struct DomainKeyResponse {
     /// The domain whose DNS publishes the key (its authority).
     pub signing_domain: String,
     /// The selector.
     pub selector: String,
+    /// Signet extension: `rsa` or `ed25519`.
+    #[schema(value_type = openapi::KeyAlgorithmText, inline)]
+    pub algorithm: String,
     /// The record to publish.
     pub dns_record: Record,
+    /// Signet extension: where the key stands in its authority's rotation:
+    /// `pending`, `active`, `retiring` or `retired`.
+    #[schema(pattern = "^(pending|active|retiring|retired)$")]
+    pub stage: String,
+    /// Signet extension: whether its DNS record may be removed (it is retired).
+    pub safe_to_remove: bool,
 }
 
 impl From<&DkimKey> for DomainKeyResponse {
@@ -92,7 +118,10 @@ impl From<&DkimKey> for DomainKeyResponse {
         Self {
             signing_domain: key.signing_domain.to_string(),
             selector: key.selector.to_string(),
+            algorithm: key.algorithm.to_string(),
             dns_record: Record::from(key),
+            stage: key.stage.as_str().to_owned(),
+            safe_to_remove: key.safe_to_remove(),
         }
     }
 }

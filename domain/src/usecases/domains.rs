@@ -4,7 +4,7 @@
 use crate::audit::{Action, Origin};
 use crate::error::{Entity, Error, Result, RuleViolation};
 use crate::key::{DkimKey, KeyFilter};
-use crate::key_size::KeySize;
+use crate::key_size::{KeySize, KeySpec};
 use crate::names::{DomainName, Selector};
 use crate::ports::KeyChange;
 use crate::sending_domain::{DomainQuery, SendingDomain};
@@ -223,7 +223,8 @@ impl Signet {
     }
 
     /// Re-checks the DNS records of the domain's own keys and its signing
-    /// key; changes of their DNS status are recorded as `origin`'s.
+    /// key; changes of their DNS status are recorded as `origin`'s. Pending
+    /// keys found published become active.
     pub async fn verify_domain(
         &self,
         tenant: &Tenant,
@@ -244,10 +245,14 @@ impl Signet {
         for key in keys {
             let check = self.check_dns(&key).await;
             let note = self.note(origin, Action::KeyDnsChanged);
-            self.ports
+            let stored = self
+                .ports
                 .keys
                 .record_dns_check(tenant.id, key.id, &key.dns_record(), check, note.at, &note)
                 .await?;
+            if let Some(key) = stored {
+                self.promote_if_published(tenant.id, origin, key).await?;
+            }
         }
         self.view(tenant, domain).await
     }
@@ -327,7 +332,7 @@ impl Signet {
                 let req = CreateKey {
                     signing_domain: domain.clone(),
                     selector: selector.clone(),
-                    material: KeyMaterial::Generate(size),
+                    material: KeyMaterial::Generate(KeySpec::Rsa(size)),
                     active: false,
                     default_for_domain: DefaultFlag::Yes,
                 };

@@ -5,11 +5,11 @@ use crate::audit::{Action, AuditNote, Origin};
 use crate::crypto::PrivateKey;
 use crate::dns::{DnsCheck, DnsStatus};
 use crate::error::{Entity, Error, Result, RuleViolation};
-use crate::key::{DkimKey, KeyFilter, KeyId, KeyPage, KeyQuery};
-use crate::key_size::KeySize;
+use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
+use crate::key_size::KeySpec;
 use crate::names::{DomainName, Selector};
 use crate::ports::{KeyChange, NewKey};
-use crate::tenant::Tenant;
+use crate::tenant::{Tenant, TenantId};
 
 use super::Signet;
 
@@ -19,8 +19,8 @@ use super::Signet;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum KeyMaterial {
-    /// Generate a key of this size.
-    Generate(KeySize),
+    /// Generate a key of this kind.
+    Generate(KeySpec),
     /// Use this imported key.
     Import(PrivateKey),
 }
@@ -75,7 +75,7 @@ pub enum DeleteRule {
 
 impl Signet {
     /// Creates a key, generating it on a bounded pool if asked to.
-    /// Keys below the tenant's `min_rsa_bits` are refused before any work.
+    /// RSA keys below the tenant's `min_rsa_bits` are refused before any work.
     pub async fn create_key(
         &self,
         tenant: &Tenant,
@@ -84,8 +84,8 @@ impl Signet {
     ) -> Result<DkimKey> {
         let min = tenant.settings.min_rsa_bits;
         match &req.material {
-            KeyMaterial::Generate(size) => min.check(*size, false)?,
-            KeyMaterial::Import(key) => min.check(key.size(), true)?,
+            KeyMaterial::Generate(spec) => min.check(*spec, false)?,
+            KeyMaterial::Import(key) => min.check(key.spec(), true)?,
         }
         let keys = &self.ports.keys;
         // Cheap early answer; the store's unique index settles races.
@@ -97,8 +97,8 @@ impl Signet {
             return Err(Error::Conflict(Entity::Key));
         }
         let (private_key, action) = match req.material {
-            KeyMaterial::Generate(size) => (
-                self.ports.generator.generate(tenant.id, size).await?,
+            KeyMaterial::Generate(spec) => (
+                self.ports.generator.generate(tenant.id, spec).await?,
                 Action::KeyCreated,
             ),
             KeyMaterial::Import(key) => (key, Action::KeyImported),
@@ -197,7 +197,7 @@ impl Signet {
     ) -> Result<DkimKey> {
         let current = self.get_key(tenant, id).await?;
         if let Some(key) = &update.private_key {
-            tenant.settings.min_rsa_bits.check(key.size(), true)?;
+            tenant.settings.min_rsa_bits.check(key.spec(), true)?;
         }
         let moves_record = update
             .signing_domain
@@ -216,6 +216,7 @@ impl Signet {
             private_key: update.private_key,
             active: None,
             dns: moves_record.then(DnsCheck::default),
+            stage: None,
             now: note.at,
         };
         self.ports
@@ -303,14 +304,22 @@ impl Signet {
                 }
             }
         }
+        if active && key.stage == KeyStage::Pending {
+            // Activating a rotation's key is its promotion: the keys it
+            // replaces retire.
+            return self.promote_if_published(tenant.id, origin, key).await;
+        }
         let action = if active {
             Action::KeyActivated
         } else {
             Action::KeyDeactivated
         };
         let note = self.note(origin, action);
+        // A replaced key activated again signs again: it is back in `active`.
+        let back = active && key.stage != KeyStage::Active;
         let change = KeyChange {
             active: Some(active),
+            stage: back.then_some(KeyStage::Active),
             ..KeyChange::at(note.at)
         };
         self.ports
@@ -321,7 +330,8 @@ impl Signet {
 
     /// Looks the key's record up now and stores the result, unless the
     /// record moved meanwhile (then the key is returned as it now stands).
-    /// A change of the key's DNS status is recorded as `origin`'s.
+    /// A change of the key's DNS status is recorded as `origin`'s. A pending
+    /// key found published becomes the active one.
     pub async fn verify_key(&self, tenant: &Tenant, origin: &Origin, id: KeyId) -> Result<DkimKey> {
         let key = self.get_key(tenant, id).await?;
         let check = self.check_dns(&key).await;
@@ -332,7 +342,7 @@ impl Signet {
             .record_dns_check(tenant.id, id, &key.dns_record(), check, note.at, &note)
             .await?;
         match stored {
-            Some(key) => Ok(key),
+            Some(key) => self.promote_if_published(tenant.id, origin, key).await,
             None => self.get_key(tenant, id).await,
         }
     }
@@ -341,11 +351,43 @@ impl Signet {
     /// just published it), without storing the result.
     pub async fn check_dns(&self, key: &DkimKey) -> DnsCheck {
         let answer = self.ports.dns.txt_now(&key.dns_record().name).await;
-        answer.check(&key.public_key, self.ports.clock.now())
+        answer.check(key.algorithm, &key.public_key, self.ports.clock.now())
+    }
+
+    /// The records `domain`'s DNS must carry now: those of its keys whose
+    /// stage needs one (pending, active, retiring), by key id. `NotFound`
+    /// (domain) if the tenant has no key of the domain and no such domain.
+    pub async fn zone_records(
+        &self,
+        tenant: &Tenant,
+        domain: &DomainName,
+    ) -> Result<Vec<DnsRecord>> {
+        let filter = KeyFilter {
+            signing_domain: Some(domain.clone()),
+            selector: None,
+        };
+        let keys = self.all_keys(tenant, filter).await?;
+        if keys.is_empty() {
+            self.get_domain(tenant, domain).await?;
+        }
+        Ok(keys
+            .iter()
+            .filter(|k| k.stage.needs_record())
+            .map(DkimKey::dns_record)
+            .collect())
     }
 
     /// Every key matching a filter, across pages.
     pub async fn all_keys(&self, tenant: &Tenant, filter: KeyFilter) -> Result<Vec<DkimKey>> {
+        self.keys_of(tenant.id, filter).await
+    }
+
+    /// [`Signet::all_keys`] by tenant id, for the background.
+    pub(super) async fn keys_of(
+        &self,
+        tenant: TenantId,
+        filter: KeyFilter,
+    ) -> Result<Vec<DkimKey>> {
         const PAGE: u64 = 500;
         let mut all = Vec::new();
         let mut start = crate::key::PageStart::First;
@@ -355,7 +397,7 @@ impl Signet {
                 start,
                 limit: PAGE,
             };
-            let page = self.ports.keys.list_keys(tenant.id, &query).await?;
+            let page = self.ports.keys.list_keys(tenant, &query).await?;
             let done = (page.len() as u64) < PAGE;
             if let Some(last) = page.last() {
                 start = crate::key::PageStart::After(last.id);

@@ -5,6 +5,7 @@ mod domains;
 mod fleets;
 mod keys;
 mod recheck;
+mod rotation;
 mod tenants;
 
 use std::sync::Arc;
@@ -14,12 +15,15 @@ use chrono::Duration;
 pub use domains::{AuthorityChange, DomainPage, DomainView, RegisterDomain};
 pub use keys::{CreateKey, DefaultFlag, DeleteRule, KeyMaterial, KeyUpdate};
 pub use recheck::{RecheckReport, RecheckRound};
+pub use rotation::{RotationReport, RotationRound, RotationUpdate, RotationView};
 pub use tenants::{Admin, IssuedApiKey};
 
 use crate::audit::{Action, AuditNote, Origin};
 use crate::ports::{
-    AuditLog, Clock, DnsLookup, DomainStore, FleetStore, KeyGenerator, KeyStore, TenantStore,
+    AuditLog, Clock, DnsLookup, DomainStore, FleetStore, KeyGenerator, KeyStore, RotationStore,
+    TenantStore,
 };
+use crate::rotation::Span;
 use crate::shared_state::Leases;
 
 /// The adapters the core runs on.
@@ -29,6 +33,8 @@ pub struct Ports {
     pub keys: Arc<dyn KeyStore>,
     /// Sending domains.
     pub domains: Arc<dyn DomainStore>,
+    /// Rotation settings and multi-key rotation steps.
+    pub rotation: Arc<dyn RotationStore>,
     /// Tenants and API keys.
     pub tenants: Arc<dyn TenantStore>,
     /// Fleets and their feeds.
@@ -50,12 +56,15 @@ pub struct Ports {
 pub struct CoreSettings {
     /// A DNS result younger than this is trusted for activation without a new lookup.
     pub dns_fresh_for: Duration,
+    /// The shortest automatic rotation interval an authority may set.
+    pub rotation_min_interval: Span,
 }
 
 impl Default for CoreSettings {
     fn default() -> Self {
         Self {
             dns_fresh_for: Duration::seconds(60),
+            rotation_min_interval: Span::seconds(3600),
         }
     }
 }

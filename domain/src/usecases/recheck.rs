@@ -118,16 +118,21 @@ impl Signet {
             Err(e) => return Outcome::Failed(e),
         };
         let answer = self.ports.dns.txt(&key.dns_record().name).await;
-        let check = answer.check(&key.public_key, self.ports.clock.now());
+        let check = answer.check(key.algorithm, &key.public_key, self.ports.clock.now());
         // Recorded only if the key's DNS status changes, not every lookup.
-        let note = self.note(&Origin::recheck(), Action::KeyDnsChanged);
+        let origin = Origin::recheck();
+        let note = self.note(&origin, Action::KeyDnsChanged);
         match self
             .ports
             .keys
             .record_dns_check(tenant, id, &key.dns_record(), check, note.at, &note)
             .await
         {
-            Ok(Some(_)) => Outcome::Checked,
+            // A pending key seen published becomes the active one.
+            Ok(Some(key)) => match self.promote_if_published(tenant, &origin, key).await {
+                Ok(_) => Outcome::Checked,
+                Err(e) => Outcome::Failed(e),
+            },
             Ok(None) => Outcome::Skipped,
             Err(e) => Outcome::Failed(e),
         }

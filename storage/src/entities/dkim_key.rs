@@ -39,6 +39,12 @@ pub struct Model {
     pub stage: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When it last became the active key.
+    pub activated_at: Option<DateTimeUtc>,
+    /// When a newer key replaced it.
+    pub retiring_at: Option<DateTimeUtc>,
+    /// When its record stopped being needed.
+    pub retired_at: Option<DateTimeUtc>,
 }
 
 /// No relation is navigated from a key.

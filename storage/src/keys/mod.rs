@@ -5,6 +5,8 @@ pub(crate) mod rows;
 pub(crate) use rows::{aad, stored_time, to_key, KeyRow};
 mod write;
 
+pub(crate) use write::{clear_default, insert, lock_tenant, set_stage};
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, SimpleExpr};

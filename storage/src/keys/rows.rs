@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, SubsecRound as _, Utc};
 use signet_domain::{
-    DkimKey, DnsCheck, DnsStatus, DomainName, KeyId, KeySize, PrivateKey, PublicKey, Result,
-    Selector, TenantId, Via,
+    DkimKey, DnsCheck, DnsStatus, DomainName, KeyAlgorithm, KeyId, KeySpec, PrivateKey, PublicKey,
+    Result, Selector, TenantId, Via,
 };
 
 use sea_orm::{DerivePartialModel, FromQueryResult};
@@ -32,6 +32,9 @@ pub(crate) struct KeyRow {
     pub stage: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub retiring_at: Option<DateTime<Utc>>,
+    pub retired_at: Option<DateTime<Utc>>,
 }
 
 impl From<dkim_key::Model> for KeyRow {
@@ -52,6 +55,9 @@ impl From<dkim_key::Model> for KeyRow {
             stage: row.stage,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            activated_at: row.activated_at,
+            retiring_at: row.retiring_at,
+            retired_at: row.retired_at,
         }
     }
 }
@@ -60,11 +66,16 @@ impl From<dkim_key::Model> for KeyRow {
 pub(crate) fn to_key(row: impl Into<KeyRow>) -> Result<DkimKey> {
     let row = row.into();
     let what = || format!("DKIM key {}", row.id);
+    let algorithm: KeyAlgorithm = row.algorithm.parse().map_err(|e| corrupt(&what(), e))?;
+    let bits = u32::try_from(row.bits).unwrap_or(0);
+    let bits = KeySpec::new(algorithm, bits)
+        .map_err(|e| corrupt(&what(), e))?
+        .bits();
     Ok(DkimKey {
         id: KeyId(row.id),
         signing_domain: DomainName::parse(&row.signing_domain).map_err(|e| corrupt(&what(), e))?,
         selector: Selector::parse(&row.selector).map_err(|e| corrupt(&what(), e))?,
-        bits: KeySize::try_from(i64::from(row.bits)).map_err(|e| corrupt(&what(), e))?,
+        bits,
         public_key: PublicKey(row.public_key),
         active: row.active,
         default_for_domain: row.default_for_domain,
@@ -79,10 +90,13 @@ pub(crate) fn to_key(row: impl Into<KeyRow>) -> Result<DkimKey> {
             .map(Via::parse)
             .transpose()
             .map_err(|e| corrupt(&what(), e))?,
-        algorithm: row.algorithm.parse().map_err(|e| corrupt(&what(), e))?,
+        algorithm,
         stage: row.stage.parse().map_err(|e| corrupt(&what(), e))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        activated_at: row.activated_at,
+        retiring_at: row.retiring_at,
+        retired_at: row.retired_at,
     })
 }
 

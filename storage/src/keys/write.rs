@@ -7,9 +7,9 @@ use sea_orm::{
     EntityTrait as _, IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, Set,
 };
 use signet_domain::ports::{KeyChange, NewKey};
-use signet_domain::AuditNote;
+use signet_domain::{AuditNote, KeyStage};
 use signet_domain::{
-    DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, Entity, Error, KeyId, KeySize, Result,
+    DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, Entity, Error, KeyId, KeySpec, Result,
     RuleViolation, TenantId,
 };
 
@@ -21,7 +21,7 @@ use crate::sealing::Keyring;
 
 /// Inserts a key under the tenant's next id, made through the note's front
 /// end, and records the note about it.
-pub(super) async fn insert(
+pub(crate) async fn insert(
     txn: &DatabaseTransaction,
     keyring: &Keyring,
     tenant: TenantId,
@@ -41,7 +41,7 @@ pub(super) async fn insert(
         signing_domain: Set(domain.to_owned()),
         selector: Set(key.selector.as_str().to_owned()),
         selector_folded: Set(key.selector.folded()),
-        bits: Set(bits(key.private_key.size())),
+        bits: Set(bits(key.private_key.spec())),
         public_key: Set(key.private_key.public_key().0),
         private_key_sealed: Set(sealed.bytes),
         private_key_kid: Set(sealed.kid),
@@ -51,10 +51,13 @@ pub(super) async fn insert(
         dns_seen: Set("[]".to_owned()),
         dns_checked_at: Set(None),
         created_via: Set(Some(note.origin.via.as_str().to_owned())),
-        algorithm: Set(signet_domain::KeyAlgorithm::Rsa.as_str().to_owned()),
+        algorithm: Set(key.private_key.algorithm().as_str().to_owned()),
         stage: Set(key.stage.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
+        activated_at: Set((key.stage == KeyStage::Active).then_some(now)),
+        retiring_at: Set(None),
+        retired_at: Set(None),
     };
     let key = to_key(row.insert(txn).await.or_conflict(Entity::Key)?)?;
     audit::record(txn, tenant, note.about_key(&key)).await?;
@@ -89,6 +92,7 @@ pub(super) async fn update(
     if default {
         clear_default(txn, tenant, &domain, id).await?;
     }
+    let current_stage = current.stage.clone();
     let mut row = current.into_active_model();
     row.signing_domain = Set(domain);
     row.default_for_domain = Set(default);
@@ -98,7 +102,8 @@ pub(super) async fn update(
     }
     if let Some(key) = change.private_key {
         let sealed = seal(keyring, tenant, id, &key)?;
-        row.bits = Set(bits(key.size()));
+        row.bits = Set(bits(key.spec()));
+        row.algorithm = Set(key.algorithm().as_str().to_owned());
         row.public_key = Set(key.public_key().0);
         row.private_key_sealed = Set(sealed.bytes);
         row.private_key_kid = Set(sealed.kid);
@@ -111,10 +116,30 @@ pub(super) async fn update(
         row.dns_seen = Set(seen_json(&dns));
         row.dns_checked_at = Set(dns.checked_at.map(stored_time));
     }
+    let stage_change = change.stage.filter(|s| s.as_str() != current_stage);
+    if let Some(stage) = stage_change {
+        set_stage(&mut row, stage, change.now);
+    }
     row.updated_at = Set(stored_time(change.now));
     let key = to_key(row.update(txn).await.or_conflict(Entity::Key)?)?;
-    audit::record(txn, tenant, note.about_key(&key)).await?;
+    let mut event = note.about_key(&key);
+    if let Some(stage) = stage_change {
+        event = event.with_detail(format!("stage {current_stage} -> {stage}"));
+    }
+    audit::record(txn, tenant, event).await?;
     Ok(key)
+}
+
+/// Moves a row to `stage` at `now`, stamping the stage's time.
+pub(crate) fn set_stage(row: &mut dkim_key::ActiveModel, stage: KeyStage, now: DateTime<Utc>) {
+    let now = Some(stored_time(now));
+    row.stage = Set(stage.as_str().to_owned());
+    match stage {
+        KeyStage::Pending => {}
+        KeyStage::Active => row.activated_at = Set(now),
+        KeyStage::Retiring => row.retiring_at = Set(now),
+        KeyStage::Retired => row.retired_at = Set(now),
+    }
 }
 
 /// Stores a DNS result if the key's record is still the one looked up. The
@@ -161,7 +186,7 @@ pub(super) async fn record_dns_check(
 
 /// Takes the tenant's next key id. The update locks the tenant's row, so key
 /// writes of one tenant run one after another.
-async fn allocate_id(txn: &DatabaseTransaction, tenant: TenantId) -> Result<KeyId> {
+pub(crate) async fn allocate_id(txn: &DatabaseTransaction, tenant: TenantId) -> Result<KeyId> {
     let next = tenant::Column::NextKeyId;
     let statement = Query::update()
         .table(tenant::Entity)
@@ -253,7 +278,7 @@ pub(super) async fn delete_domain_keys(
 /// Locks the tenant's row, as [`allocate_id`] does, without taking an id;
 /// false if there is no such tenant. On SQLite it also makes the transaction
 /// a writer from its first statement.
-async fn lock_tenant(txn: &DatabaseTransaction, tenant: TenantId) -> Result<bool> {
+pub(crate) async fn lock_tenant(txn: &DatabaseTransaction, tenant: TenantId) -> Result<bool> {
     let next = tenant::Column::NextKeyId;
     let result = tenant::Entity::update_many()
         .col_expr(next, Expr::col(next).into())
@@ -265,7 +290,7 @@ async fn lock_tenant(txn: &DatabaseTransaction, tenant: TenantId) -> Result<bool
 }
 
 /// Clears the default flag of the domain's keys other than `keep`.
-async fn clear_default(
+pub(crate) async fn clear_default(
     txn: &DatabaseTransaction,
     tenant: TenantId,
     domain: &str,
@@ -283,6 +308,6 @@ async fn clear_default(
     Ok(())
 }
 
-fn bits(size: KeySize) -> i32 {
-    i32::try_from(size.bits()).expect("key sizes stop at 8192 bits")
+fn bits(spec: KeySpec) -> i32 {
+    i32::try_from(spec.bits()).expect("key sizes stop at 8192 bits")
 }

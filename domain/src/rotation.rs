@@ -1,0 +1,263 @@
+//! How an authority's keys rotate: its policy, the spans it is written in,
+//! and the dated selectors a rotation gives its new keys.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::algorithm::KeyAlgorithm;
+use crate::error::InvalidValue;
+use crate::names::Selector;
+
+/// A whole number of seconds written with one unit: `5d`, `24h`, `30m`,
+/// `45s` (a bare number is seconds). Shown in the largest unit that divides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Span(i64);
+
+/// Units, largest first, with their length in seconds.
+const UNITS: [(char, i64); 4] = [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)];
+
+/// Ten years: far beyond any sensible rotation, and safe from overflow.
+const MAX_SPAN_SECONDS: i64 = 10 * 366 * 86_400;
+
+impl Span {
+    /// A span of this many seconds (negative counts as zero).
+    pub fn seconds(n: i64) -> Self {
+        Self(n.clamp(0, MAX_SPAN_SECONDS))
+    }
+
+    /// A span of this many days.
+    pub fn days(n: i64) -> Self {
+        Self::seconds(n * 86_400)
+    }
+
+    /// Reads `N`, `Ns`, `Nm`, `Nh` or `Nd`.
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        let s = s.trim();
+        let wrong =
+            || InvalidValue("must be a whole number with a unit: d, h, m or s (such as 5d)".into());
+        let (digits, unit) = match s.char_indices().last() {
+            Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], c.to_ascii_lowercase()),
+            _ => (s, 's'),
+        };
+        let (_, length) = UNITS.iter().find(|(u, _)| *u == unit).ok_or_else(wrong)?;
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(wrong());
+        }
+        let n: i64 = digits.parse().map_err(|_| wrong())?;
+        n.checked_mul(*length)
+            .filter(|s| *s <= MAX_SPAN_SECONDS)
+            .map(Self)
+            .ok_or_else(|| InvalidValue("must be at most ten years".into()))
+    }
+
+    /// Whole seconds.
+    pub fn as_seconds(self) -> i64 {
+        self.0
+    }
+
+    /// As a chrono duration.
+    pub fn duration(self) -> Duration {
+        Duration::seconds(self.0)
+    }
+
+    /// Whether it is zero.
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (unit, length) = UNITS
+            .into_iter()
+            .find(|(_, length)| self.0 % length == 0 && self.0 > 0)
+            .unwrap_or(('s', 1));
+        write!(f, "{}{unit}", self.0 / length)
+    }
+}
+
+/// The algorithms one rotation makes a key of, each once, in a fixed order:
+/// RSA and Ed25519 together are one signing set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlgorithmSet(Vec<KeyAlgorithm>);
+
+impl AlgorithmSet {
+    /// Reads a comma-separated list (`rsa`, `rsa,ed25519`).
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        let mut set = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let algorithm: KeyAlgorithm = part.parse()?;
+            if !set.contains(&algorithm) {
+                set.push(algorithm);
+            }
+        }
+        if set.is_empty() {
+            return Err(InvalidValue("must name rsa, ed25519 or both".into()));
+        }
+        set.sort();
+        Ok(Self(set))
+    }
+
+    /// The algorithms, RSA first.
+    pub fn iter(&self) -> impl Iterator<Item = KeyAlgorithm> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+impl Default for AlgorithmSet {
+    /// RSA alone (2048 bits).
+    fn default() -> Self {
+        Self(vec![KeyAlgorithm::Rsa])
+    }
+}
+
+impl fmt::Display for AlgorithmSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.0.iter().map(|a| a.as_str()).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+/// How a rotation names its keys: selector characters and the date fields
+/// `%Y %m %d %H %M %S`, such as `s%Y%m%d`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectorTemplate(String);
+
+/// The date fields a template may use.
+const FIELDS: [char; 6] = ['Y', 'm', 'd', 'H', 'M', 'S'];
+
+impl SelectorTemplate {
+    /// Reads a template; what it renders must be a selector.
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        let s = s.trim();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '%' && !chars.next().is_some_and(|f| FIELDS.contains(&f)) {
+                return Err(InvalidValue(
+                    "may only use the date fields %Y, %m, %d, %H, %M and %S".into(),
+                ));
+            }
+        }
+        let template = Self(s.to_owned());
+        Selector::parse(&template.render_plain(DateTime::UNIX_EPOCH))
+            .map_err(|e| InvalidValue(format!("does not make a selector: it {e}")))?;
+        Ok(template)
+    }
+
+    /// The template as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn render_plain(&self, at: DateTime<Utc>) -> String {
+        at.format(&self.0).to_string()
+    }
+
+    /// The selectors to try at `at`, in order: the rendered template, then
+    /// with `b` to `z` appended, then `-2`, `-3`, and so on.
+    pub fn candidates(&self, at: DateTime<Utc>) -> impl Iterator<Item = Selector> {
+        let base = self.render_plain(at);
+        let letters = ('b'..='z').map(move |c| c.to_string());
+        let numbers = (2..).map(|n: u32| format!("-{n}"));
+        std::iter::once(String::new())
+            .chain(letters)
+            .chain(numbers)
+            .filter_map(move |suffix| Selector::parse(&format!("{base}{suffix}")).ok())
+    }
+}
+
+impl Default for SelectorTemplate {
+    /// Dated: `s%Y%m%d`, such as `s20261129`.
+    fn default() -> Self {
+        Self("s%Y%m%d".to_owned())
+    }
+}
+
+/// An authority's rotation settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotationPolicy {
+    /// Whether a pending key is made automatically once the active key is
+    /// `interval` old.
+    pub enabled: bool,
+    /// The active key's age at which a rotation starts; `None` until set.
+    pub interval: Option<Span>,
+    /// How long a replaced key keeps its record published (default 7 days).
+    pub retire_after: Span,
+    /// How long a retired key is kept before it is deleted; zero keeps it
+    /// (default 30 days).
+    pub delete_after: Span,
+    /// The algorithms each rotation makes a key of.
+    pub algorithms: AlgorithmSet,
+    /// How the new keys' selectors are made.
+    pub selector_template: SelectorTemplate,
+}
+
+impl Default for RotationPolicy {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            interval: None,
+            retire_after: Span::days(7),
+            delete_after: Span::days(30),
+            algorithms: AlgorithmSet::default(),
+            selector_template: SelectorTemplate::default(),
+        }
+    }
+}
+
+impl RotationPolicy {
+    /// The interval automatic rotation uses when enabled without one.
+    pub const DEFAULT_INTERVAL: Span = Span(30 * 86_400);
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+
+    #[test]
+    fn spans_read_with_a_unit_and_print_in_the_largest_that_fits() {
+        assert_eq!(Span::parse("5d").unwrap().as_seconds(), 432_000);
+        assert_eq!(Span::parse("24h").unwrap().to_string(), "1d");
+        assert_eq!(Span::parse("90").unwrap().to_string(), "90s");
+        assert_eq!(Span::parse("2M").unwrap().to_string(), "2m");
+        assert_eq!(Span::seconds(0).to_string(), "0s");
+    }
+
+    #[test]
+    fn a_span_without_digits_or_with_an_unknown_unit_is_rejected() {
+        for bad in ["", "d", "5w", "-5d", "1.5h", "5 d"] {
+            assert!(Span::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_algorithm_set_is_deduplicated_and_ordered() {
+        let set = AlgorithmSet::parse("ed25519, rsa,ed25519").unwrap();
+        assert_eq!(set.to_string(), "rsa,ed25519");
+        assert!(AlgorithmSet::parse(" , ").is_err());
+        assert!(AlgorithmSet::parse("rsa,dsa").is_err());
+    }
+
+    #[test]
+    fn the_default_template_is_dated_and_made_unique_with_suffixes() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 29, 8, 0, 0).unwrap();
+        let first: Vec<String> = SelectorTemplate::default()
+            .candidates(at)
+            .take(3)
+            .map(|s| s.as_str().to_owned())
+            .collect();
+        assert_eq!(first, ["s20261129", "s20261129b", "s20261129c"]);
+        let late = SelectorTemplate::default().candidates(at).nth(26).unwrap();
+        assert_eq!(late.as_str(), "s20261129-2");
+    }
+
+    #[test]
+    fn a_template_with_an_unknown_field_or_no_selector_is_rejected() {
+        assert!(SelectorTemplate::parse("s%j").is_err());
+        assert!(SelectorTemplate::parse("a b%Y").is_err());
+        assert!(SelectorTemplate::parse("k%Y-%m").is_ok());
+    }
+}

@@ -1,0 +1,206 @@
+//! The DKIM-management endpoints' answers to bad input, unknown domains and
+//! other tenants, each in Mailgun's shape for them (`{"Reason"}`,
+//! `{"Description"}`), and what they accept.
+
+use reqwest::Method;
+use serde_json::json;
+use signet_tests::dialect::mailgun::{Via, VIAS};
+use signet_tests::dialect::send;
+use signet_tests::{spawn_app, spawn_app_configured};
+
+use super::{fast, rotate_as, rotation_as, rotation_path, set_rotation, stages};
+
+#[tokio::test]
+async fn bad_settings_are_refused_with_a_reason_and_change_nothing() {
+    let app = spawn_app_configured(fast).await;
+    app.mailgun()
+        .create_domain("example.com", "mx")
+        .await
+        .expect(200);
+    let cases: [(&[(&str, &str)], &str); 7] = [
+        (
+            &[("rotation_enabled", "false"), ("rotation_interval", "5d")],
+            "rotation_interval is not allowed unless also enabling DKIM rotation",
+        ),
+        (
+            &[("rotation_interval", "5d")],
+            "rotation_enabled is required",
+        ),
+        (
+            &[("rotation_enabled", "maybe")],
+            "rotation_enabled must be a boolean: true or false, yes or no, 1 or 0",
+        ),
+        (
+            &[("rotation_enabled", "true"), ("rotation_interval", "5w")],
+            "rotation_interval must be a whole number with a unit: d, h, m or s (such as 5d)",
+        ),
+        (
+            &[("rotation_enabled", "true"), ("rotation_interval", "0s")],
+            "rotation_interval must be at least 1s",
+        ),
+        (
+            &[("rotation_enabled", "true"), ("algorithms", "rsa,dsa")],
+            "algorithms must be one of: rsa, ed25519",
+        ),
+        (
+            &[("rotation_enabled", "true"), ("selector_template", "s%j")],
+            "selector_template may only use the date fields %Y, %m, %d, %H, %M and %S",
+        ),
+    ];
+    for (params, reason) in cases {
+        let answer = set_rotation(&app, "example.com", params).await;
+        assert_eq!(answer.status, 400, "{params:?}: {}", answer.body);
+        assert_eq!(answer.body, json!({ "Reason": reason }), "{params:?}");
+    }
+    let now = rotation_as(&app, &app.api_key, "example.com").await;
+    assert_eq!(now.body["domain"]["rotation_enabled"], "false");
+    assert_eq!(now.body["domain"]["rotation_interval"], "");
+}
+
+#[tokio::test]
+async fn settings_are_read_from_every_place_mailgun_clients_put_them() {
+    let app = spawn_app_configured(fast).await;
+    app.mailgun()
+        .create_domain("example.com", "mx")
+        .await
+        .expect(200);
+    for (n, via) in VIAS.into_iter().enumerate() {
+        let interval = format!("{}h", n + 1);
+        let params = [
+            ("rotation_enabled", "true"),
+            ("rotation_interval", interval.as_str()),
+            ("delete_after", "0"),
+        ];
+        let answer = app
+            .mailgun()
+            .call(Method::PUT, &rotation_path("example.com"), via, &params)
+            .await;
+        assert_eq!(answer.status, 200, "{via:?}: {}", answer.body);
+        let domain = &answer.body["domain"];
+        assert_eq!(domain["rotation_interval"], interval, "{via:?}");
+        assert_eq!(domain["delete_after"], "0s", "0 keeps retired keys");
+        assert_eq!(domain["rotation_enabled"], "true");
+        for field in [
+            "id",
+            "account_id",
+            "sid",
+            "name",
+            "state",
+            "active_selector",
+        ] {
+            assert!(domain[field].is_string(), "{field}");
+        }
+    }
+    // Mailgun's own spelling: 24h.
+    let day = set_rotation(
+        &app,
+        "example.com",
+        &[("rotation_enabled", "true"), ("rotation_interval", "24h")],
+    )
+    .await;
+    assert_eq!(day.body["domain"]["rotation_interval"], "1d");
+}
+
+#[tokio::test]
+async fn unknown_domains_are_not_found_in_mailgun_words() {
+    let app = spawn_app().await;
+    let not_found = json!({"Description": "domain not found"});
+    let get = rotation_as(&app, &app.api_key, "nowhere.example").await;
+    assert_eq!((get.status, get.body), (404, not_found.clone()));
+    let put = set_rotation(&app, "nowhere.example", &[("rotation_enabled", "true")]).await;
+    assert_eq!((put.status, put.body), (404, not_found.clone()));
+    let post = rotate_as(&app, &app.api_key, "nowhere.example").await;
+    assert_eq!((post.status, post.body), (404, not_found.clone()));
+    let bad_name = rotate_as(&app, &app.api_key, "not a domain").await;
+    assert_eq!((bad_name.status, bad_name.body), (404, not_found));
+}
+
+#[tokio::test]
+async fn a_signing_domain_with_keys_alone_rotates_too() {
+    let app = spawn_app().await;
+    app.greenarrow()
+        .create_ok(json!({"domain": "keys.example", "selector": "k1", "key": {"bits": 1024}}))
+        .await;
+    rotate_as(&app, &app.api_key, "keys.example")
+        .await
+        .expect(200);
+    let body = rotation_as(&app, &app.api_key, "keys.example")
+        .await
+        .expect(200);
+    assert_eq!(stages(&body)[0], ("k1".into(), "active".into()));
+    assert_eq!(stages(&body)[1].1, "pending");
+}
+
+#[tokio::test]
+async fn another_tenant_neither_sees_nor_rotates_a_domain() {
+    let app = spawn_app().await;
+    app.mailgun()
+        .create_domain("example.com", "mx")
+        .await
+        .expect(200);
+    let bob = app.new_tenant("bob").await;
+    let not_found = json!({"Description": "domain not found"});
+    let get = rotation_as(&app, &bob, "example.com").await;
+    assert_eq!((get.status, get.body), (404, not_found.clone()));
+    let post = rotate_as(&app, &bob, "example.com").await;
+    assert_eq!((post.status, post.body), (404, not_found.clone()));
+    let put = app
+        .mailgun_as(&bob)
+        .call(
+            Method::PUT,
+            &rotation_path("example.com"),
+            Via::UrlEncoded,
+            &[("rotation_enabled", "true")],
+        )
+        .await;
+    assert_eq!((put.status, put.body), (404, not_found));
+    // Bob's own domain of the same name rotates apart from acme's.
+    app.mailgun_as(&bob)
+        .create_domain("example.com", "mx")
+        .await
+        .expect(200);
+    rotate_as(&app, &bob, "example.com").await.expect(200);
+    let acme = rotation_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    assert_eq!(stages(&acme), [("mx".into(), "active".into())]);
+    let bobs = rotation_as(&app, &bob, "example.com").await.expect(200);
+    assert_eq!(stages(&bobs).len(), 2);
+}
+
+#[tokio::test]
+async fn a_deleted_domain_takes_its_rotation_settings_but_not_its_selectors() {
+    let app = spawn_app().await;
+    let mg = app.mailgun();
+    mg.create_domain("example.com", "mx").await.expect(200);
+    set_rotation(&app, "example.com", &[("rotation_enabled", "true")])
+        .await
+        .expect(200);
+    rotate_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    let first = rotation_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    let issued = stages(&first)[1].0.clone();
+    send(mg.request(Method::DELETE, "/v3/domains/example.com"))
+        .await
+        .expect(200);
+    mg.create_domain("example.com", "mx").await.expect(200);
+    let fresh = rotation_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    assert_eq!(fresh["domain"]["rotation_enabled"], "false");
+    assert_eq!(fresh["domain"]["rotation_interval"], "");
+    rotate_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    let again = rotation_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    assert_ne!(
+        stages(&again)[1].0,
+        issued,
+        "a selector is never issued twice"
+    );
+}
