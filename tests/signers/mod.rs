@@ -10,12 +10,8 @@ mod rspamd;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
-use ring::signature::{Ed25519KeyPair, KeyPair as _};
 use secrecy::SecretString;
-use serde_json::json;
-use signet_api::fleet_sync::feed::Feed;
+use serde_json::{json, Value};
 use signet_api::fleet_sync::targets::Target;
 use signet_api::fleet_sync::{run_until, SyncOptions};
 use signet_tests::skip;
@@ -143,56 +139,26 @@ impl Drop for RunningAgent {
     }
 }
 
-/// An Ed25519 key as the feed carries it: PKCS#8 v1 PEM, and its record.
-pub struct Ed25519 {
-    /// PKCS#8 v1 PEM (`BEGIN PRIVATE KEY`), as the feed serves it.
-    pub pem: String,
-    /// `v=DKIM1; k=ed25519; p=<base64 of the 32-byte public key>`.
-    pub record: String,
-}
-
-impl Ed25519 {
-    /// A fresh key.
-    pub fn generate() -> Self {
-        let rng = ring::rand::SystemRandom::new();
-        let v2 = Ed25519KeyPair::generate_pkcs8(&rng).expect("an Ed25519 key");
-        let pair = Ed25519KeyPair::from_pkcs8(v2.as_ref()).expect("its own PKCS#8");
-        // RFC 8410's version 1 form: the header, then the 32-byte seed.
-        let mut v1 = hex_bytes("302e020100300506032b657004220420");
-        v1.extend_from_slice(&v2.as_ref()[16..48]);
-        let body = STANDARD.encode(&v1);
-        Self {
-            pem: format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"),
-            record: format!(
-                "v=DKIM1; k=ed25519; p={}",
-                STANDARD.encode(pair.public_key().as_ref())
-            ),
-        }
-    }
-}
-
-fn hex_bytes(hex: &str) -> Vec<u8> {
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
-        .collect()
-}
-
-/// A feed of one signing key per `(domain, selector, algorithm, pem, record)`,
-/// as fleet `fleet` would serve it.
-pub fn feed_of(fleet: &str, keys: &[(&str, &str, &str, &str, &str)]) -> Feed {
-    let keys: Vec<_> = keys
+/// The DNS record (name, value) of `selector` on `domain` in a feed body.
+pub fn record_of(feed: &Value, domain: &str, selector: &str) -> (String, String) {
+    let key = feed["keys"]
+        .as_array()
+        .expect("a key list")
         .iter()
-        .map(|(domain, selector, algorithm, pem, record)| {
-            json!({
-                "domain": domain, "selector": selector, "algorithm": algorithm,
-                "stage": "active", "signing": true, "default_for_domain": true,
-                "private_key": pem,
-                "dns_record": {"name": format!("{selector}._domainkey.{domain}"), "value": record},
-                "updated_at": "2026-11-29T06:00:00Z",
-            })
-        })
-        .collect();
-    let body = json!({ "fleet": fleet, "keys": keys }).to_string();
-    Feed::parse(body.as_bytes()).expect("a valid feed")
+        .find(|k| k["domain"] == domain && k["selector"] == selector)
+        .unwrap_or_else(|| panic!("{selector} on {domain} is in the feed"));
+    let record = &key["dns_record"];
+    let text = |v: &Value| v.as_str().expect("a string").to_owned();
+    (text(&record["name"]), text(&record["value"]))
+}
+
+/// Makes an Ed25519 key `selector` on `domain` through GreenArrow.
+pub async fn create_ed25519(app: &signet_tests::TestApp, domain: &str, selector: &str) {
+    let made = app
+        .greenarrow()
+        .create_ok(
+            json!({ "domain": domain, "selector": selector, "key": { "algorithm": "ed25519" } }),
+        )
+        .await;
+    assert_eq!(made["key"]["algorithm"], "ed25519");
 }

@@ -6,7 +6,7 @@ use signet_testkit::{OpenDkim, TestMessage};
 use signet_tests::fixtures::keys;
 use signet_tests::spawn_app;
 
-use super::{dkimpy, feed_of, sync_once, tag, verifier, Ed25519};
+use super::{create_ed25519, dkimpy, record_of, sync_once, tag, verifier};
 use crate::fleet::{create_fleet, poll};
 
 /// The key and table paths of an `opendkim:DIR` target.
@@ -43,11 +43,8 @@ async fn opendkim_signs_with_the_rsa_key_synced_from_the_feed_and_it_verifies() 
     assert_eq!(tag(&signature, "a"), "rsa-sha256");
 
     let feed = poll(&app, &token, None).await.ok();
-    let record = &feed["keys"][0]["dns_record"];
-    let (name, value) = (
-        record["name"].as_str().unwrap(),
-        record["value"].as_str().unwrap(),
-    );
+    let (name, value) = record_of(&feed, "a.example", "s1");
+    let (name, value) = (name.as_str(), value.as_str());
     let signed = message.signed(&signature);
     assert_eq!(dkimpy(&python, &signed, name, value).await, "pass");
     let mut forged = signed.clone();
@@ -71,22 +68,16 @@ async fn a_second_opendkim_signs_with_the_ed25519_keys_of_their_own_table() {
         return signet_tests::skip("opendkim or miltertest is missing");
     }
     let Some(python) = verifier() else { return };
-    let ed = Ed25519::generate();
-    let rsa = &keys().await[1];
-    let feed = feed_of(
-        "mta",
-        &[
-            ("e.example", "ed", "ed25519", &ed.pem, &ed.record),
-            ("e.example", "rsa", "rsa", &rsa.pkcs8, &rsa.record),
-        ],
-    );
+    let app = spawn_app().await;
+    app.greenarrow()
+        .import("e.example", "rsa", &keys().await[1].pkcs1)
+        .await;
+    create_ed25519(&app, "e.example", "ed").await;
+    let token = create_fleet(&app, "mta", "e.example").await;
     let dir = tempfile::tempdir().unwrap();
-    let target = signet_api::fleet_sync::targets::Target::parse(&format!(
-        "opendkim:{}",
-        dir.path().display()
-    ))
-    .unwrap();
-    assert!(target.write(&feed).await.unwrap());
+    let target = format!("opendkim:{}", dir.path().display());
+    sync_once(&app.base_url, &token, &[target]).await.unwrap();
+    let feed = poll(&app, &token, None).await.ok();
 
     let message = TestMessage {
         from_domain: "e.example".into(),
@@ -96,15 +87,15 @@ async fn a_second_opendkim_signs_with_the_ed25519_keys_of_their_own_table() {
     let signature = ed_signer.sign(&message).await.expect("opendkim signs");
     assert_eq!(tag(&signature, "a"), "ed25519-sha256");
     assert_eq!(tag(&signature, "s"), "ed");
-    let name = "ed._domainkey.e.example";
-    let verdict = dkimpy(&python, &message.signed(&signature), name, &ed.record).await;
+    let (name, value) = record_of(&feed, "e.example", "ed");
+    let verdict = dkimpy(&python, &message.signed(&signature), &name, &value).await;
     assert_eq!(verdict, "pass");
 
     let (_, rsa_table) = tables(dir.path(), "SigningTable");
     let rsa_signer = OpenDkim::start(&key_table, &rsa_table, "rsa-sha256").await;
     let signature = rsa_signer.sign(&message).await.expect("opendkim signs");
     assert_eq!(tag(&signature, "s"), "rsa");
-    let name = "rsa._domainkey.e.example";
-    let verdict = dkimpy(&python, &message.signed(&signature), name, &rsa.record).await;
+    let (name, value) = record_of(&feed, "e.example", "rsa");
+    let verdict = dkimpy(&python, &message.signed(&signature), &name, &value).await;
     assert_eq!(verdict, "pass");
 }

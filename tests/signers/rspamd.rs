@@ -5,7 +5,7 @@ use signet_tests::fixtures::keys;
 use signet_tests::skip::redis_or_skip;
 use signet_tests::spawn_app;
 
-use super::{dkimpy, feed_of, sync_once, tag, verifier, Ed25519};
+use super::{create_ed25519, dkimpy, record_of, sync_once, tag, verifier};
 use crate::fleet::{create_fleet, poll};
 
 #[tokio::test]
@@ -28,16 +28,11 @@ async fn rspamd_signs_with_the_rsa_and_ed25519_keys_synced_to_redis_and_they_ver
     app.greenarrow()
         .import("a.example", "s1", &keys().await[0].pkcs1)
         .await;
-    let token = create_fleet(&app, "mta", "a.example").await;
-    sync_once(&app.base_url, &token, std::slice::from_ref(&target))
-        .await
-        .unwrap();
-    // Ed25519 keys reach rspamd as their seed; the server side of Ed25519
-    // is another change, so this key comes from a feed made here.
-    let ed = Ed25519::generate();
-    let ed_feed = feed_of("ed", &[("e.example", "ed", "ed25519", &ed.pem, &ed.record)]);
-    let ed_target = signet_api::fleet_sync::targets::Target::parse(&target).unwrap();
-    assert!(ed_target.write(&ed_feed).await.unwrap());
+    // Ed25519 keys reach rspamd as their seed.
+    create_ed25519(&app, "e.example", "ed").await;
+    let token = create_fleet(&app, "mta", "a.example,e.example").await;
+    sync_once(&app.base_url, &token, &[target]).await.unwrap();
+    let feed = poll(&app, &token, None).await.ok();
 
     let server = redis
         .url
@@ -50,14 +45,9 @@ async fn rspamd_signs_with_the_rsa_and_ed25519_keys_synced_to_redis_and_they_ver
     let signature = rspamd.sign(&message).await.expect("rspamd signs");
     assert_eq!(tag(&signature, "d"), "a.example");
     assert_eq!(tag(&signature, "s"), "s1");
-    let feed = poll(&app, &token, None).await.ok();
-    let record = &feed["keys"][0]["dns_record"];
-    let (name, value) = (
-        record["name"].as_str().unwrap(),
-        record["value"].as_str().unwrap(),
-    );
+    let (name, value) = record_of(&feed, "a.example", "s1");
     assert_eq!(
-        dkimpy(&python, &message.signed(&signature), name, value).await,
+        dkimpy(&python, &message.signed(&signature), &name, &value).await,
         "pass"
     );
 
@@ -66,8 +56,8 @@ async fn rspamd_signs_with_the_rsa_and_ed25519_keys_synced_to_redis_and_they_ver
     };
     let signature = rspamd.sign(&message).await.expect("rspamd signs");
     assert_eq!(tag(&signature, "a"), "ed25519-sha256");
-    let name = "ed._domainkey.e.example";
-    let verdict = dkimpy(&python, &message.signed(&signature), name, &ed.record).await;
+    let (name, value) = record_of(&feed, "e.example", "ed");
+    let verdict = dkimpy(&python, &message.signed(&signature), &name, &value).await;
     assert_eq!(verdict, "pass");
     drop(rspamd);
 
@@ -80,7 +70,6 @@ async fn rspamd_signs_with_the_rsa_and_ed25519_keys_synced_to_redis_and_they_ver
         .arg(&keys_hash)
         .arg(&selectors_hash)
         .arg(format!("{keys_hash}:signet:mta"))
-        .arg(format!("{keys_hash}:signet:ed"))
         .query_async(&mut conn)
         .await
         .unwrap();
