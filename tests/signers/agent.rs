@@ -1,20 +1,24 @@
 //! The agent against a changing feed: every target follows on the next
-//! poll and `--on-change` runs once per change; a revoked token and an
+//! poll and `--on-change` runs once per change, a rotation's pending key
+//! is held until its promotion makes it sign; a revoked token and an
 //! outage leave the last good set in place, and the agent catches up when
 //! Signet answers again.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
+use reqwest::Method;
 use serde_json::Value;
 use signet_domain::{FleetName, Origin};
+use signet_tests::dialect::mailgun::publish;
+use signet_tests::dialect::send;
 use signet_tests::fixtures::keys;
 use signet_tests::skip::redis_or_skip;
 use signet_tests::tcp_proxy::{Mode, TcpProxy};
 use signet_tests::{backends, eventually, spawn_app_on, Backend, RedisConfig, TestApp};
 
 use super::{options, sync_once, RunningAgent};
-use crate::fleet::create_fleet;
+use crate::fleet::{create_fleet, poll};
 
 /// How often the agent polls in these tests.
 const INTERVAL: Duration = Duration::from_millis(100);
@@ -307,6 +311,68 @@ async fn an_outage_keeps_the_last_good_set_and_the_agent_catches_up_after_it() {
     until_listed(&targets, &[("a.example", "s2")]).await;
     let selectors = targets.hgetall("DKIM_SELECTORS").await;
     assert_eq!(selectors.get("a.example").map(String::as_str), Some("s2"));
+    agent.stop().await;
+    targets.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_rotations_pending_key_is_held_then_signs_once_promoted() {
+    let Some(redis) = redis_or_skip() else { return };
+    let app = spawn_app_on(Backend::Sqlite).await;
+    let mg = app.mailgun();
+    mg.create_domain("example.com", "mx").await.expect(200);
+    let (_, record) = mg.keys_of("example.com").await.remove(0);
+    publish(&app, &record);
+    mg.key_action("example.com", "mx", "activate")
+        .await
+        .expect(200);
+    let token = create_fleet(&app, "mta", "example.com").await;
+    let targets = Targets::new(redis);
+    let mut opts = options(&app.base_url, &token, &targets.specs());
+    opts.on_change = Some(targets.on_change());
+    let agent = RunningAgent::start(opts, INTERVAL);
+    until_synced(&targets, &[("example.com", "mx")], 0).await;
+
+    // Rotated: the new key is written everywhere, but does not sign yet.
+    let rotate = "/v1/dkim_management/domains/example.com/rotate";
+    let rotated = send(mg.request(Method::POST, rotate)).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let feed = poll(&app, &token, None).await;
+    let listed = feed.listed();
+    let new = listed[1].1.clone();
+    let pairs: Vec<(&str, &str)> = listed
+        .iter()
+        .map(|(d, s)| (d.as_str(), s.as_str()))
+        .collect();
+    until_synced(&targets, &pairs, 1).await;
+    let new_entry = format!("{new}._domainkey.example.com example.com:{new}:");
+    assert!(targets.read("KeyTable").contains(&new_entry));
+    assert!(targets
+        .read("SigningTable")
+        .ends_with("*@example.com mx._domainkey.example.com\n"));
+    let keys = targets.hgetall("DKIM_KEYS").await;
+    assert!(keys.contains_key(&format!("{new}.example.com")));
+    let selectors = targets.hgetall("DKIM_SELECTORS").await;
+    assert_eq!(selectors["example.com"], "mx", "mx still signs");
+
+    // Promoted once its record is published: it signs, mx retires but stays.
+    publish(&app, &feed.ok()["keys"][1]["dns_record"]);
+    let verified = send(mg.request(Method::PUT, "/v4/domains/example.com/verify")).await;
+    assert_eq!(verified.status, 200, "{}", verified.body);
+    until_synced(&targets, &pairs, 2).await;
+    assert!(targets
+        .read("SigningTable")
+        .ends_with(&format!("*@example.com {new}._domainkey.example.com\n")));
+    assert!(targets
+        .read("KeyTable")
+        .contains("mx._domainkey.example.com"));
+    let selectors = targets.hgetall("DKIM_SELECTORS").await;
+    assert_eq!(selectors["example.com"], new);
+    assert!(targets
+        .hgetall("DKIM_KEYS")
+        .await
+        .contains_key("mx.example.com"));
+
     agent.stop().await;
     targets.cleanup().await;
 }
