@@ -9,3 +9,4 @@ mod greenarrow;
 mod mailgun;
 mod rotation;
 mod shared;
+mod signers;

@@ -21,6 +21,8 @@ use crate::config::{
 };
 use crate::dns::DnsSettings;
 use crate::fleet::FeedCacheSettings;
+use crate::fleet_sync::targets::Target;
+use crate::fleet_sync::SyncOptions;
 
 /// Signet: DKIM signing keys for many tenants, behind the Mailgun and
 /// GreenArrow APIs.
@@ -56,7 +58,7 @@ pub enum Command {
     Fleet(FleetCommand),
 }
 
-/// Fleets and their tokens.
+/// Fleets: their tokens, and the agent that syncs their keys.
 #[derive(Debug, Subcommand)]
 pub enum FleetCommand {
     /// Make a fleet reading some of the tenant's domains, and print its
@@ -91,6 +93,49 @@ pub enum FleetCommand {
         #[arg(long)]
         tenant: String,
     },
+    /// Keep signers' keys in step with a fleet's feed: the agent a fleet runs.
+    Sync(SyncArgs),
+}
+
+/// `signet fleet sync`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("schedule").args(["interval", "once"])))]
+pub struct SyncArgs {
+    /// Signet's URL (`https://signet.example`).
+    #[arg(long)]
+    pub url: String,
+    /// The fleet token (`sgf_...`); better from the environment, where `ps`
+    /// does not show it.
+    #[arg(long, env = crate::fleet_sync::TOKEN_VAR, hide_env_values = true)]
+    pub token: String,
+    /// Where to write the keys, once or more: `opendkim:DIR`,
+    /// `rspamd-redis:redis://HOST:PORT[/DB][?key_prefix=K&selector_prefix=S]`
+    /// or `dir:DIR`.
+    #[arg(long = "to", required = true, value_parser = Target::parse)]
+    pub targets: Vec<Target>,
+    /// Time between two polls (`30s`, `5m`).
+    #[arg(long, default_value = "30s", value_parser = positive_duration)]
+    pub interval: Duration,
+    /// Sync once and exit; non-zero when it could not.
+    #[arg(long)]
+    pub once: bool,
+    /// A shell command run after a change was written (`sh -c`), such as a
+    /// signer's reload.
+    #[arg(long)]
+    pub on_change: Option<String>,
+}
+
+impl SyncArgs {
+    /// The agent's options.
+    pub fn into_options(self) -> SyncOptions {
+        SyncOptions {
+            url: self.url,
+            token: SecretString::from(self.token),
+            targets: self.targets,
+            interval: (!self.once).then_some(self.interval),
+            on_change: self.on_change,
+        }
+    }
 }
 
 /// Console tokens.
@@ -628,5 +673,32 @@ mod tests {
         let settings = cli.config.into_settings();
         assert_eq!(settings.dns.servers.len(), 2);
         assert_eq!(settings.limits.request_timeout, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn fleet_sync_takes_several_targets_and_either_an_interval_or_once() {
+        let sync = |args: &[&str]| {
+            let mut all = vec![
+                "signet", "fleet", "sync", "--url", "http://s", "--token", "t",
+            ];
+            all.extend_from_slice(args);
+            Cli::try_parse_from(all)
+        };
+        let cli = sync(&["--to", "dir:/k", "--to", "opendkim:/o", "--once"]).unwrap();
+        let Some(Command::Fleet(FleetCommand::Sync(args))) = cli.command else {
+            panic!("not fleet sync");
+        };
+        let options = args.into_options();
+        assert_eq!(options.targets.len(), 2);
+        assert_eq!(options.interval, None);
+        let every = sync(&["--to", "dir:/k", "--interval", "5s"]).unwrap();
+        assert!(matches!(
+            every.command,
+            Some(Command::Fleet(FleetCommand::Sync(SyncArgs { interval, .. })))
+                if interval == Duration::from_secs(5)
+        ));
+        assert!(sync(&[]).is_err(), "a target is required");
+        assert!(sync(&["--to", "smtp:/x"]).is_err());
+        assert!(sync(&["--to", "dir:/k", "--once", "--interval", "5s"]).is_err());
     }
 }

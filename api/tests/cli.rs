@@ -673,3 +673,70 @@ async fn a_cli_minted_console_token_works_on_the_server_and_an_unknown_tenant_ge
     let operator = run_ok(dir.path(), &["console", "token", "--role", "operator"]).await;
     assert_eq!(operator.trim().split('.').count(), 3);
 }
+
+#[tokio::test]
+async fn fleet_sync_once_writes_its_target_and_exits_non_zero_when_it_cannot() {
+    let dir = TempDir::new().unwrap();
+    run_ok(dir.path(), &["tenant", "create", "acme"]).await;
+    let created = run_json(
+        dir.path(),
+        &[
+            "fleet",
+            "create",
+            "mta",
+            "--tenant",
+            "acme",
+            "--domains",
+            "a.example",
+            "--json",
+        ],
+    )
+    .await;
+    let token = created["token"].as_str().unwrap().to_owned();
+    let server = serve(dir.path()).await;
+    let keys = dir.path().join("keys");
+    let target = format!("dir:{}", keys.display());
+    let seen = dir.path().join("on-change.env");
+    let on_change = format!("env > {}", seen.display());
+    // The token comes from the environment, where `ps` does not show it.
+    let sync = |url: &str, token: &str| {
+        let mut command = signet(
+            dir.path(),
+            &[
+                "fleet",
+                "sync",
+                "--url",
+                url,
+                "--to",
+                &target,
+                "--once",
+                "--on-change",
+                &on_change,
+            ],
+        );
+        command.env("SIGNET_FLEET_TOKEN", token);
+        command
+    };
+
+    let out = signet_process::output(sync(&server.base_url, &token)).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains(&token), "the token is never logged");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(keys.join("keys.json")).unwrap()).unwrap();
+    assert_eq!(manifest, serde_json::json!({"fleet": "mta", "keys": []}));
+    let env = std::fs::read_to_string(&seen).expect("--on-change ran after the first write");
+    assert!(
+        !env.contains(&token),
+        "--on-change does not inherit the token"
+    );
+
+    let wrong = "sgf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let out = signet_process::output(sync(&server.base_url, wrong)).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("401"), "{stderr}");
+    let out = signet_process::output(sync("http://127.0.0.1:1", &token)).await;
+    assert!(!out.status.success(), "Signet unreachable");
+    assert!(keys.join("keys.json").exists(), "the last good set stays");
+}

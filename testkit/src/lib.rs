@@ -4,20 +4,25 @@
 //! or a private `redis-server` a test may kill), a fresh PostgreSQL database
 //! (behind a TCP proxy that can break the network, if a test wants),
 //! the `signet` binary as a child process, a swappable JWKS endpoint standing
-//! in for an identity provider, and waiting with a deadline.
+//! in for an identity provider, real OpenDKIM and rspamd signers, and
+//! waiting with a deadline.
 
 pub mod dns_server;
 pub mod jwks_server;
+pub mod opendkim;
 pub mod postgres;
 pub mod redis_server;
+pub mod rspamd;
 pub mod signet_process;
 pub mod tcp_proxy;
 pub mod wait;
 
 pub use dns_server::TestDns;
 pub use jwks_server::JwksServer;
+pub use opendkim::{OpenDkim, TestMessage};
 pub use postgres::FreshPostgres;
 pub use redis_server::{PrivateRedis, RedisConfig};
+pub use rspamd::Rspamd;
 pub use tcp_proxy::TcpProxy;
 pub use wait::{eventually, within};
 
