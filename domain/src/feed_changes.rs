@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::fleet::{FeedKey, Fleet, FleetAccess, FleetDomains, FleetName, FleetTokenHash};
 use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
 use crate::names::{DomainName, Selector};
-use crate::ports::{FleetStore, KeyChange, KeyStore, NewKey, RotationStore};
+use crate::ports::{FleetStore, KeyChange, KeyStore, NewKey, RecordedCheck, RotationStore};
 use crate::rotation::RotationPolicy;
 use crate::shared_state::TenantChanges;
 use crate::tenant::TenantId;
@@ -98,7 +98,8 @@ impl KeyStore for AnnouncedKeys {
         deleted
     }
 
-    /// Announced only when something was stored: a stale lookup changes nothing.
+    /// Announced only when the key's DNS status moved (or the outcome is
+    /// unknown): a stale or confirming lookup changes nothing a fleet sees.
     async fn record_dns_check(
         &self,
         tenant: TenantId,
@@ -107,12 +108,15 @@ impl KeyStore for AnnouncedKeys {
         check: DnsCheck,
         now: DateTime<Utc>,
         audit: &AuditNote,
-    ) -> Result<Option<DkimKey>> {
+    ) -> Result<Option<RecordedCheck>> {
         let recorded = self
             .inner
             .record_dns_check(tenant, id, looked_up, check, now, audit)
             .await;
-        if !matches!(recorded, Ok(None)) {
+        if !matches!(
+            recorded,
+            Ok(None) | Ok(Some(RecordedCheck { changed: false, .. }))
+        ) {
             self.changes.publish(tenant).await;
         }
         recorded

@@ -82,6 +82,16 @@ impl KeyChange {
     }
 }
 
+/// A DNS result the store kept: the key as stored, and whether its DNS
+/// status moved (a lookup that only confirms it changes nothing a client sees).
+#[derive(Debug, Clone)]
+pub struct RecordedCheck {
+    /// The key after the write.
+    pub key: DkimKey,
+    /// Whether the key's DNS status (and with it `updated_at`) changed.
+    pub changed: bool,
+}
+
 /// DKIM keys, with private keys sealed at rest.
 #[async_trait]
 pub trait KeyStore: Send + Sync {
@@ -132,7 +142,8 @@ pub trait KeyStore: Send + Sync {
     /// Stores a DNS result at `now`, but only if the key still has the
     /// record that was looked up: a rename or a new key since then makes it
     /// stale, and nothing is stored. `None` when stale or when the key is gone.
-    /// Records `audit` only when the key's DNS status changes.
+    /// Records `audit`, and moves `updated_at`, only when the key's DNS
+    /// status changes.
     async fn record_dns_check(
         &self,
         tenant: TenantId,
@@ -141,7 +152,7 @@ pub trait KeyStore: Send + Sync {
         check: DnsCheck,
         now: DateTime<Utc>,
         audit: &AuditNote,
-    ) -> Result<Option<DkimKey>>;
+    ) -> Result<Option<RecordedCheck>>;
     /// Deletes every key of a signing domain, recording `audit` about each;
     /// returns how many.
     async fn delete_domain_keys(

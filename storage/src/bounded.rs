@@ -9,7 +9,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use signet_domain::ports::{
-    AuditLog, DomainStore, FleetStore, KeyChange, KeyStore, NewKey, RotationStore, TenantStore,
+    AuditLog, DomainStore, FleetStore, KeyChange, KeyStore, NewKey, RecordedCheck, RotationStore,
+    TenantStore,
 };
 use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo, ApiKeyLabel};
 use signet_domain::{
@@ -117,7 +118,7 @@ impl<S: KeyStore> KeyStore for Bounded<S> {
         check: DnsCheck,
         now: DateTime<Utc>,
         audit: &AuditNote,
-    ) -> Result<Option<DkimKey>> {
+    ) -> Result<Option<RecordedCheck>> {
         self.within(
             self.inner
                 .record_dns_check(tenant, id, looked_up, check, now, audit),

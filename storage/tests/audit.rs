@@ -121,9 +121,12 @@ storage_tests! {
         let recheck = || AuditNote::new(&Origin::recheck(), Action::KeyDnsChanged, Utc::now());
         let check = |status| DnsCheck { status, seen: vec![], checked_at: Some(Utc::now()) };
         let record = key.dns_record();
+        let mut changes = vec![];
         for status in [DnsStatus::Invalid, DnsStatus::Invalid, DnsStatus::Valid, DnsStatus::Valid] {
-            db.store.record_dns_check(acme.id, key.id, &record, check(status), Utc::now(), &recheck()).await.unwrap().unwrap();
+            let stored = db.store.record_dns_check(acme.id, key.id, &record, check(status), Utc::now(), &recheck()).await.unwrap().unwrap();
+            changes.push(stored.changed);
         }
+        assert_eq!(changes, [true, false, true, false], "the store reports which checks moved the status");
         let events = db.store.audit_events(acme.id, Some("key.dns_changed"), None, 10).await.unwrap();
         let details: Vec<_> = events.iter().map(|e| e.event.detail.clone().unwrap()).collect();
         assert_eq!(details, ["dns invalid -> valid", "dns unknown -> invalid"]);

@@ -65,7 +65,7 @@ storage_tests! {
         let current = now.dns_record();
         let fresh = DnsCheck { seen: vec![current.value.clone()], ..check };
         let stored = db.store.record_dns_check(acme.id, key.id, &current, fresh.clone(), Utc::now(), &note()).await.unwrap();
-        assert_eq!(stored.map(|k| k.dns.status), Some(DnsStatus::Valid));
+        assert_eq!(stored.map(|s| (s.key.dns.status, s.changed)), Some((DnsStatus::Valid, true)));
         assert!(db.store.record_dns_check(acme.id, KeyId(99), &current, fresh, Utc::now(), &note()).await.unwrap().is_none());
     }
 

@@ -63,6 +63,37 @@ async fn an_unchanged_feed_costs_no_database_statement_whether_304_or_200() {
 }
 
 #[tokio::test]
+async fn a_dns_check_that_confirms_a_key_keeps_the_feed_cached() {
+    let app = spawn_app_with(AppOptions {
+        configure: Some(cache_long),
+        ..AppOptions::default()
+    })
+    .await;
+    let mg = app.mailgun();
+    mg.create_domain("example.com", "mx").await.expect(200);
+    let (_, record) = mg.keys_of("example.com").await.remove(0);
+    signet_tests::dialect::mailgun::publish(&app, &record);
+    mg.key_action("example.com", "mx", "activate")
+        .await
+        .expect(200);
+    let verify = || {
+        app.mailgun()
+            .request(reqwest::Method::PUT, "/v4/domains/example.com/verify")
+            .send()
+    };
+    assert_eq!(verify().await.unwrap().status(), StatusCode::OK);
+    let token = create_fleet(&app, "mta", "example.com").await;
+    let etag = poll(&app, &token, None).await.etag.unwrap();
+
+    // Found as before: no announcement, so the cached feed still serves.
+    assert_eq!(verify().await.unwrap().status(), StatusCode::OK);
+    let before = statements(&app).await;
+    let polled = poll(&app, &token, Some(&etag)).await;
+    assert_eq!(polled.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(statements(&app).await - before, 0, "served from the cache");
+}
+
+#[tokio::test]
 async fn a_cached_feed_is_read_again_once_its_age_is_up() {
     fn short(settings: &mut Settings) {
         settings.feed_cache.max_age = Duration::from_millis(200);

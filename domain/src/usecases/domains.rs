@@ -250,8 +250,9 @@ impl Signet {
                 .keys
                 .record_dns_check(tenant.id, key.id, &key.dns_record(), check, note.at, &note)
                 .await?;
-            if let Some(key) = stored {
-                self.promote_if_published(tenant.id, origin, key).await?;
+            if let Some(stored) = stored {
+                self.promote_if_published(tenant.id, origin, stored.key)
+                    .await?;
             }
         }
         self.view(tenant, domain).await

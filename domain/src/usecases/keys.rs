@@ -339,7 +339,10 @@ impl Signet {
             .record_dns_check(tenant.id, id, &key.dns_record(), check, note.at, &note)
             .await?;
         match stored {
-            Some(key) => self.promote_if_published(tenant.id, origin, key).await,
+            Some(stored) => {
+                self.promote_if_published(tenant.id, origin, stored.key)
+                    .await
+            }
             None => self.get_key(tenant, id).await,
         }
     }

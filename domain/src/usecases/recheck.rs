@@ -129,10 +129,12 @@ impl Signet {
             .await
         {
             // A pending key seen published becomes the active one.
-            Ok(Some(key)) => match self.promote_if_published(tenant, &origin, key).await {
-                Ok(_) => Outcome::Checked,
-                Err(e) => Outcome::Failed(e),
-            },
+            Ok(Some(stored)) => {
+                match self.promote_if_published(tenant, &origin, stored.key).await {
+                    Ok(_) => Outcome::Checked,
+                    Err(e) => Outcome::Failed(e),
+                }
+            }
             Ok(None) => Outcome::Skipped,
             Err(e) => Outcome::Failed(e),
         }

@@ -15,7 +15,7 @@ use sea_orm::{
     PartialModelTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, QueryTrait as _,
     Select,
 };
-use signet_domain::ports::{KeyChange, KeyStore, NewKey};
+use signet_domain::ports::{KeyChange, KeyStore, NewKey, RecordedCheck};
 use signet_domain::{
     AuditNote, DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, KeyFilter, KeyId, KeyPage,
     KeyQuery, PageStart, PrivateKey, Result, Selector, TenantId,
@@ -143,7 +143,7 @@ impl KeyStore for Storage {
         check: DnsCheck,
         now: DateTime<Utc>,
         audit: &AuditNote,
-    ) -> Result<Option<DkimKey>> {
+    ) -> Result<Option<RecordedCheck>> {
         let txn = self.begin_write().await.or_internal()?;
         let work = write::record_dns_check(&txn, tenant, id, looked_up, check, now, audit).await;
         txn.finish(work).await

@@ -6,7 +6,7 @@ use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait as _, DatabaseTransaction,
     EntityTrait as _, IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, Set,
 };
-use signet_domain::ports::{KeyChange, NewKey};
+use signet_domain::ports::{KeyChange, NewKey, RecordedCheck};
 use signet_domain::{AuditNote, KeyStage};
 use signet_domain::{
     DeleteRule, DkimKey, DnsCheck, DnsRecord, DomainName, Entity, Error, KeyId, KeySpec, Result,
@@ -154,7 +154,7 @@ pub(super) async fn record_dns_check(
     check: DnsCheck,
     now: DateTime<Utc>,
     note: &AuditNote,
-) -> Result<Option<DkimKey>> {
+) -> Result<Option<RecordedCheck>> {
     lock_tenant(txn, tenant).await?;
     let Some(current) = dkim_key::Entity::find_by_id((tenant.0, id.0))
         .one(txn)
@@ -173,11 +173,12 @@ pub(super) async fn record_dns_check(
     row.dns_checked_at = Set(check.checked_at.map(stored_time));
     // A lookup that confirms the status changes nothing a client acts on:
     // `updated_at` (and with it the fleet feed's ETag) stays.
-    if check.status != before.dns.status {
+    let changed = check.status != before.dns.status;
+    if changed {
         row.updated_at = Set(stored_time(now));
     }
     let key = to_key(row.update(txn).await.or_internal()?)?;
-    if key.dns.status != before.dns.status {
+    if changed {
         let detail = format!(
             "dns {} -> {}",
             before.dns.status.as_str(),
@@ -185,7 +186,7 @@ pub(super) async fn record_dns_check(
         );
         audit::record(txn, tenant, note.about_key(&key).with_detail(detail)).await?;
     }
-    Ok(Some(key))
+    Ok(Some(RecordedCheck { key, changed }))
 }
 
 /// Takes the tenant's next key id. The update locks the tenant's row, so key
