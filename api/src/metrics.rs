@@ -86,14 +86,6 @@ fn describe() {
         "signet_auth_cache_misses_total",
         "API key lookups that asked the database"
     );
-    metrics::describe_counter!(
-        "signet_fleet_feed_cache_hits_total",
-        "Fleet feed reads answered from memory"
-    );
-    metrics::describe_counter!(
-        "signet_fleet_feed_cache_misses_total",
-        "Fleet feed reads that asked the database"
-    );
 }
 
 /// Counts each request by route template (never the raw path, which would
@@ -139,18 +131,25 @@ pub async fn render(State(state): State<MetricsState>) -> impl IntoResponse {
     let auth = state.auth_cache.stats();
     metrics::counter!("signet_auth_cache_hits_total").absolute(auth.hits);
     metrics::counter!("signet_auth_cache_misses_total").absolute(auth.misses);
-    let feed = state.feed_cache.stats();
-    metrics::counter!("signet_fleet_feed_cache_hits_total").absolute(feed.hits);
-    metrics::counter!("signet_fleet_feed_cache_misses_total").absolute(feed.misses);
     state.handle.run_upkeep();
     let mut body = state.handle.render();
-    // This server's own count, not the process-wide recorder's, which
+    // This server's own counts, not the process-wide recorder's, which
     // servers sharing a process (tests) would add up.
     body.push_str(&format!(
         "# HELP signet_database_statements_total Statements sent to the database\n\
          # TYPE signet_database_statements_total counter\n\
          signet_database_statements_total {}\n",
         state.storage.statements()
+    ));
+    let feed = state.feed_cache.stats();
+    body.push_str(&format!(
+        "# HELP signet_fleet_feed_cache_hits_total Fleet feed reads answered from memory\n\
+         # TYPE signet_fleet_feed_cache_hits_total counter\n\
+         signet_fleet_feed_cache_hits_total {}\n\
+         # HELP signet_fleet_feed_cache_misses_total Fleet feed reads that asked the database\n\
+         # TYPE signet_fleet_feed_cache_misses_total counter\n\
+         signet_fleet_feed_cache_misses_total {}\n",
+        feed.hits, feed.misses
     ));
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],

@@ -14,16 +14,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
 use signet_domain::shared_state::TenantChangeListener;
 use signet_domain::{FleetAccess, FleetTokenHash, TenantId};
+use zeroize::Zeroizing;
 
 /// How the feed cache is sized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FeedCacheSettings {
     /// The longest an entry is trusted: the safety net for a missed announcement.
     pub max_age: Duration,
-    /// Most entries held; a full cache drops its expired entries, then all.
+    /// Most entries held of each kind (feeds, and tokens no fleet has); a
+    /// full kind drops its expired entries, then all of that kind, so a flood
+    /// of unknown tokens never evicts a real fleet's feed.
     pub max_entries: usize,
 }
 
@@ -37,25 +39,40 @@ impl Default for FeedCacheSettings {
 }
 
 /// A feed as served: who reads it, and its bytes.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Rendered {
     /// The fleet and its tenant.
     pub access: FleetAccess,
-    /// The JSON body.
-    pub body: Bytes,
+    /// The JSON body: it holds private keys, so it is wiped once the cache
+    /// and every response serving it let go.
+    pub body: Arc<Zeroizing<Vec<u8>>>,
     /// Its strong ETag, quoted.
     pub etag: String,
 }
 
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rendered")
+            .field("access", &self.access)
+            .field(
+                "body",
+                &format_args!("[{} bytes redacted]", self.body.len()),
+            )
+            .field("etag", &self.etag)
+            .finish()
+    }
+}
+
 struct Entry {
-    /// `None`: no live fleet has this token.
-    feed: Option<Arc<Rendered>>,
+    feed: Arc<Rendered>,
     expires: Instant,
 }
 
 #[derive(Default)]
 struct State {
     entries: HashMap<FleetTokenHash, Entry>,
+    /// Tokens no live fleet has, until when.
+    unknown: HashMap<FleetTokenHash, Instant>,
     /// Bumped by every forget, so a read that was in flight across one does
     /// not store its possibly stale answer.
     epoch: u64,
@@ -117,7 +134,11 @@ impl FeedCache {
         let state = self.lock();
         if let Some(entry) = state.entries.get(token).filter(|e| e.expires > asked) {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(entry.feed.clone());
+            return Ok(Some(entry.feed.clone()));
+        }
+        if state.unknown.get(token).is_some_and(|&e| e > asked) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(None);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         Err(Miss {
@@ -133,25 +154,37 @@ impl FeedCache {
         if state.epoch != miss.epoch {
             return;
         }
-        if state.entries.len() >= self.settings.max_entries {
-            let now = Instant::now();
-            state.entries.retain(|_, entry| entry.expires > now);
-            if state.entries.len() >= self.settings.max_entries {
-                state.entries.clear();
+        let expires = miss.asked + self.settings.max_age;
+        let (max, now) = (self.settings.max_entries, Instant::now());
+        match feed {
+            Some(feed) => {
+                if state.entries.len() >= max {
+                    state.entries.retain(|_, entry| entry.expires > now);
+                    if state.entries.len() >= max {
+                        state.entries.clear();
+                    }
+                }
+                state.unknown.remove(&token);
+                state.entries.insert(token, Entry { feed, expires });
+            }
+            None => {
+                if state.unknown.len() >= max {
+                    state.unknown.retain(|_, until| *until > now);
+                    if state.unknown.len() >= max {
+                        state.unknown.clear();
+                    }
+                }
+                state.entries.remove(&token);
+                state.unknown.insert(token, expires);
             }
         }
-        let expires = miss.asked + self.settings.max_age;
-        state.entries.insert(token, Entry { feed, expires });
     }
 
     /// Notes that the feed with `etag` was recorded as read, so serving it
     /// again records nothing.
     pub fn recorded(&self, token: &FleetTokenHash, etag: &str) {
         let mut state = self.lock();
-        if let Some(Entry {
-            feed: Some(feed), ..
-        }) = state.entries.get_mut(token)
-        {
+        if let Some(Entry { feed, .. }) = state.entries.get_mut(token) {
             if feed.etag == etag {
                 let mut read = Rendered::clone(feed);
                 read.access.last_read = Some(etag.to_owned());
@@ -165,18 +198,16 @@ impl TenantChangeListener for FeedCache {
     fn changed(&self, tenant: TenantId) {
         let mut state = self.lock();
         state.epoch += 1;
-        state.entries.retain(|_, entry| {
-            entry
-                .feed
-                .as_ref()
-                .is_none_or(|feed| feed.access.tenant.id != tenant)
-        });
+        state
+            .entries
+            .retain(|_, entry| entry.feed.access.tenant.id != tenant);
     }
 
     fn missed(&self) {
         let mut state = self.lock();
         state.epoch += 1;
         state.entries.clear();
+        state.unknown.clear();
     }
 }
 
@@ -205,7 +236,7 @@ mod tests {
                 },
                 last_read: None,
             },
-            body: Bytes::from_static(b"{}"),
+            body: Arc::new(Zeroizing::new(b"{}".to_vec())),
             etag: etag.to_owned(),
         })
     }
@@ -263,6 +294,21 @@ mod tests {
     }
 
     #[test]
+    fn a_flood_of_unknown_tokens_never_evicts_a_fleets_feed() {
+        let cache = cache(LONG, 3);
+        let miss = cache.get(&token("sgf_real")).unwrap_err();
+        cache.put(token("sgf_real"), miss, Some(rendered(1, "\"1\"")));
+        for n in 0..50 {
+            let t = format!("sgf_unknown{n}");
+            let miss = cache.get(&token(&t)).unwrap_err();
+            cache.put(token(&t), miss, None);
+        }
+        assert!(cache.lock().unknown.len() <= 3);
+        assert!(cache.get(&token("sgf_real")).unwrap().is_some(), "kept");
+        assert!(cache.get(&token("sgf_unknown49")).unwrap().is_none());
+    }
+
+    #[test]
     fn a_full_cache_makes_room_and_a_recorded_read_is_remembered() {
         let cache = cache(LONG, 2);
         for t in ["sgf_a", "sgf_b", "sgf_c"] {
@@ -270,6 +316,10 @@ mod tests {
             cache.put(token(t), miss, Some(rendered(1, "\"1\"")));
         }
         assert!(cache.lock().entries.len() <= 2);
+        for t in ["sgf_x", "sgf_y", "sgf_z"] {
+            let miss = cache.get(&token(t)).unwrap_err();
+            cache.put(token(t), miss, None);
+        }
         cache.recorded(&token("sgf_c"), "\"1\"");
         let feed = cache.get(&token("sgf_c")).unwrap().unwrap();
         assert_eq!(feed.access.last_read.as_deref(), Some("\"1\""));

@@ -1,9 +1,11 @@
 //! `GET /fleet/v1/keys`: the keys of the fleet's domains, with their
 //! private keys, under a strong ETag.
 
+use std::fmt;
+use std::io;
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -12,6 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use signet_domain::{FleetFeed, FleetTokenHash};
 use utoipa::ToSchema;
+use zeroize::Zeroizing;
 
 use super::auth::{FleetCaller, FleetProblem};
 use super::cache::Rendered;
@@ -26,8 +29,8 @@ pub struct FeedBody {
     keys: Vec<FeedItem>,
 }
 
-/// One key, with its private half.
-#[derive(Debug, Serialize, ToSchema)]
+/// One key, with its private half (wiped when dropped; `Debug` omits it).
+#[derive(Serialize, ToSchema)]
 pub struct FeedItem {
     /// The signing domain (`d=`).
     domain: String,
@@ -43,11 +46,64 @@ pub struct FeedItem {
     /// The key its domain signs with when several sign.
     default_for_domain: bool,
     /// PKCS#8 PEM (`BEGIN PRIVATE KEY`), for either algorithm.
-    private_key: String,
+    #[serde(serialize_with = "expose")]
+    #[schema(value_type = String)]
+    private_key: Zeroizing<String>,
     /// The TXT record that publishes its public half.
     dns_record: FeedDnsRecord,
     /// When the key last changed.
     updated_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for FeedItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FeedItem")
+            .field("domain", &self.domain)
+            .field("selector", &self.selector)
+            .field("algorithm", &self.algorithm)
+            .field("stage", &self.stage)
+            .field("signing", &self.signing)
+            .field("default_for_domain", &self.default_for_domain)
+            .field("private_key", &"[redacted]")
+            .field("dns_record", &self.dns_record)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
+fn expose<S: serde::Serializer>(pem: &Zeroizing<String>, to: S) -> Result<S::Ok, S::Error> {
+    to.serialize_str(pem)
+}
+
+/// A growing buffer that wipes every allocation it outgrows, so the
+/// serialized keys leave no copy behind in freed memory.
+struct WipedBuffer(Zeroizing<Vec<u8>>);
+
+impl io::Write for WipedBuffer {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let needed = self.0.len() + bytes.len();
+        if needed > self.0.capacity() {
+            let mut grown = Zeroizing::new(Vec::with_capacity(needed.max(2 * self.0.capacity())));
+            grown.extend_from_slice(&self.0);
+            // The old allocation is wiped as it drops.
+            self.0 = grown;
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A rendered body shared with a response without a copy.
+struct SharedBody(Arc<Zeroizing<Vec<u8>>>);
+
+impl AsRef<[u8]> for SharedBody {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 /// A DKIM TXT record.
@@ -74,7 +130,7 @@ pub fn render(feed: FleetFeed) -> Rendered {
                 stage: key.stage.as_str().to_owned(),
                 signing: served.signing(),
                 default_for_domain: key.default_for_domain,
-                private_key: served.private_key.to_pkcs8_pem().to_string(),
+                private_key: served.private_key.to_pkcs8_pem(),
                 dns_record: FeedDnsRecord {
                     name: record.name,
                     value: record.value,
@@ -87,12 +143,21 @@ pub fn render(feed: FleetFeed) -> Rendered {
         fleet: feed.access.fleet.name.to_string(),
         keys,
     };
-    let body = serde_json::to_vec(&body).expect("the feed always serializes");
+    // Room for the keys with their escaped line ends, so it seldom grows.
+    let room = 1024
+        + body
+            .keys
+            .iter()
+            .map(|k| 2 * k.private_key.len() + 512)
+            .sum::<usize>();
+    let mut out = WipedBuffer(Zeroizing::new(Vec::with_capacity(room)));
+    serde_json::to_writer(&mut out, &body).expect("the feed always serializes");
+    let body = out.0;
     let digest = ring::digest::digest(&ring::digest::SHA256, &body);
     let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
     Rendered {
         access: feed.access,
-        body: body.into(),
+        body: Arc::new(body),
         etag: format!("\"{hex}\""),
     }
 }
@@ -161,7 +226,8 @@ pub async fn keys(
             .await?;
         state.cache.recorded(&hash, &rendered.etag);
     }
-    let mut response = Response::new(Body::from(rendered.body.clone()));
+    let body = Bytes::from_owner(SharedBody(rendered.body.clone()));
+    let mut response = Response::new(Body::from(body));
     let out = response.headers_mut();
     out.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     out.insert(ETAG, etag);
@@ -191,6 +257,38 @@ mod tests {
             headers.append(IF_NONE_MATCH, HeaderValue::from_str(value).unwrap());
         }
         headers
+    }
+
+    #[test]
+    fn the_wiped_buffer_keeps_every_byte_as_it_grows() {
+        let mut out = WipedBuffer(Zeroizing::new(Vec::with_capacity(1)));
+        for chunk in [&b"ab"[..], b"", b"cdefgh", b"i"] {
+            io::Write::write_all(&mut out, chunk).unwrap();
+        }
+        assert_eq!(out.0.as_slice(), b"abcdefghi");
+    }
+
+    #[test]
+    fn a_feed_item_debugs_without_its_private_key() {
+        let item = FeedItem {
+            domain: "a.example".into(),
+            selector: "s1".into(),
+            algorithm: "rsa".into(),
+            stage: "active".into(),
+            signing: true,
+            default_for_domain: true,
+            private_key: Zeroizing::new("-----BEGIN PRIVATE KEY-----secret".into()),
+            dns_record: FeedDnsRecord {
+                name: "s1._domainkey.a.example".into(),
+                value: "v=DKIM1".into(),
+            },
+            updated_at: Utc::now(),
+        };
+        let shown = format!("{item:?}");
+        assert!(
+            !shown.contains("secret") && shown.contains("[redacted]"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use signet_domain::{DomainName, KeyAlgorithm, KeyStage, Selector};
+use zeroize::Zeroizing;
 
 /// The feed's path under the server's URL.
 const FEED_PATH: &str = "/fleet/v1/keys";
@@ -91,10 +92,16 @@ pub struct FleetKey {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A PKCS#8 PEM private key; its `Debug` prints nothing of it.
-#[derive(Clone, PartialEq, Deserialize)]
-#[serde(transparent)]
-pub struct PrivatePem(String);
+/// A PKCS#8 PEM private key, wiped when dropped; its `Debug` prints
+/// nothing of it.
+#[derive(Clone, PartialEq)]
+pub struct PrivatePem(Zeroizing<String>);
+
+impl<'de> Deserialize<'de> for PrivatePem {
+    fn deserialize<D: serde::Deserializer<'de>>(from: D) -> Result<Self, D::Error> {
+        String::deserialize(from).map(|pem| Self(Zeroizing::new(pem)))
+    }
+}
 
 impl PrivatePem {
     /// The PEM text, for a signer's key file.
@@ -225,7 +232,8 @@ impl FeedClient {
                     .get(ETAG)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned);
-                let body = response.bytes().await?;
+                // The body holds every private key: wiped once parsed.
+                let body = Zeroizing::new(Vec::from(response.bytes().await?));
                 Ok(Poll::Changed {
                     feed: Feed::parse(&body)?,
                     etag,

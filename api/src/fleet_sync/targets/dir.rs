@@ -6,15 +6,20 @@
 //! DIR/keys.json                 {"fleet", "keys": [{domain, selector, algorithm, stage,
 //!                                signing, default_for_domain, path, dns_record, updated_at}]}
 //! ```
+//!
+//! DIR may hold files of others: the agent removes only the PEM files its
+//! previous manifest listed.
 
 use std::collections::HashSet;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use serde_json::json;
+use serde_json::{json, Value};
+use signet_domain::{DomainName, Selector};
 
 use super::files::{
-    create_dir, ensure_dir, remove_stale, replace, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_FILE,
+    create_dir, ensure_dir, remove_listed, replace, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_FILE,
 };
 use crate::fleet_sync::feed::{Feed, FleetKey};
 
@@ -36,9 +41,33 @@ impl DirTarget {
     }
 
     fn key_path(&self, key: &FleetKey) -> PathBuf {
+        self.path_of(&key.domain, &key.selector)
+    }
+
+    fn path_of(&self, domain: &DomainName, selector: &Selector) -> PathBuf {
         self.dir
-            .join(key.domain.as_str())
-            .join(format!("{}.pem", key.selector))
+            .join(domain.as_str())
+            .join(format!("{selector}.pem"))
+    }
+
+    /// The PEM files the manifest in place lists: its names parsed again,
+    /// never its `path`s trusted, so an edited manifest cannot point the
+    /// agent at a file outside DIR. None without a readable manifest.
+    fn written_before(&self) -> HashSet<PathBuf> {
+        let Ok(bytes) = fs::read(self.dir.join("keys.json")) else {
+            return HashSet::new();
+        };
+        let Ok(manifest) = serde_json::from_slice::<Value>(&bytes) else {
+            return HashSet::new();
+        };
+        let keys = manifest["keys"].as_array().map_or(&[][..], Vec::as_slice);
+        keys.iter()
+            .filter_map(|key| {
+                let domain = DomainName::parse(key["domain"].as_str()?).ok()?;
+                let selector = Selector::parse(key["selector"].as_str()?).ok()?;
+                Some(self.path_of(&domain, &selector))
+            })
+            .collect()
     }
 
     /// Writes the PEM files, then the manifest, then removes the PEM files
@@ -46,6 +75,7 @@ impl DirTarget {
     pub fn write(&self, feed: &Feed) -> anyhow::Result<bool> {
         create_dir(&self.dir, PRIVATE_DIR)
             .with_context(|| format!("cannot create {}", self.dir.display()))?;
+        let before = self.written_before();
         let mut changed = false;
         let mut kept = HashSet::new();
         let mut manifest = Vec::with_capacity(feed.keys.len());
@@ -75,7 +105,7 @@ impl DirTarget {
         let path = self.dir.join("keys.json");
         changed |= replace(&path, &bytes, PUBLIC_FILE)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        changed |= remove_stale(&self.dir, "pem", &kept)
+        changed |= remove_listed(&before, &kept)
             .with_context(|| format!("cannot remove old keys in {}", self.dir.display()))?;
         Ok(changed)
     }
@@ -117,5 +147,25 @@ mod tests {
         assert!(!path.exists() && !dir.path().join("a.example").exists());
         assert!(!dir.path().join("b.example/s1.pem").exists());
         assert!(dir.path().join("b.example/s2.pem").exists());
+    }
+
+    #[test]
+    fn pem_files_it_never_wrote_are_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let theirs = dir.path().join("a.example/theirs.pem");
+        fs::create_dir_all(theirs.parent().unwrap()).unwrap();
+        fs::write(&theirs, b"not the agent's").unwrap();
+        let target = DirTarget::new(dir.path().to_path_buf());
+        target
+            .write(&feed(&[wire_key("a.example", "s1", "active", true)]))
+            .unwrap();
+        target
+            .write(&feed(&[wire_key("b.example", "s1", "active", true)]))
+            .unwrap();
+        assert!(
+            !dir.path().join("a.example/s1.pem").exists(),
+            "its own removed"
+        );
+        assert_eq!(fs::read(&theirs).unwrap(), b"not the agent's");
     }
 }

@@ -41,14 +41,16 @@ pub fn replace(path: &Path, content: &[u8], mode: u32) -> io::Result<bool> {
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    // A fresh, unguessable name opened with `create_new`: a file or symlink
+    // planted at the name makes the open fail instead of being followed.
+    let suffix: u64 = rand::random();
+    let temporary = path.with_file_name(format!(".{name}.{suffix:016x}.tmp"));
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(&temporary)?;
     let written = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(mode)
-            .open(&temporary)?;
         // The umask may have narrowed the mode given at creation.
         file.set_permissions(Permissions::from_mode(mode))?;
         file.write_all(content)?;
@@ -63,7 +65,9 @@ pub fn replace(path: &Path, content: &[u8], mode: u32) -> io::Result<bool> {
 
 /// Removes the files named `*.<extension>` one level below `root`
 /// (`root/<domain>/<selector>.<extension>`) that `keep` does not hold, and
-/// the domain directories left empty; whether it removed any file.
+/// the domain directories left empty; whether it removed any file. For a
+/// `root` the agent owns whole (opendkim's `DIR/keys`); a shared directory
+/// removes only what it wrote ([`remove_listed`]).
 pub fn remove_stale(root: &Path, extension: &str, keep: &HashSet<PathBuf>) -> io::Result<bool> {
     let mut removed = false;
     let entries = match fs::read_dir(root) {
@@ -91,6 +95,26 @@ pub fn remove_stale(root: &Path, extension: &str, keep: &HashSet<PathBuf>) -> io
     Ok(removed)
 }
 
+/// Removes each of `listed` (files the agent wrote, each
+/// `<domain dir>/<file>`) that `keep` does not hold, and its domain
+/// directory if that is left empty; whether it removed any file.
+pub fn remove_listed(listed: &HashSet<PathBuf>, keep: &HashSet<PathBuf>) -> io::Result<bool> {
+    let mut removed = false;
+    for file in listed.difference(keep) {
+        match fs::remove_file(file) {
+            Ok(()) => removed = true,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        if let Some(domain) = file.parent() {
+            if fs::read_dir(domain).is_ok_and(|mut d| d.next().is_none()) {
+                fs::remove_dir(domain)?;
+            }
+        }
+    }
+    Ok(removed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +135,21 @@ mod tests {
             1,
             "no temporary left"
         );
+    }
+
+    #[test]
+    fn a_symlink_planted_as_a_temporary_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, b"untouched").unwrap();
+        let path = dir.path().join("k.private");
+        // Planted where a predictable name (the process id) would point.
+        let planted = dir
+            .path()
+            .join(format!(".k.private.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, planted).unwrap();
+        assert!(replace(&path, b"key", PRIVATE_FILE).unwrap());
+        assert_eq!(fs::read(&victim).unwrap(), b"untouched");
+        assert_eq!(fs::read(&path).unwrap(), b"key");
     }
 }

@@ -12,6 +12,9 @@
 //! by default) and refuses the message when its signing table names a key
 //! of the other, so the Ed25519 signing keys get a table of their own, for
 //! a second instance with `SignatureAlgorithm ed25519-sha256`.
+//!
+//! `DIR/keys` belongs to the agent: any `*.private` file there it did not
+//! just write is removed.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
