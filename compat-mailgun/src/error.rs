@@ -14,6 +14,9 @@ use signet_domain::{Chain, Entity, Error, RuleViolation};
 
 use crate::wire::{GenericResponse, ManagementNotFound, ManagementReason};
 
+/// The dialect's 404 message for a domain.
+const DOMAIN_NOT_FOUND: &str = "Domain not found";
+
 /// The `WWW-Authenticate` challenge sent with every 401.
 const CHALLENGE: &str = "Basic realm=\"signet\"";
 
@@ -85,7 +88,7 @@ impl MailgunError {
 
     /// 404 `Domain not found`.
     pub fn domain_not_found() -> Self {
-        Self::from_status(StatusCode::NOT_FOUND, "Domain not found")
+        Self::from_status(StatusCode::NOT_FOUND, DOMAIN_NOT_FOUND)
     }
 
     /// 400 for a private key that cannot be read.
@@ -202,8 +205,9 @@ fn whole_seconds(wait: std::time::Duration) -> u64 {
 }
 
 /// A failed request to Mailgun's DKIM-management endpoints, which answer
-/// 400 as `{"Reason": ...}` and 404 as `{"Description": "domain not found"}`;
-/// every other status as the rest of the dialect does.
+/// 400 as `{"Reason": ...}` and 404 as `{"Description": ...}` (`domain not
+/// found`, in those endpoints' lower case); every other status as the rest
+/// of the dialect does.
 #[derive(Debug)]
 pub struct ManagementError(MailgunError);
 
@@ -225,6 +229,19 @@ impl fmt::Display for ManagementError {
     }
 }
 
+impl ManagementError {
+    /// The 404 body: the dialect's `Domain not found` as these endpoints
+    /// word it, and any other entity (a key gone during a rotation) by name.
+    fn not_found(&self) -> ManagementNotFound {
+        let description = if self.0.message == DOMAIN_NOT_FOUND {
+            "domain not found".to_owned()
+        } else {
+            self.0.message.clone().into_owned()
+        };
+        ManagementNotFound { description }
+    }
+}
+
 impl IntoResponse for ManagementError {
     fn into_response(self) -> Response {
         match self.0.status {
@@ -234,11 +251,30 @@ impl IntoResponse for ManagementError {
                 };
                 (StatusCode::BAD_REQUEST, Json(body)).into_response()
             }
-            // Only the domain of the path is ever looked for.
             StatusCode::NOT_FOUND => {
-                (StatusCode::NOT_FOUND, Json(ManagementNotFound::domain())).into_response()
+                (StatusCode::NOT_FOUND, Json(self.not_found())).into_response()
             }
             _ => self.0.into_response(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_management_404_names_what_was_not_found() {
+        let described = |e: Error| ManagementError::from(e).not_found().description;
+        assert_eq!(
+            described(Error::NotFound(Entity::Domain)),
+            "domain not found"
+        );
+        assert_eq!(
+            described(Error::NotFound(Entity::Key)),
+            "domain key not found"
+        );
+        let path = ManagementError::from(MailgunError::domain_not_found());
+        assert_eq!(path.not_found().description, "domain not found");
     }
 }

@@ -63,6 +63,9 @@ pub enum RuleViolation {
     /// A rotation waits for its pending key's record to be published.
     #[error("a pending key is already waiting: publish the DNS record {0} and verify it")]
     PendingKeyWaits(String),
+    /// Every selector the template makes today is taken.
+    #[error("no selector is left for selector_template {0} today: change selector_template")]
+    SelectorsExhausted(String),
     /// Automatic rotation cannot run more often than the configured minimum.
     #[error("rotation_interval must be at least {0}")]
     RotationTooFrequent(String),

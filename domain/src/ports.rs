@@ -61,6 +61,11 @@ pub struct KeyChange {
     /// New rotation stage; the store stamps the stage's time
     /// (`activated_at`, `retiring_at`, `retired_at`) with `now`.
     pub stage: Option<KeyStage>,
+    /// Apply the change only while the key is in this stage; otherwise the
+    /// key is returned as it stands, unchanged and unrecorded. The check and
+    /// the change are one step, so a background step never undoes a
+    /// caller's move that came between its read and its write.
+    pub only_in: Option<KeyStage>,
     /// When the change happens: the key's new `updated_at`, from the core's
     /// clock rather than the database host's.
     pub now: DateTime<Utc>,
@@ -77,6 +82,7 @@ impl KeyChange {
             active: None,
             dns: None,
             stage: None,
+            only_in: None,
             now,
         }
     }
@@ -130,7 +136,8 @@ pub trait KeyStore: Send + Sync {
     /// Deletes a key; false if there was none. Under
     /// [`DeleteRule::KeepOneActive`] the check and the delete are one step
     /// (`Rule(LastActiveKey)` if it would leave the domain no active key), so
-    /// two concurrent deletes cannot both pass it. Records `audit` about the
+    /// two concurrent deletes cannot both pass it; under
+    /// [`DeleteRule::OnlyIn`] a key in another stage stays (false). Records `audit` about the
     /// deleted key.
     async fn delete_key(
         &self,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::algorithm::KeyAlgorithm;
 use crate::error::InvalidValue;
-use crate::names::Selector;
+use crate::names::{Selector, MAX_NAME_LEN};
 
 /// A whole number of seconds written with one unit: `5d`, `24h`, `30m`,
 /// `45s` (a bare number is seconds). Shown in the largest unit that divides it.
@@ -127,6 +127,14 @@ pub struct SelectorTemplate(String);
 /// The date fields a template may use.
 const FIELDS: [char; 6] = ['Y', 'm', 'd', 'H', 'M', 'S'];
 
+/// How many selectors a rotation tries before it gives up: the rendered
+/// template, `b` to `z`, then `-2` to `-975`.
+const MAX_CANDIDATES: usize = 1000;
+
+/// Room a template leaves for the longest suffix of those (`-975`), so that
+/// every candidate is a selector.
+const SUFFIX_ROOM: usize = 4;
+
 impl SelectorTemplate {
     /// Reads a template; what it renders must be a selector.
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
@@ -140,8 +148,17 @@ impl SelectorTemplate {
             }
         }
         let template = Self(s.to_owned());
-        Selector::parse(&template.render_plain(DateTime::UNIX_EPOCH))
+        // Every date field renders at a fixed width, so the epoch's length
+        // is every date's.
+        let rendered = template.render_plain(DateTime::UNIX_EPOCH);
+        Selector::parse(&rendered)
             .map_err(|e| InvalidValue(format!("does not make a selector: it {e}")))?;
+        let max = MAX_NAME_LEN - SUFFIX_ROOM;
+        if rendered.chars().count() > max {
+            return Err(InvalidValue(format!(
+                "must make selectors of at most {max} characters, leaving room for a suffix"
+            )));
+        }
         Ok(template)
     }
 
@@ -155,7 +172,7 @@ impl SelectorTemplate {
     }
 
     /// The selectors to try at `at`, in order: the rendered template, then
-    /// with `b` to `z` appended, then `-2`, `-3`, and so on.
+    /// with `b` to `z` appended, then `-2`, `-3`, and so on; a thousand in all.
     pub fn candidates(&self, at: DateTime<Utc>) -> impl Iterator<Item = Selector> {
         let base = self.render_plain(at);
         let letters = ('b'..='z').map(move |c| c.to_string());
@@ -163,6 +180,7 @@ impl SelectorTemplate {
         std::iter::once(String::new())
             .chain(letters)
             .chain(numbers)
+            .take(MAX_CANDIDATES)
             .filter_map(move |suffix| Selector::parse(&format!("{base}{suffix}")).ok())
     }
 }
@@ -259,5 +277,21 @@ mod tests {
         assert!(SelectorTemplate::parse("s%j").is_err());
         assert!(SelectorTemplate::parse("a b%Y").is_err());
         assert!(SelectorTemplate::parse("k%Y-%m").is_ok());
+    }
+
+    #[test]
+    fn a_template_too_long_for_a_suffix_is_rejected() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 29, 8, 0, 0).unwrap();
+        assert!(SelectorTemplate::parse(&"a".repeat(MAX_NAME_LEN)).is_err());
+        assert!(SelectorTemplate::parse(&format!("{}%Y", "a".repeat(193))).is_err());
+        let longest = SelectorTemplate::parse(&format!("{}%Y", "a".repeat(192))).unwrap();
+        assert_eq!(longest.candidates(at).count(), MAX_CANDIDATES);
+    }
+
+    #[test]
+    fn the_candidates_end_after_a_thousand() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 29, 8, 0, 0).unwrap();
+        let last = SelectorTemplate::default().candidates(at).last().unwrap();
+        assert_eq!(last.as_str(), "s20261129-975");
     }
 }

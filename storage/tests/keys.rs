@@ -176,6 +176,7 @@ storage_tests! {
             }),
             default_for_domain: None,
             stage: None,
+            only_in: None,
             now: stamped,
         };
         let after = db.store.update_key(acme.id, before.id, change, &note()).await.unwrap();

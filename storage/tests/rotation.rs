@@ -2,7 +2,8 @@
 //! selector twice), promotion that retires the replaced key, and the
 //! background's candidates across tenants.
 
-use signet_domain::ports::{KeyStore as _, NewKey, RotationStore as _};
+use chrono::Utc;
+use signet_domain::ports::{KeyChange, KeyStore as _, NewKey, RotationStore as _};
 use signet_domain::{
     AlgorithmSet, DeleteRule, Entity, Error, KeyStage, RotationPolicy, RuleViolation, Span,
 };
@@ -67,6 +68,23 @@ storage_tests! {
         // Promoting again changes nothing.
         let twice = db.store.promote_key(acme.id, new.id, &note()).await.unwrap();
         assert_eq!(twice, new);
+    }
+
+    async fn a_stage_step_leaves_a_key_that_moved_meanwhile(db) {
+        let acme = db.tenant("acme").await;
+        let key = db.store.insert_key(acme.id, new_key("example.com", "s1", true), &note()).await.unwrap();
+        // The background read it retiring; a caller activated it again since.
+        let retire = KeyChange { stage: Some(KeyStage::Retired), only_in: Some(KeyStage::Retiring), ..KeyChange::at(Utc::now()) };
+        let kept = db.store.update_key(acme.id, key.id, retire.clone(), &note()).await.unwrap();
+        assert_eq!(kept, key);
+        assert!(!db.store.delete_key(acme.id, key.id, DeleteRule::OnlyIn(KeyStage::Retired), &note()).await.unwrap());
+        assert_eq!(db.store.get_key(acme.id, key.id).await.unwrap(), Some(key.clone()));
+        // In the stage the step expects, it applies.
+        let retiring = KeyChange { stage: Some(KeyStage::Retiring), ..KeyChange::at(Utc::now()) };
+        db.store.update_key(acme.id, key.id, retiring, &note()).await.unwrap();
+        let retired = db.store.update_key(acme.id, key.id, retire, &note()).await.unwrap();
+        assert_eq!(retired.stage, KeyStage::Retired);
+        assert!(db.store.delete_key(acme.id, key.id, DeleteRule::OnlyIn(KeyStage::Retired), &note()).await.unwrap());
     }
 
     async fn candidates_are_authorities_with_staged_keys_or_rotation_on(db) {

@@ -263,6 +263,29 @@ async fn greenarrow_refuses_unknown_algorithms_and_bad_ed25519_material() {
     assert_eq!(same["dkim_key"]["key"]["public"], RFC_PUBLIC);
 }
 
+#[tokio::test]
+async fn greenarrow_takes_bits_256_with_an_ed25519_private_key() {
+    let app = spawn_app().await;
+    let ga = app.greenarrow();
+    // Its `key_bits` for Ed25519 is 256, so a client echoes it back.
+    let record = ga
+        .create_ok(json!({ "domain": "example.com", "selector": "s1", "key": { "private": RFC_SEED, "bits": 256 } }))
+        .await;
+    assert_eq!(record["key"]["algorithm"], "ed25519");
+    assert_eq!(record["key"]["bits"], 256);
+    assert_eq!(record["key"]["public"], RFC_PUBLIC);
+    let other = random_seed();
+    let updated = ga
+        .update(
+            id_of(&record),
+            json!({ "key": { "private": openssl_pem(&other), "bits": 256 } }),
+        )
+        .await
+        .ok();
+    assert_eq!(updated["dkim_key"]["key"]["bits"], 256);
+    assert_ne!(updated["dkim_key"]["key"]["public"], RFC_PUBLIC);
+}
+
 /// Runs `openssl` with `args`, feeding `input`; `None` if it is not installed.
 async fn openssl(args: &[&str], input: &str) -> Option<String> {
     use tokio::io::AsyncWriteExt as _;

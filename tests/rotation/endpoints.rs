@@ -17,7 +17,8 @@ async fn bad_settings_are_refused_with_a_reason_and_change_nothing() {
         .create_domain("example.com", "mx")
         .await
         .expect(200);
-    let cases: [(&[(&str, &str)], &str); 7] = [
+    let long_template = "a".repeat(200);
+    let cases: [(&[(&str, &str)], &str); 8] = [
         (
             &[("rotation_enabled", "false"), ("rotation_interval", "5d")],
             "rotation_interval is not allowed unless also enabling DKIM rotation",
@@ -45,6 +46,11 @@ async fn bad_settings_are_refused_with_a_reason_and_change_nothing() {
         (
             &[("rotation_enabled", "true"), ("selector_template", "s%j")],
             "selector_template may only use the date fields %Y, %m, %d, %H, %M and %S",
+        ),
+        (
+            // A selector of 200 characters leaves no room for `b` or `-2`.
+            &[("rotation_enabled", "true"), ("selector_template", &long_template)],
+            "selector_template must make selectors of at most 196 characters, leaving room for a suffix",
         ),
     ];
     for (params, reason) in cases {
@@ -203,4 +209,49 @@ async fn a_deleted_domain_takes_its_rotation_settings_but_not_its_selectors() {
         issued,
         "a selector is never issued twice"
     );
+}
+
+#[tokio::test]
+async fn records_carry_their_value_as_dns_strings() {
+    let app = spawn_app_configured(fast).await;
+    app.mailgun()
+        .create_domain("example.com", "mx")
+        .await
+        .expect(200);
+    rotate_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    let put = set_rotation(&app, "example.com", &[("rotation_enabled", "false")])
+        .await
+        .expect(200);
+    let get = rotation_as(&app, &app.api_key, "example.com")
+        .await
+        .expect(200);
+    for body in [put, get] {
+        let records = body["domain"]["records"].as_array().unwrap().clone();
+        assert_eq!(
+            records.len(),
+            2,
+            "the active 1024-bit key and the pending one"
+        );
+        for record in &records {
+            let strings: Vec<&str> = record["strings"]
+                .as_array()
+                .expect("strings is an array")
+                .iter()
+                .map(|s| s.as_str().unwrap())
+                .collect();
+            assert_eq!(strings.concat(), record["value"].as_str().unwrap());
+            assert!(strings.iter().all(|s| s.len() <= 255), "{record}");
+        }
+        // The rotation's key is RSA-2048: its record needs two strings.
+        let pending = records
+            .iter()
+            .find(|r| r["comment"].as_str().unwrap().starts_with("Pending"))
+            .unwrap();
+        assert!(
+            pending["strings"].as_array().unwrap().len() >= 2,
+            "{pending}"
+        );
+    }
 }

@@ -27,18 +27,10 @@ pub struct ManagementReason {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"Description": "domain not found"}))]
 pub struct ManagementNotFound {
-    /// Always `domain not found`.
+    /// What was not found: `domain not found`, or `domain key not found`
+    /// when a key went away during the request.
     #[serde(rename = "Description")]
     pub description: String,
-}
-
-impl ManagementNotFound {
-    /// `domain not found`.
-    pub fn domain() -> Self {
-        Self {
-            description: "domain not found".to_owned(),
-        }
-    }
 }
 
 /// A domain's rotation, as Mailgun shows it.
@@ -68,6 +60,7 @@ pub struct RotationDomainResponse {
         "type": "TXT",
         "identifier": "DKIM",
         "value": "k=rsa; p=MIIBIjANBgkqh...",
+        "strings": ["k=rsa; p=MIIBIjANBgkqh..."],
         "comment": "Active DKIM key"
     }],
     "keys": [{
@@ -123,6 +116,10 @@ pub struct RotationRecord {
     pub identifier: String,
     /// The TXT value.
     pub value: String,
+    /// Signet extension: `value` as DNS character-strings of at most 255
+    /// bytes each, in order, for zone files and DNS APIs that want them
+    /// split; joined, they equal `value`.
+    pub strings: Vec<String>,
     /// Which key it is and what to do with it.
     pub comment: String,
 }
@@ -190,10 +187,12 @@ impl RotationRecord {
             KeyStage::Retiring => "Retiring DKIM key: keep this record until it is retired",
             KeyStage::Retired => "Retired DKIM key: this record may be removed",
         };
+        let strings = record.strings().into_iter().map(str::to_owned).collect();
         Self {
             name: record.name,
             record_type: record.record_type.to_owned(),
             identifier: "DKIM".to_owned(),
+            strings,
             value: record.value,
             comment: comment.to_owned(),
         }

@@ -68,6 +68,9 @@ pub enum DeleteRule {
     Any,
     /// Refuse to delete the last active key of a signing domain (Mailgun).
     KeepOneActive,
+    /// Delete the key only if it is still in this stage (the rotation's
+    /// deletes of retired keys).
+    OnlyIn(KeyStage),
 }
 
 impl Signet {
@@ -214,6 +217,7 @@ impl Signet {
             active: None,
             dns: moves_record.then(DnsCheck::default),
             stage: None,
+            only_in: None,
             now: note.at,
         };
         self.ports

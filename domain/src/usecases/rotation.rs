@@ -190,46 +190,65 @@ impl Signet {
         self.ports.rotation.promote_key(tenant, key.id, &note).await
     }
 
-    /// One authority's due steps, as Signet's own.
+    /// One authority's due steps, as Signet's own. A step that fails does
+    /// not hold up the others; the first failure is returned at the end.
+    /// Each stage change applies only if the key is still where it was read,
+    /// so a key a caller moved meanwhile (a retiring key activated again)
+    /// is left alone.
     async fn advance_authority(&self, tenant: TenantId, authority: &DomainName) -> Result<()> {
         let origin = Origin::rotation();
         let policy = self.policy(tenant, authority).await?;
         let keys = self.authority_keys(tenant, authority).await?;
         let now = self.ports.clock.now();
+        let mut failure = None;
         let mut pending = false;
         for key in keys.iter().filter(|k| k.stage == KeyStage::Pending) {
             // The re-check promotes as it looks; this catches a result stored
             // by a node that failed before promoting.
-            pending |= self
+            match self
                 .promote_if_published(tenant, &origin, key.clone())
-                .await?
-                .stage
-                == KeyStage::Pending;
+                .await
+            {
+                Ok(key) => pending |= key.stage == KeyStage::Pending,
+                Err(Error::NotFound(Entity::Key)) => {}
+                Err(e) => {
+                    pending = true;
+                    failure.get_or_insert(e);
+                }
+            }
         }
         for key in &keys {
-            match key.stage {
+            let step = match key.stage {
                 KeyStage::Retiring if due(key.retiring_at, key, policy.retire_after, now) => {
                     let note = self.note(&origin, Action::KeyStageChanged);
                     let change = KeyChange {
                         stage: Some(KeyStage::Retired),
+                        only_in: Some(KeyStage::Retiring),
                         ..KeyChange::at(note.at)
                     };
                     self.ports
                         .keys
                         .update_key(tenant, key.id, change, &note)
-                        .await?;
+                        .await
+                        .map(drop)
+                        .or_else(gone_meanwhile)
                 }
                 KeyStage::Retired
                     if !policy.delete_after.is_zero()
                         && due(key.retired_at, key, policy.delete_after, now) =>
                 {
                     let note = self.note(&origin, Action::KeyDeleted);
+                    let rule = DeleteRule::OnlyIn(KeyStage::Retired);
                     self.ports
                         .keys
-                        .delete_key(tenant, key.id, DeleteRule::Any, &note)
-                        .await?;
+                        .delete_key(tenant, key.id, rule, &note)
+                        .await
+                        .map(drop)
                 }
-                _ => {}
+                _ => Ok(()),
+            };
+            if let Err(e) = step {
+                failure.get_or_insert(e);
             }
         }
         let newest_active = keys
@@ -250,11 +269,13 @@ impl Signet {
                 {
                     // Another node or a caller rotated meanwhile.
                     Ok(_) | Err(Error::Rule(RuleViolation::PendingKeyWaits(_))) => {}
-                    Err(e) => return Err(e),
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                    }
                 }
             }
         }
-        Ok(())
+        failure.map_or(Ok(()), Err)
     }
 
     async fn start_rotation(
@@ -274,7 +295,8 @@ impl Signet {
         for algorithm in policy.algorithms.iter() {
             let selector = loop {
                 let Some(selector) = candidates.next() else {
-                    return Err(Error::Conflict(Entity::Key));
+                    let template = policy.selector_template.as_str().to_owned();
+                    return Err(RuleViolation::SelectorsExhausted(template).into());
                 };
                 if !self
                     .ports
@@ -351,6 +373,14 @@ impl Signet {
             selector: None,
         };
         self.keys_of(tenant, filter).await
+    }
+}
+
+/// A key deleted between the read and the step needs nothing more.
+fn gone_meanwhile(e: Error) -> Result<()> {
+    match e {
+        Error::NotFound(Entity::Key) => Ok(()),
+        e => Err(e),
     }
 }
 

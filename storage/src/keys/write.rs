@@ -82,6 +82,12 @@ pub(super) async fn update(
         .await
         .or_internal()?
         .ok_or(Error::NotFound(Entity::Key))?;
+    if change
+        .only_in
+        .is_some_and(|stage| stage.as_str() != current.stage)
+    {
+        return to_key(current);
+    }
     let domain = match &change.signing_domain {
         Some(d) => d.as_str().to_owned(),
         None => current.signing_domain.clone(),
@@ -209,7 +215,8 @@ pub(crate) async fn allocate_id(txn: &DatabaseTransaction, tenant: TenantId) -> 
 }
 
 /// Deletes a key. Under [`DeleteRule::KeepOneActive`] an active key goes
-/// only if another key of its signing domain stays active; the tenant's row
+/// only if another key of its signing domain stays active, under
+/// [`DeleteRule::OnlyIn`] only a key still in that stage; the tenant's row
 /// lock makes the check and the delete one step.
 pub(super) async fn delete(
     txn: &DatabaseTransaction,
@@ -226,6 +233,11 @@ pub(super) async fn delete(
     else {
         return Ok(false);
     };
+    if let DeleteRule::OnlyIn(stage) = rule {
+        if stage.as_str() != row.stage {
+            return Ok(false);
+        }
+    }
     if rule == DeleteRule::KeepOneActive && row.active {
         let other_active = dkim_key::Entity::find()
             .filter(dkim_key::Column::TenantId.eq(tenant.0))
