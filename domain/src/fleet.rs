@@ -6,11 +6,7 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use rand::RngCore as _;
-use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use crate::algorithm::KeyStage;
@@ -128,8 +124,7 @@ pub struct FleetTokenHash(pub String);
 impl FleetTokenHash {
     /// Hashes a presented token.
     pub fn of(presented: &str) -> Self {
-        let digest = Sha256::digest(presented.as_bytes());
-        Self(digest.iter().map(|b| format!("{b:02x}")).collect())
+        Self(crate::issued_secret::hash(presented))
     }
 }
 
@@ -143,24 +138,13 @@ impl FleetToken {
 
     /// Draws a new token from the operating system's random source.
     pub fn generate() -> Self {
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        rand::rngs::OsRng.fill_bytes(bytes.as_mut());
-        Self(Zeroizing::new(format!(
-            "{}{}",
-            Self::PREFIX,
-            URL_SAFE_NO_PAD.encode(bytes.as_ref())
-        )))
+        Self(crate::issued_secret::generate(Self::PREFIX))
     }
 
     /// Whether `presented` has the shape of a token Signet issues; anything
     /// else is refused without asking the store.
     pub fn is_well_formed(presented: &str) -> bool {
-        presented.strip_prefix(Self::PREFIX).is_some_and(|rest| {
-            rest.len() == 43
-                && rest
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+        crate::issued_secret::is_well_formed(Self::PREFIX, presented)
     }
 
     /// The token, to show its owner once.
