@@ -15,13 +15,12 @@ use crate::crypto::PrivateKey;
 use crate::dns::DnsCheck;
 use crate::error::Result;
 use crate::fleet::{FeedKey, Fleet, FleetAccess, FleetDomains, FleetName, FleetTokenHash};
-use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
+use crate::key::{DeleteRule, DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
 use crate::names::{DomainName, Selector};
 use crate::ports::{FleetStore, KeyChange, KeyStore, NewKey, RecordedCheck, RotationStore};
 use crate::rotation::RotationPolicy;
 use crate::shared_state::TenantChanges;
 use crate::tenant::TenantId;
-use crate::usecases::DeleteRule;
 
 /// A key store whose writes announce the tenant as changed.
 pub struct AnnouncedKeys {

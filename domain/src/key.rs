@@ -5,10 +5,10 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use crate::algorithm::{KeyAlgorithm, KeyStage};
-use crate::audit::Via;
 use crate::crypto::PublicKey;
 use crate::dns::DnsCheck;
 use crate::names::{DomainName, Selector};
+use crate::origin::Via;
 
 /// A key's identifier: an integer numbered per tenant, stable across dialects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -194,6 +194,18 @@ pub struct KeyPage {
     pub keys: Vec<DkimKey>,
     /// How many keys pass the query's filter, on every page.
     pub total: u64,
+}
+
+/// What a delete must respect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteRule {
+    /// Any key may go.
+    Any,
+    /// Refuse to delete the last active key of a signing domain (Mailgun).
+    KeepOneActive,
+    /// Delete the key only if it is still in this stage (the rotation's
+    /// deletes of retired keys).
+    OnlyIn(KeyStage),
 }
 
 #[cfg(test)]

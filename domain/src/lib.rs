@@ -16,6 +16,7 @@ mod issued_secret;
 pub mod key;
 pub mod key_size;
 pub mod names;
+pub mod origin;
 pub mod ports;
 pub mod rotation;
 pub mod sending_domain;
@@ -25,8 +26,8 @@ pub mod usecases;
 
 pub use algorithm::{KeyAlgorithm, KeyStage};
 pub use audit::{
-    Action, Actor, AuditCursor, AuditEvent, AuditId, AuditNote, AuditPage, AuditQuery, AuditRecord,
-    AuditTarget, Origin, Outcome, Via,
+    Action, AuditCursor, AuditEvent, AuditId, AuditNote, AuditPage, AuditQuery, AuditRecord,
+    AuditTarget, Outcome,
 };
 pub use crypto::{PrivateKey, PublicKey};
 pub use dns::{DnsCheck, DnsStatus, TxtAnswer};
@@ -35,16 +36,17 @@ pub use fleet::{
     FeedKey, Fleet, FleetAccess, FleetDomains, FleetFeed, FleetId, FleetName, FleetToken,
     FleetTokenHash,
 };
-pub use key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery, PageStart};
+pub use key::{DeleteRule, DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery, PageStart};
 pub use key_size::{KeySize, KeySpec};
 pub use names::{DomainName, Selector};
+pub use origin::{Actor, Origin, Via};
 pub use rotation::{AlgorithmSet, RotationPolicy, SelectorTemplate, Span};
-pub use sending_domain::{DomainOrder, DomainQuery, SendingDomain};
+pub use sending_domain::{DomainOrder, DomainPage, DomainQuery, DomainView, SendingDomain};
 pub use tenant::{
     ApiKeyId, ApiKeyLabel, Authentication, MinRsaBits, Tenant, TenantId, TenantName, TenantSettings,
 };
 pub use usecases::{
-    Admin, AuthorityChange, CoreSettings, CreateKey, DefaultFlag, DeleteRule, DomainPage,
-    DomainView, KeyMaterial, KeyUpdate, Ports, RecheckReport, RecheckRound, RegisterDomain,
-    RotationReport, RotationRound, RotationUpdate, RotationView, Signet,
+    Admin, AuthorityChange, CoreSettings, CreateKey, DefaultFlag, KeyMaterial, KeyUpdate, Ports,
+    RecheckReport, RecheckRound, RegisterDomain, RotationReport, RotationRound, RotationUpdate,
+    RotationView, Signet,
 };

@@ -14,15 +14,14 @@ use crate::crypto::PrivateKey;
 use crate::dns::{DnsCheck, TxtAnswer};
 use crate::error::Result;
 use crate::fleet::{FeedKey, Fleet, FleetAccess, FleetDomains, FleetName, FleetTokenHash};
-use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
+use crate::key::{DeleteRule, DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
 use crate::key_size::KeySpec;
 use crate::names::{DomainName, Selector};
 use crate::rotation::RotationPolicy;
-use crate::sending_domain::{DomainQuery, SendingDomain};
+use crate::sending_domain::{DomainPage, DomainQuery, SendingDomain};
 use crate::tenant::{
     ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeyLabel, Tenant, TenantId, TenantName, TenantSettings,
 };
-use crate::usecases::{DeleteRule, DomainPage};
 
 /// A key to store.
 #[derive(Debug, Clone)]

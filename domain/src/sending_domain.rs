@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::key::DkimKey;
 use crate::names::DomainName;
 
 /// A domain a tenant sends mail from. It signs with its authority's
@@ -52,4 +53,22 @@ pub enum DomainOrder {
     NameAscending,
     /// By name, z to a.
     NameDescending,
+}
+
+/// A domain with the key it signs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainView {
+    /// The domain.
+    pub domain: SendingDomain,
+    /// Its authority's default key, if the authority has one.
+    pub signing_key: Option<DkimKey>,
+}
+
+/// A page of a domain listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainPage {
+    /// How many domains match the query, on every page.
+    pub total: u64,
+    /// This page's domains.
+    pub views: Vec<DomainView>,
 }

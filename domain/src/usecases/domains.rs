@@ -1,13 +1,14 @@
 //! Sending-domain use cases: register, view, list, delete, delegate DKIM
 //! authority, change the selector, verify.
 
-use crate::audit::{Action, Origin};
+use crate::audit::Action;
 use crate::error::{Entity, Error, Result, RuleViolation};
 use crate::key::{DkimKey, KeyFilter};
 use crate::key_size::{KeySize, KeySpec};
 use crate::names::{DomainName, Selector};
+use crate::origin::Origin;
 use crate::ports::KeyChange;
-use crate::sending_domain::{DomainQuery, SendingDomain};
+use crate::sending_domain::{DomainPage, DomainQuery, DomainView, SendingDomain};
 use crate::tenant::Tenant;
 
 use super::{CreateKey, DefaultFlag, KeyMaterial, Signet};
@@ -30,24 +31,6 @@ pub struct RegisterDomain {
     pub key_size: KeySize,
     /// Be its own authority even when a parent domain is registered.
     pub force_own_authority: bool,
-}
-
-/// A domain with the key it signs with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DomainView {
-    /// The domain.
-    pub domain: SendingDomain,
-    /// Its authority's default key, if the authority has one.
-    pub signing_key: Option<DkimKey>,
-}
-
-/// A page of a domain listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DomainPage {
-    /// How many domains match the query, on every page.
-    pub total: u64,
-    /// This page's domains.
-    pub views: Vec<DomainView>,
 }
 
 /// The outcome of a change of DKIM authority.

@@ -1,11 +1,12 @@
 //! Fleets: made, listed and revoked by the tenant's administrators (the
 //! CLI, console owners), and their feed read with a fleet token.
 
-use crate::audit::{Action, Origin};
+use crate::audit::Action;
 use crate::error::{Entity, Error, Result};
 use crate::fleet::{
     Fleet, FleetAccess, FleetDomains, FleetFeed, FleetName, FleetToken, FleetTokenHash,
 };
+use crate::origin::Origin;
 use crate::tenant::Tenant;
 
 use super::{Admin, Signet};

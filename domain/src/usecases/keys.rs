@@ -1,13 +1,14 @@
 //! Key use cases: create, list, get, update, delete, activate, verify.
 
 use crate::algorithm::KeyStage;
-use crate::audit::{Action, AuditNote, Origin};
+use crate::audit::{Action, AuditNote};
 use crate::crypto::PrivateKey;
 use crate::dns::{DnsCheck, DnsStatus};
 use crate::error::{Entity, Error, Result, RuleViolation};
-use crate::key::{DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
+use crate::key::{DeleteRule, DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
 use crate::key_size::KeySpec;
 use crate::names::{DomainName, Selector};
+use crate::origin::Origin;
 use crate::ports::{KeyChange, NewKey};
 use crate::tenant::{Tenant, TenantId};
 
@@ -59,18 +60,6 @@ pub struct KeyUpdate {
     pub default_for_domain: Option<bool>,
     /// Replace its private key.
     pub private_key: Option<PrivateKey>,
-}
-
-/// What a delete must respect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeleteRule {
-    /// Any key may go.
-    Any,
-    /// Refuse to delete the last active key of a signing domain (Mailgun).
-    KeepOneActive,
-    /// Delete the key only if it is still in this stage (the rotation's
-    /// deletes of retired keys).
-    OnlyIn(KeyStage),
 }
 
 impl Signet {

@@ -12,13 +12,16 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-pub use domains::{AuthorityChange, DomainPage, DomainView, RegisterDomain};
-pub use keys::{CreateKey, DefaultFlag, DeleteRule, KeyMaterial, KeyUpdate};
+pub use crate::key::DeleteRule;
+pub use crate::sending_domain::{DomainPage, DomainView};
+pub use domains::{AuthorityChange, RegisterDomain};
+pub use keys::{CreateKey, DefaultFlag, KeyMaterial, KeyUpdate};
 pub use recheck::{RecheckReport, RecheckRound};
 pub use rotation::{RotationReport, RotationRound, RotationUpdate, RotationView};
 pub use tenants::{Admin, IssuedApiKey};
 
-use crate::audit::{Action, AuditNote, Origin};
+use crate::audit::{Action, AuditNote};
+use crate::origin::Origin;
 use crate::ports::{
     AuditLog, Clock, DnsLookup, DomainStore, FleetStore, KeyGenerator, KeyStore, RotationStore,
     TenantStore,

@@ -8,9 +8,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt as _};
 
-use crate::audit::{Action, Origin};
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::key::KeyId;
+use crate::origin::Origin;
 use crate::tenant::TenantId;
 
 use super::Signet;

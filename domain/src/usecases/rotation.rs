@@ -10,17 +10,18 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::algorithm::{KeyAlgorithm, KeyStage};
-use crate::audit::{Action, Origin};
+use crate::audit::Action;
 use crate::dns::DnsStatus;
 use crate::error::{Entity, Error, Result, RuleViolation};
-use crate::key::{DkimKey, KeyFilter};
+use crate::key::{DeleteRule, DkimKey, KeyFilter};
 use crate::key_size::{KeySize, KeySpec};
 use crate::names::DomainName;
+use crate::origin::Origin;
 use crate::ports::{KeyChange, NewKey};
 use crate::rotation::{AlgorithmSet, RotationPolicy, SelectorTemplate, Span};
 use crate::tenant::{Tenant, TenantId};
 
-use super::{DeleteRule, Signet};
+use super::Signet;
 
 /// An authority's rotation: its settings and its keys.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,8 +2,9 @@
 //! Administration is a type of its own, so the dialects, which hold only
 //! [`Signet`], cannot create tenants or issue keys.
 
-use crate::audit::{Action, AuditNote, Origin};
+use crate::audit::{Action, AuditNote};
 use crate::error::{Entity, Error, Result};
+use crate::origin::Origin;
 use crate::tenant::{
     ApiKeyHash, ApiKeyId, ApiKeyInfo, ApiKeyLabel, ApiKeySecret, Tenant, TenantName, TenantSettings,
 };
