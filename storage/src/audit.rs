@@ -14,8 +14,8 @@ use signet_domain::{
 
 use crate::connect::Storage;
 use crate::entities::audit_event::{self, Column};
+use crate::entities::stored_time;
 use crate::errors::{corrupt, DbResultExt as _};
-use crate::keys::stored_time;
 
 /// Appends an event of `tenant` inside the caller's transaction.
 pub(crate) async fn record(

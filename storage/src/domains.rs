@@ -16,9 +16,10 @@ use signet_domain::{
 use crate::audit;
 use crate::connect::Storage;
 use crate::entities::sending_domain::{self, Column};
+use crate::entities::stored_time;
 use crate::entities::{dkim_key, rotation_setting};
 use crate::errors::{corrupt, DbResultExt as _};
-use crate::keys::{stored_time, to_key, KeyRow};
+use crate::keys::{to_key, KeyRow};
 
 #[async_trait]
 impl DomainStore for Storage {

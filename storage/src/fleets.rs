@@ -15,9 +15,10 @@ use signet_domain::{
 
 use crate::audit;
 use crate::connect::Storage;
+use crate::entities::stored_time;
 use crate::entities::{dkim_key, fleet, tenant};
 use crate::errors::{corrupt, DbResultExt as _};
-use crate::keys::{rows, stored_time, to_key};
+use crate::keys::{rows, to_key};
 use crate::tenants::to_tenant;
 
 /// The stages a fleet may receive; switched-off active keys are dropped after.

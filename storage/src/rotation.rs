@@ -15,9 +15,10 @@ use signet_domain::{
 
 use crate::audit;
 use crate::connect::Storage;
+use crate::entities::stored_time;
 use crate::entities::{dkim_key, rotation_selector, rotation_setting};
 use crate::errors::{corrupt, DbResultExt as _};
-use crate::keys::{clear_default, insert, lock_tenant, set_stage, stored_time, to_key};
+use crate::keys::{clear_default, insert, lock_tenant, set_stage, to_key};
 
 #[async_trait]
 impl RotationStore for Storage {

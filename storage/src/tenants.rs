@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, Condition, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, QuerySelect as _, Set,
+    ActiveModelTrait as _, ColumnTrait as _, Condition, EntityTrait as _, JoinType,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, RelationTrait as _, Set,
 };
 use signet_domain::ports::TenantStore;
 use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo, ApiKeyLabel};
@@ -16,9 +16,9 @@ use signet_domain::{
 
 use crate::audit;
 use crate::connect::Storage;
+use crate::entities::stored_time;
 use crate::entities::{api_key, tenant};
 use crate::errors::{corrupt, DbResultExt as _};
-use crate::keys::stored_time;
 
 #[async_trait]
 impl TenantStore for Storage {
@@ -199,7 +199,7 @@ impl TenantStore for Storage {
 
     async fn tenant_by_api_key(&self, hash: &ApiKeyHash) -> Result<Option<(Tenant, ApiKeyId)>> {
         let row = tenant::Entity::find()
-            .inner_join(api_key::Entity)
+            .join(JoinType::InnerJoin, api_key::Relation::Tenant.def().rev())
             .select_also(api_key::Entity)
             .filter(api_key::Column::Hash.eq(hash.0.as_str()))
             .filter(api_key::Column::RevokedAt.is_null())

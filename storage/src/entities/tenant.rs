@@ -19,17 +19,9 @@ pub struct Model {
 }
 
 /// Relations of a tenant.
+/// None declared here: the join from tenants to their API keys is written
+/// from `api_key`'s side, so the two entities do not name each other.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    /// Its API keys.
-    #[sea_orm(has_many = "super::api_key::Entity")]
-    ApiKey,
-}
-
-impl Related<super::api_key::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::ApiKey.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

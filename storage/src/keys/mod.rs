@@ -2,7 +2,7 @@
 
 pub(crate) mod rows;
 
-pub(crate) use rows::{aad, stored_time, to_key, KeyRow};
+pub(crate) use rows::{aad, to_key, KeyRow};
 mod write;
 
 pub(crate) use write::{clear_default, insert, lock_tenant, set_stage};
@@ -23,6 +23,7 @@ use signet_domain::{
 
 use crate::connect::Storage;
 use crate::entities::dkim_key::{self, Column};
+use crate::entities::stored_time;
 use crate::errors::DbResultExt as _;
 
 #[async_trait]

@@ -1,6 +1,6 @@
 //! Between `dkim_keys` rows and the core's keys: parsing, sealing, opening.
 
-use chrono::{DateTime, SubsecRound as _, Utc};
+use chrono::{DateTime, Utc};
 use signet_domain::{
     DkimKey, DnsCheck, DnsStatus, DomainName, KeyAlgorithm, KeyId, KeySpec, PrivateKey, PublicKey,
     Result, Selector, TenantId, Via,
@@ -103,12 +103,6 @@ pub(crate) fn to_key(row: impl Into<KeyRow>) -> Result<DkimKey> {
 /// The TXT values seen, as stored.
 pub(crate) fn seen_json(check: &DnsCheck) -> String {
     serde_json::to_string(&check.seen).expect("a list of strings always serializes")
-}
-
-/// A time as both databases keep it (PostgreSQL stores microseconds), so a
-/// key reads back equal to what was written.
-pub(crate) fn stored_time(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.trunc_subsecs(6)
 }
 
 /// Binds a sealed private key to its row: opened under any other tenant or

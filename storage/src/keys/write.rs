@@ -13,9 +13,9 @@ use signet_domain::{
     RuleViolation, TenantId,
 };
 
-use super::rows::{seal, seen_json, stored_time, to_key};
+use super::rows::{seal, seen_json, to_key};
 use crate::audit;
-use crate::entities::{dkim_key, tenant};
+use crate::entities::{dkim_key, stored_time, tenant};
 use crate::errors::DbResultExt as _;
 use crate::sealing::Keyring;
 

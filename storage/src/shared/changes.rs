@@ -18,8 +18,6 @@ use signet_domain::shared_state::{TenantChangeListener, TenantChanges};
 use signet_domain::TenantId;
 use tokio::task::JoinHandle;
 
-use super::link::Link;
-
 /// The first wait before subscribing again after the connection is lost.
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
 /// The longest wait between attempts while Redis stays away.
@@ -40,29 +38,6 @@ pub struct LocalTenantChanges;
 #[async_trait]
 impl TenantChanges for LocalTenantChanges {
     async fn publish(&self, _tenant: TenantId) {}
-}
-
-/// [`TenantChanges`] on Redis, within the link's timeout; a failure is
-/// logged and otherwise ignored, since the other nodes' TTL still holds.
-pub(super) struct RedisTenantChanges {
-    pub link: Arc<Link>,
-}
-
-#[async_trait]
-impl TenantChanges for RedisTenantChanges {
-    async fn publish(&self, tenant: TenantId) {
-        let published = self
-            .link
-            .call(|redis| async move { redis.publish_change(tenant).await })
-            .await;
-        if published.is_none() {
-            tracing::warn!(
-                %tenant,
-                "cannot announce the change on Redis; other nodes see it when their cached \
-                 credentials expire"
-            );
-        }
-    }
 }
 
 /// Listening for announcements in the background; stops when dropped.

@@ -17,12 +17,11 @@ use signet_domain::shared_state::{
     Cache, Leases, RateLimiter, TenantChangeListener, TenantChanges,
 };
 
-use self::changes::RedisTenantChanges;
 pub use self::changes::{ChangeSubscription, LocalTenantChanges};
 use self::link::Link;
 pub use self::local::{LocalCache, LocalLeases, LocalRateLimiter};
 pub use self::redis::{RedisCache, RedisLeases, RedisRateLimiter};
-use self::resilient::{ResilientCache, ResilientLeases, ResilientRateLimiter};
+use self::resilient::{RedisTenantChanges, ResilientCache, ResilientLeases, ResilientRateLimiter};
 
 /// The size of every rate-limit token bucket.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use signet_domain::shared_state::{Cache, Leases, RateDecision, RateLimiter};
+use signet_domain::shared_state::{Cache, Leases, RateDecision, RateLimiter, TenantChanges};
+use signet_domain::TenantId;
 
 use super::link::Link;
 use super::local::{LocalCache, LocalLeases, LocalRateLimiter};
@@ -78,6 +79,29 @@ impl Leases for ResilientLeases {
         match acquired {
             Some(acquired) => acquired,
             None => self.local.try_acquire(name, ttl).await,
+        }
+    }
+}
+
+/// [`TenantChanges`] on Redis, within the link's timeout; a failure is
+/// logged and otherwise ignored, since the other nodes' TTL still holds.
+pub(super) struct RedisTenantChanges {
+    pub link: Arc<Link>,
+}
+
+#[async_trait]
+impl TenantChanges for RedisTenantChanges {
+    async fn publish(&self, tenant: TenantId) {
+        let published = self
+            .link
+            .call(|redis| async move { redis.publish_change(tenant).await })
+            .await;
+        if published.is_none() {
+            tracing::warn!(
+                %tenant,
+                "cannot announce the change on Redis; other nodes see it when their cached \
+                 credentials expire"
+            );
         }
     }
 }
