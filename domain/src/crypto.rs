@@ -49,7 +49,7 @@ impl PrivateKey {
     /// Generates an RSA key. CPU-bound for seconds at large sizes: call it
     /// from a blocking thread.
     pub fn generate_rsa(size: KeySize) -> Result<Self, InvalidValue> {
-        let key = RsaPrivateKey::new(&mut rand::rngs::OsRng, size.bits() as usize)
+        let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, size.bits() as usize)
             .map_err(|e| InvalidValue(format!("could not be generated: {e}")))?;
         Ok(Self(Inner::Rsa {
             key: Box::new(key),
@@ -198,15 +198,18 @@ impl PublicKey {
     /// the bytes `p=` carries (the DER SubjectPublicKeyInfo for RSA, the raw
     /// 32-byte key for Ed25519). `None` if the stored base64 is damaged.
     pub fn fingerprint(&self) -> Option<String> {
-        use sha2::{Digest as _, Sha256};
         let der = STANDARD.decode(&self.0).ok()?;
-        Some(
-            Sha256::digest(der)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        )
+        Some(sha256_hex(&der))
     }
+}
+
+/// The lower-case hex SHA-256 of `bytes`.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl fmt::Display for PublicKey {

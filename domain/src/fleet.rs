@@ -7,11 +7,11 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use zeroize::Zeroizing;
 
 use crate::algorithm::KeyStage;
 use crate::crypto::PrivateKey;
 use crate::error::InvalidValue;
+use crate::issued_secret::{IssuedSecret, SecretHash, SecretKind};
 use crate::key::DkimKey;
 use crate::names::DomainName;
 use crate::tenant::Tenant;
@@ -117,52 +117,22 @@ pub struct Fleet {
     pub created_at: DateTime<Utc>,
 }
 
-/// The SHA-256 of a fleet token, hex-encoded: all the store keeps.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct FleetTokenHash(pub String);
+/// Marks fleet tokens (`sgf_`, so people and secret scanners tell them from
+/// API keys).
+#[derive(Debug)]
+pub enum FleetTokenKind {}
 
-impl FleetTokenHash {
-    /// Hashes a presented token.
-    pub fn of(presented: &str) -> Self {
-        Self(crate::issued_secret::hash(presented))
-    }
+impl SecretKind for FleetTokenKind {
+    const PREFIX: &'static str = "sgf_";
+    const SECRET_NAME: &'static str = "FleetToken";
+    const HASH_NAME: &'static str = "FleetTokenHash";
 }
 
 /// A fresh fleet token: 32 random bytes, shown once to its owner.
-pub struct FleetToken(Zeroizing<String>);
+pub type FleetToken = IssuedSecret<FleetTokenKind>;
 
-impl FleetToken {
-    /// Prefix that tells fleet tokens from API keys (`sgn_`), for people and
-    /// secret scanners.
-    pub const PREFIX: &'static str = "sgf_";
-
-    /// Draws a new token from the operating system's random source.
-    pub fn generate() -> Self {
-        Self(crate::issued_secret::generate(Self::PREFIX))
-    }
-
-    /// Whether `presented` has the shape of a token Signet issues; anything
-    /// else is refused without asking the store.
-    pub fn is_well_formed(presented: &str) -> bool {
-        crate::issued_secret::is_well_formed(Self::PREFIX, presented)
-    }
-
-    /// The token, to show its owner once.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// The hash to store.
-    pub fn hash(&self) -> FleetTokenHash {
-        FleetTokenHash::of(&self.0)
-    }
-}
-
-impl fmt::Debug for FleetToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("FleetToken(<redacted>)")
-    }
-}
+/// The SHA-256 of a fleet token, hex-encoded: all the store keeps.
+pub type FleetTokenHash = SecretHash<FleetTokenKind>;
 
 /// A fleet a live token belongs to, with its tenant: what the feed serves.
 #[derive(Debug, Clone, PartialEq, Eq)]

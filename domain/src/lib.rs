@@ -12,7 +12,7 @@ pub mod error;
 pub mod excerpt;
 pub mod feed_changes;
 pub mod fleet;
-mod issued_secret;
+pub mod issued_secret;
 pub mod key;
 pub mod key_size;
 pub mod names;

@@ -2,9 +2,8 @@
 
 use std::fmt;
 
-use zeroize::Zeroizing;
-
 use crate::error::{InvalidValue, RuleViolation};
+use crate::issued_secret::{IssuedSecret, SecretHash, SecretKind};
 use crate::key_size::KeySpec;
 
 /// A tenant's database identifier.
@@ -145,52 +144,21 @@ impl fmt::Display for ApiKeyId {
     }
 }
 
-/// The SHA-256 of an API key, hex-encoded: all the store ever keeps.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ApiKeyHash(pub String);
+/// Marks API keys (`sgn_`, so secret scanners recognise Signet keys).
+#[derive(Debug)]
+pub enum ApiKeyKind {}
 
-impl ApiKeyHash {
-    /// Hashes a presented key.
-    pub fn of(presented: &str) -> Self {
-        Self(crate::issued_secret::hash(presented))
-    }
+impl SecretKind for ApiKeyKind {
+    const PREFIX: &'static str = "sgn_";
+    const SECRET_NAME: &'static str = "ApiKeySecret";
+    const HASH_NAME: &'static str = "ApiKeyHash";
 }
 
 /// A freshly made API key: 32 random bytes, shown once to its owner.
-pub struct ApiKeySecret(Zeroizing<String>);
+pub type ApiKeySecret = IssuedSecret<ApiKeyKind>;
 
-impl ApiKeySecret {
-    /// Prefix that makes Signet keys recognisable to secret scanners.
-    pub const PREFIX: &'static str = "sgn_";
-
-    /// Draws a new key from the operating system's random source.
-    pub fn generate() -> Self {
-        Self(crate::issued_secret::generate(Self::PREFIX))
-    }
-
-    /// Whether `presented` has the shape of a key Signet issues: the prefix
-    /// and the base64url of 32 bytes. Anything else is refused without
-    /// asking the store, so random garbage cannot load the database.
-    pub fn is_well_formed(presented: &str) -> bool {
-        crate::issued_secret::is_well_formed(Self::PREFIX, presented)
-    }
-
-    /// The key, to show its owner once.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// The hash to store.
-    pub fn hash(&self) -> ApiKeyHash {
-        ApiKeyHash::of(&self.0)
-    }
-}
-
-impl fmt::Debug for ApiKeySecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKeySecret(<redacted>)")
-    }
-}
+/// The SHA-256 of an API key, hex-encoded: all the store ever keeps.
+pub type ApiKeyHash = SecretHash<ApiKeyKind>;
 
 /// A stored API key, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Client, ExistenceCheck, RedisResult, Script, SetExpiry, SetOptions};
+use ring::rand::{SecureRandom as _, SystemRandom};
 use signet_domain::shared_state::RateDecision;
 
 use super::RateLimitSettings;
@@ -144,7 +145,7 @@ impl RedisLeases {
         Self {
             conn,
             prefix: format!("{prefix}lease:"),
-            holder: format!("{:016x}", rand::random::<u64>()),
+            holder: random_holder(),
         }
     }
 
@@ -161,4 +162,14 @@ impl RedisLeases {
             .await?;
         Ok(set.is_some())
     }
+}
+
+/// 16 random hex digits from the operating system's random source, naming
+/// this instance in the leases it holds.
+fn random_holder() -> String {
+    let mut bytes = [0u8; 8];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("the operating system's random source");
+    format!("{:016x}", u64::from_be_bytes(bytes))
 }
