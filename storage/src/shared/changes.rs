@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use futures::StreamExt as _;
 use redis::aio::{PubSubSink, PubSubStream};
 use redis::{Client, RedisResult};
+use ring::rand::{SecureRandom as _, SystemRandom};
 use signet_domain::shared_state::{TenantChangeListener, TenantChanges};
 use signet_domain::TenantId;
 use tokio::task::JoinHandle;
@@ -61,7 +62,7 @@ pub(super) struct Subscriber {
 impl Subscriber {
     /// Subscribes once (within the timeout) before returning, so changes
     /// announced from now on reach `listener`, then keeps the subscription
-    /// in a background task that resubscribes with backoff whenever Redis
+    /// in a background task that resubscribes with jittered backoff whenever Redis
     /// goes away. Never blocks a request: the listener only takes a lock.
     pub async fn start(self, listener: Arc<dyn TenantChangeListener>) -> ChangeSubscription {
         let first = self.subscribe().await;
@@ -86,7 +87,7 @@ impl Subscriber {
                 }
                 Err(e) => tracing::debug!(error = %e, "cannot subscribe to tenant changes"),
             }
-            tokio::time::sleep(backoff).await;
+            tokio::time::sleep(jittered(backoff)).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
             attempt = self.subscribe().await;
         }
@@ -138,6 +139,32 @@ impl Subscriber {
     }
 }
 
+/// A random wait between half of `backoff` and all of it, so the nodes that
+/// lost Redis together do not all resubscribe in step when it returns.
+fn jittered(backoff: Duration) -> Duration {
+    let mut bytes = [0u8; 2];
+    if SystemRandom::new().fill(&mut bytes).is_err() {
+        return backoff;
+    }
+    let fraction = f64::from(u16::from_be_bytes(bytes)) / f64::from(u16::MAX);
+    backoff.mul_f64(0.5 + fraction / 2.0)
+}
+
 fn timed_out() -> redis::RedisError {
     redis::RedisError::from((redis::ErrorKind::IoError, "timed out"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_jittered_wait_lies_between_half_the_backoff_and_all_of_it() {
+        let waits: Vec<Duration> = (0..200).map(|_| jittered(MAX_BACKOFF)).collect();
+        assert!(waits
+            .iter()
+            .all(|w| *w >= MAX_BACKOFF / 2 && *w <= MAX_BACKOFF));
+        let first = waits[0];
+        assert!(waits.iter().any(|w| *w != first), "the waits vary");
+    }
 }
