@@ -31,7 +31,9 @@ pub struct AuthCacheSettings {
     /// How long an answer, positive or negative, is trusted: the longest a
     /// change missed by the announcements goes unnoticed.
     pub ttl: Duration,
-    /// Most entries held; a full cache drops its expired entries, then all.
+    /// Most entries held of each kind (keys of a tenant, and keys no tenant
+    /// has); a full kind drops its expired entries, then all of that kind, so
+    /// a flood of random well-formed keys never evicts a real tenant's.
     pub max_entries: usize,
 }
 
@@ -60,14 +62,17 @@ pub struct AuthCacheStats {
 }
 
 struct Entry {
-    /// `None`: no live key has this hash; else its tenant and the key's id.
-    tenant: Option<(Tenant, ApiKeyId)>,
+    tenant: Tenant,
+    key: ApiKeyId,
     expires: Instant,
 }
 
 #[derive(Default)]
 struct State {
-    entries: HashMap<ApiKeyHash, Entry>,
+    /// Live keys: their tenant and id.
+    known: HashMap<ApiKeyHash, Entry>,
+    /// Keys no live key has, until when.
+    unknown: HashMap<ApiKeyHash, Instant>,
     /// Bumped by every forget, so a lookup that was in flight across one
     /// does not store its possibly stale answer.
     epoch: u64,
@@ -126,15 +131,14 @@ impl TenantChangeListener for CachedTenants {
     fn changed(&self, tenant: TenantId) {
         let mut state = self.lock();
         state.epoch += 1;
-        state
-            .entries
-            .retain(|_, entry| entry.tenant.as_ref().is_none_or(|(t, _)| t.id != tenant));
+        state.known.retain(|_, entry| entry.tenant.id != tenant);
     }
 
     fn missed(&self) {
         let mut state = self.lock();
         state.epoch += 1;
-        state.entries.clear();
+        state.known.clear();
+        state.unknown.clear();
     }
 }
 
@@ -201,9 +205,13 @@ impl TenantStore for CachedTenants {
         let asked = Instant::now();
         let epoch = {
             let state = self.lock();
-            if let Some(entry) = state.entries.get(hash).filter(|e| e.expires > asked) {
+            if let Some(entry) = state.known.get(hash).filter(|e| e.expires > asked) {
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                return Ok(entry.tenant.clone());
+                return Ok(Some((entry.tenant.clone(), entry.key)));
+            }
+            if state.unknown.get(hash).is_some_and(|&until| until > asked) {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(None);
             }
             state.epoch
         };
@@ -211,24 +219,42 @@ impl TenantStore for CachedTenants {
         let tenant = self.inner.tenant_by_api_key(hash).await?;
         let mut state = self.lock();
         if state.epoch == epoch {
-            if state.entries.len() >= self.settings.max_entries {
-                let now = Instant::now();
-                state.entries.retain(|_, entry| entry.expires > now);
-                if state.entries.len() >= self.settings.max_entries {
-                    state.entries.clear();
+            let (max, now) = (self.settings.max_entries, Instant::now());
+            let expires = asked + self.settings.ttl;
+            match &tenant {
+                Some((owner, key)) => {
+                    make_room(&mut state.known, max, |entry| entry.expires > now);
+                    state.unknown.remove(hash);
+                    let entry = Entry {
+                        tenant: owner.clone(),
+                        key: *key,
+                        expires,
+                    };
+                    state.known.insert(hash.clone(), entry);
+                }
+                None => {
+                    make_room(&mut state.unknown, max, |&until| until > now);
+                    state.known.remove(hash);
+                    state.unknown.insert(hash.clone(), expires);
                 }
             }
-            let entry = Entry {
-                tenant: tenant.clone(),
-                expires: asked + self.settings.ttl,
-            };
-            state.entries.insert(hash.clone(), entry);
         }
         Ok(tenant)
     }
 
     async fn ping(&self) -> Result<()> {
         self.inner.ping().await
+    }
+}
+
+/// Makes room for one more entry in a full `map`: drops the entries no
+/// longer `live`, then, if it is still full, all of them.
+fn make_room<V>(map: &mut HashMap<ApiKeyHash, V>, max: usize, live: impl Fn(&V) -> bool) {
+    if map.len() >= max {
+        map.retain(|_, value| live(value));
+        if map.len() >= max {
+            map.clear();
+        }
     }
 }
 
@@ -420,6 +446,24 @@ mod tests {
             who(&cache, key).await;
         }
         assert_eq!(store.lookups.load(Ordering::SeqCst), 3);
-        assert!(cache.lock().entries.len() <= 2);
+        assert!(cache.lock().unknown.len() <= 2);
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_unknown_keys_does_not_evict_a_known_one() {
+        let (store, _, cache) = cached(LONG, 2);
+        who(&cache, "sgn_live").await;
+        for _ in 0..50 {
+            let random = crate::tenant::ApiKeySecret::generate();
+            assert_eq!(who(&cache, random.expose()).await, None);
+        }
+        assert_eq!(store.lookups.load(Ordering::SeqCst), 51);
+        assert_eq!(who(&cache, "sgn_live").await, Some(TenantId(7)));
+        assert_eq!(
+            store.lookups.load(Ordering::SeqCst),
+            51,
+            "served from the cache"
+        );
+        assert!(cache.lock().unknown.len() <= 2);
     }
 }
