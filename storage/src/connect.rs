@@ -92,7 +92,7 @@ impl Storage {
     /// Opens a database: `sqlite://path/to/file.db?mode=rwc` (a relative
     /// path), `sqlite:///abs/path.db?mode=rwc`, or `postgres://...`. A SQLite
     /// file is created when missing unless the URL sets a `mode`. Waits are
-    /// bounded by [`DEFAULT_TIMEOUT`].
+    /// bounded by five seconds (`DEFAULT_TIMEOUT`).
     pub async fn connect(url: &str, keyring: Keyring) -> Result<Storage, StorageError> {
         Self::connect_with_timeout(url, keyring, DEFAULT_TIMEOUT).await
     }
