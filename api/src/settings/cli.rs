@@ -30,8 +30,8 @@ pub struct Cli {
 }
 
 /// Where else a setting may come from, under each command's help.
-const SOURCES_HELP: &str = "Every setting may also come from its variable (`--database-url`: \
-    SIGNET_DATABASE_URL) or the settings file (`database_url = \"...\"`): a flag beats a \
+const SOURCES_HELP: &str = "Every setting may also come from its variable (`--log-format`: \
+    SIGNET_LOG_FORMAT) or the settings file (`log_format = \"json\"`): a flag beats a \
     variable, which beats the file. Durations read `250ms`, `30s`, `2m`, `1h`, `90d`, or a \
     bare number of seconds.";
 

@@ -125,3 +125,63 @@ impl Settings {
         Database::of(self.database_url.expose_secret())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::keys::{self, Scope};
+    use super::*;
+
+    /// The example settings file shipped in `deploy/`.
+    const EXAMPLE: &str = include_str!("../../../deploy/signet.toml");
+    const ALL: [Scope; 4] = [Scope::Every, Scope::Database, Scope::Shared, Scope::Server];
+
+    /// The example with the keys that have a default uncommented.
+    fn example_with_defaults() -> String {
+        let with_default: Vec<String> = keys::all()
+            .into_iter()
+            .filter(|k| k.default.is_some())
+            .map(|k| format!("# {} = ", k.name))
+            .collect();
+        EXAMPLE
+            .lines()
+            .map(
+                |line| match with_default.iter().any(|p| line.starts_with(p)) {
+                    true => &line[2..],
+                    false => line,
+                },
+            )
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_example_settings_file_names_every_key_and_loads() {
+        for key in keys::all() {
+            let line = format!("\n# {} = ", key.name);
+            assert!(
+                EXAMPLE.contains(&line),
+                "{} is not in the example",
+                key.name
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("signet.toml");
+        std::fs::write(&path, example_with_defaults()).unwrap();
+        let sources = Sources::new(&ALL, HashMap::new(), Some(path), |_: &str| None);
+        for key in keys::all() {
+            if let Some(default) = &key.default {
+                let (value, _) = sources.value(key.name).expect("uncommented");
+                assert_eq!(&value, default, "{}", key.name);
+            }
+        }
+        let loaded = load(sources).unwrap();
+        let default = Settings::default();
+        assert_eq!(loaded.listen, default.listen);
+        assert_eq!(loaded.limits.idle_timeout, default.limits.idle_timeout);
+        assert_eq!(loaded.keygen.pool, default.keygen.pool);
+        assert_eq!(loaded.dns.timeout, default.dns.timeout);
+        assert_eq!(loaded.rate_limit, default.rate_limit);
+    }
+}
