@@ -565,6 +565,17 @@ mod tests {
     }
 
     #[test]
+    fn an_unsupported_database_is_named_by_its_source_never_by_its_password() {
+        let args = ["migrate", "--database-url", "mysql://root:hunter2@db/signet"];
+        let e = settings(&args).unwrap_err().to_string();
+        assert!(
+            e.starts_with("invalid --database-url: unsupported database \"mysql\""),
+            "{e}"
+        );
+        assert!(!e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
     fn both_master_key_sources_at_once_are_refused_naming_both() {
         let var = |name: &str| (name == "SIGNET_MASTER_KEY_FILE").then(|| "/k".to_owned());
         let args = ["signet", "migrate", "--master-key", "x"];

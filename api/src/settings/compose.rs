@@ -8,7 +8,7 @@ use clap::ValueEnum as _;
 use secrecy::SecretString;
 use signet_domain::auth_cache::AuthCacheSettings;
 
-use super::{positive_duration, ConsoleSettings, MasterKeySource, Settings, Sources};
+use super::{positive_duration, ConsoleSettings, Database, MasterKeySource, Settings, Sources};
 use crate::dns::DnsSettings;
 use crate::fleet::FeedCacheSettings;
 use crate::keygen::{self, KeyPool};
@@ -45,7 +45,12 @@ pub fn load(mut sources: Sources) -> anyhow::Result<Settings> {
     let text = |name| s.value(name).map(|(v, _)| v);
     Ok(Settings {
         listen: s.get("listen", address)?.unwrap_or(d.listen),
-        database_url: secret("database_url").unwrap_or(d.database_url),
+        database_url: s
+            .get("database_url", |url| {
+                Database::of(url).map_err(|e| e.to_string())?;
+                Ok(SecretString::from(url))
+            })?
+            .unwrap_or(d.database_url),
         database_timeout: s
             .get("database_timeout", positive_duration)?
             .unwrap_or(d.database_timeout),

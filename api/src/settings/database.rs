@@ -42,7 +42,7 @@ impl Database {
         let Some(rest) = url.strip_prefix("sqlite:") else {
             let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
             anyhow::bail!(
-                "unsupported database {scheme:?} in SIGNET_DATABASE_URL: Signet runs on \
+                "unsupported database {scheme:?}: Signet runs on \
                  SQLite (sqlite://FILE) or PostgreSQL (postgres://USER@HOST/DB)"
             );
         };

@@ -25,7 +25,7 @@ pub use self::database::{
 };
 pub use self::duration::{parse_duration, positive_duration};
 pub use self::sources::{Origin, Sources, CONFIG_VAR};
-use crate::dns::DnsSettings;
+use crate::dns::{DnsSettings, DEFAULT_DNS_CACHE_TTL};
 use crate::fleet::FeedCacheSettings;
 use crate::keygen;
 use crate::limits::Limits;
@@ -38,8 +38,6 @@ use crate::telemetry::LogFormat;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Prefix of every Redis key Signet writes.
 pub const DEFAULT_REDIS_KEY_PREFIX: &str = "signet:";
-/// How long a DNS answer is shared between lookups and nodes.
-pub const DEFAULT_DNS_CACHE_TTL: &str = "60s";
 
 /// Everything `Application::build` needs.
 #[derive(Debug, Clone)]
