@@ -566,7 +566,11 @@ mod tests {
 
     #[test]
     fn an_unsupported_database_is_named_by_its_source_never_by_its_password() {
-        let args = ["migrate", "--database-url", "mysql://root:hunter2@db/signet"];
+        let args = [
+            "migrate",
+            "--database-url",
+            "mysql://root:hunter2@db/signet",
+        ];
         let e = settings(&args).unwrap_err().to_string();
         assert!(
             e.starts_with("invalid --database-url: unsupported database \"mysql\""),

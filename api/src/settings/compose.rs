@@ -41,8 +41,9 @@ pub fn load(mut sources: Sources) -> anyhow::Result<Settings> {
         (None, Some((path, _))) => MasterKeySource::File(path.into()),
         (None, None) => MasterKeySource::LocalFile,
     };
-    let secret = |name| s.value(name).map(|(v, _)| SecretString::from(v));
-    let text = |name| s.value(name).map(|(v, _)| v);
+    // An empty URL, key or name is none, as an empty variable is.
+    let text = |name| s.value(name).map(|(v, _)| v).filter(|v| !v.is_empty());
+    let secret = |name| text(name).map(SecretString::from);
     Ok(Settings {
         listen: s.get("listen", address)?.unwrap_or(d.listen),
         database_url: s
@@ -98,7 +99,9 @@ pub fn load(mut sources: Sources) -> anyhow::Result<Settings> {
             .get("trust_forwarded_headers", boolish)?
             .unwrap_or(d.trust_forwarded_headers),
         redis_url: secret("redis_url"),
-        redis_key_prefix: text("redis_key_prefix").unwrap_or(d.redis_key_prefix),
+        redis_key_prefix: s
+            .value("redis_key_prefix")
+            .map_or(d.redis_key_prefix, |(prefix, _)| prefix),
         rate_limit: RateLimit {
             capacity: s
                 .get("rate_limit_capacity", |v| number(v, "a whole number"))?
