@@ -580,6 +580,21 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_master_key_is_named_by_its_source_and_never_shown() {
+        let e = settings(&["migrate", "--master-key", "c2hvcnQ="]).unwrap_err();
+        let e = e.to_string();
+        assert!(e.starts_with("invalid --master-key: "), "{e}");
+        assert!(!e.contains("c2hvcnQ="), "{e}");
+        let var = |name: &str| (name == "SIGNET_MASTER_KEY_PREVIOUS").then(|| "x".to_owned());
+        let parsed = parse(["signet", "tenant", "list"], var).unwrap();
+        let e = load(parsed.sources).unwrap_err().to_string();
+        assert!(
+            e.starts_with("invalid SIGNET_MASTER_KEY_PREVIOUS: entry 1 "),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn both_master_key_sources_at_once_are_refused_naming_both() {
         let var = |name: &str| (name == "SIGNET_MASTER_KEY_FILE").then(|| "/k".to_owned());
         let args = ["signet", "migrate", "--master-key", "x"];

@@ -3,10 +3,11 @@
 
 use std::net::SocketAddr;
 
-use anyhow::bail;
+use anyhow::{anyhow, bail};
 use clap::ValueEnum as _;
 use secrecy::SecretString;
 use signet_domain::auth_cache::AuthCacheSettings;
+use signet_storage::MasterKey;
 
 use super::{positive_duration, ConsoleSettings, Database, MasterKeySource, Settings, Sources};
 use crate::dns::DnsSettings;
@@ -37,13 +38,23 @@ pub fn load(mut sources: Sources) -> anyhow::Result<Settings> {
         (Some((_, key)), Some((_, file))) => {
             bail!("{key} and {file} both name a master key: set only one")
         }
-        (Some((key, _)), None) => MasterKeySource::Base64(SecretString::from(key)),
+        (Some((key, origin)), None) => {
+            MasterKey::from_base64(&key).map_err(|e| anyhow!("invalid {origin}: {e}"))?;
+            MasterKeySource::Base64(SecretString::from(key))
+        }
         (None, Some((path, _))) => MasterKeySource::File(path.into()),
         (None, None) => MasterKeySource::LocalFile,
     };
     // An empty URL, key or name is none, as an empty variable is.
     let text = |name| s.value(name).map(|(v, _)| v).filter(|v| !v.is_empty());
     let secret = |name| text(name).map(SecretString::from);
+    if let Some((keys, origin)) = s.value("master_key_previous") {
+        let entries = keys.split(',').map(str::trim).filter(|k| !k.is_empty());
+        for (i, key) in entries.enumerate() {
+            MasterKey::from_base64(key)
+                .map_err(|e| anyhow!("invalid {origin}: entry {} {e}", i + 1))?;
+        }
+    }
     Ok(Settings {
         listen: s.get("listen", address)?.unwrap_or(d.listen),
         database_url: s
