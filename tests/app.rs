@@ -13,7 +13,8 @@ use reqwest::{Method, RequestBuilder};
 use secrecy::SecretString;
 use signet_api::dns::DnsSettings;
 use signet_api::{
-    Application, ConsoleSettings, KeyPool, LogFormat, MasterKeySource, RateLimit, Recheck, Settings,
+    keygen, Application, ConsoleSettings, KeyPool, LogFormat, MasterKeySource, RateLimit, Recheck,
+    Settings,
 };
 use signet_domain::{Admin, MinRsaBits, Origin, Signet, TenantName, TenantSettings};
 use signet_testkit::postgres::{postgres_url, POSTGRES_URL_VAR};
@@ -147,10 +148,13 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         listen: "127.0.0.1:0".parse().expect("a valid address"),
         database_url: SecretString::from(database_url.clone()),
         master_key: MasterKeySource::Base64(SecretString::from(random_master_key())),
-        keygen_concurrency: 2,
-        // Hundreds of servers start in one run, each using a key or two:
-        // filling a pool at every start would cost more than it saves.
-        key_pool: KeyPool::default(),
+        keygen: keygen::Config {
+            concurrency: 2,
+            // Hundreds of servers start in one run, each using a key or two:
+            // filling a pool at every start would cost more than it saves.
+            pool: KeyPool::default(),
+            ..keygen::Config::default()
+        },
         dns: DnsSettings {
             servers: vec![dns.addr()],
             timeout: Duration::from_millis(300),

@@ -17,6 +17,9 @@ use hickory_resolver::{Name, ResolveError, TokioResolver};
 use signet_domain::ports::DnsLookup;
 use signet_domain::TxtAnswer;
 
+/// How long a DNS answer is shared between lookups and nodes.
+pub const DEFAULT_DNS_CACHE_TTL: &str = "60s";
+
 /// Resolver settings.
 #[derive(Debug, Clone)]
 pub struct DnsSettings {

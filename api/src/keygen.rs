@@ -17,6 +17,7 @@
 //! left (timeout, client gone) goes to the pool for the next request of its
 //! size: its CPU time is never thrown away.
 
+mod config;
 mod pool;
 
 use std::collections::HashMap;
@@ -29,8 +30,8 @@ use signet_domain::ports::KeyGenerator;
 use signet_domain::{Error, InvalidValue, KeySize, KeySpec, PrivateKey, Result, TenantId};
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
+pub use self::config::{Config, KeyPool, DEFAULT_KEY_POOL, DEFAULT_QUEUE_TIMEOUT};
 use self::pool::Pool;
-use crate::config::KeyPool;
 
 /// Sizes from here on run in the large lane.
 const LARGE_BITS: u32 = 4096;

@@ -1,13 +1,11 @@
-//! The `signet` binary's library: configuration, the command line, auth,
+//! The `signet` binary's library: the settings and the command line, auth,
 //! limits and rate limits, telemetry, the background DNS re-check and the
 //! composition root that wires the storage, the shared state, the DNS
 //! resolver, both dialects, the console and the fleet feed around the core.
 
 pub mod api_key_use;
 pub mod auth;
-pub mod cli;
 pub mod commands;
-pub mod config;
 pub mod connections;
 pub mod console;
 pub mod dialect;
@@ -23,11 +21,15 @@ pub mod metrics;
 pub mod ratelimit;
 pub mod recheck;
 pub mod rotation;
+pub mod settings;
 pub mod startup;
 pub mod telemetry;
 
-pub use config::{
-    ConsoleSettings, KeyPool, Limits, LogFormat, MasterKeySource, RateLimit, Recheck, Rotation,
-    Settings,
-};
+pub use keygen::KeyPool;
+pub use limits::Limits;
+pub use ratelimit::RateLimit;
+pub use recheck::Recheck;
+pub use rotation::Rotation;
+pub use settings::{ConsoleSettings, MasterKeySource, Settings};
 pub use startup::Application;
+pub use telemetry::LogFormat;

@@ -8,11 +8,71 @@ use axum::http::header::CONTENT_LENGTH;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::time::Duration;
+
 use futures::StreamExt as _;
 use tokio::time::Instant;
 
-use crate::config::Limits;
 use crate::dialect::Dialect;
+use crate::settings::parse_duration;
+
+/// Largest request body accepted: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Longest a request may take, body upload included. Generous, because
+/// generating an 8192-bit key takes tens of seconds.
+pub const DEFAULT_REQUEST_TIMEOUT: &str = "120s";
+/// Longest a key-generating request may take: an 8192-bit key alone takes
+/// tens of seconds, and it may first wait its turn.
+pub const DEFAULT_KEYGEN_TIMEOUT: &str = "10m";
+/// Most connections served at once; further ones wait to be accepted.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Most connections one client address may hold open: a sixteenth of the
+/// global cap, so no single client can take every slot.
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 64;
+/// Longest a client may take to send a request head, from connecting (or
+/// from the head's first byte on a kept-alive connection).
+pub const DEFAULT_HEADER_READ_TIMEOUT: &str = "10s";
+/// Longest a kept-alive connection may idle between requests. Longer than
+/// the 60 s idle timeout of common load balancers, so the balancer closes
+/// first and never reuses a connection Signet is closing.
+pub const DEFAULT_IDLE_TIMEOUT: &str = "75s";
+
+/// Limits applied to every request and connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest request body, in bytes; larger ones get 413.
+    pub body_limit: usize,
+    /// Longest a request may take; slower ones get 408.
+    pub request_timeout: Duration,
+    /// Longest a request that generates a key may take, in place of
+    /// `request_timeout` once its body is read.
+    pub keygen_timeout: Duration,
+    /// Most connections served at once.
+    pub max_connections: usize,
+    /// Most connections open from one client address; 0 is no cap (behind a
+    /// load balancer every connection comes from its address).
+    pub max_connections_per_ip: usize,
+    /// Longest from connecting, or from a request's first byte, to its
+    /// complete head; slower connections are closed.
+    pub header_read_timeout: Duration,
+    /// Longest a kept-alive connection may idle between requests.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let duration = |s| parse_duration(s).expect("a valid literal duration");
+        Self {
+            body_limit: DEFAULT_BODY_LIMIT,
+            request_timeout: duration(DEFAULT_REQUEST_TIMEOUT),
+            keygen_timeout: duration(DEFAULT_KEYGEN_TIMEOUT),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
+            header_read_timeout: duration(DEFAULT_HEADER_READ_TIMEOUT),
+            idle_timeout: duration(DEFAULT_IDLE_TIMEOUT),
+        }
+    }
+}
 
 /// Reads the whole body (at most `body_limit` bytes) within
 /// `request_timeout`, then runs the request within what is left of it, or

@@ -2,9 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-use signet_api::cli::Cli;
-use signet_api::{commands, telemetry};
+use signet_api::settings::{self, cli};
+use signet_api::{commands, telemetry, LogFormat};
 
 /// mimalloc rather than glibc's malloc: under load, allocations freed on
 /// another thread (the database worker's rows, the runtime's tasks) made
@@ -14,18 +13,26 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let settings = cli.config.into_settings();
-    if let Err(e) = telemetry::init(settings.log_format) {
-        eprintln!("signet: {e:#}");
-        return ExitCode::FAILURE;
-    }
-    match commands::run(cli.command, settings).await {
+    let parsed = match cli::parse(std::env::args_os(), |name| std::env::var(name).ok()) {
+        Ok(parsed) => parsed,
+        Err(e) => e.exit(),
+    };
+    let (format, outcome) = match settings::log_format(&parsed.sources) {
+        Ok(format) => (format, run(parsed, format).await),
+        Err(e) => (LogFormat::Text, Err(e)),
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        // Once, on stderr, with its causes; not also as a log line.
+        // Once, on stderr, with its causes, in the log format.
         Err(e) => {
-            eprintln!("signet: {e:#}");
+            telemetry::fatal(format, &e);
             ExitCode::FAILURE
         }
     }
+}
+
+async fn run(parsed: cli::Parsed, format: LogFormat) -> anyhow::Result<()> {
+    telemetry::init(format)?;
+    let settings = settings::load(parsed.sources)?;
+    commands::run(parsed.command, settings).await
 }

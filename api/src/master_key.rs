@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use signet_storage::{Keyring, MasterKey};
 use zeroize::Zeroizing;
 
-use crate::config::{Database, MasterKeySource};
+use crate::settings::{Database, MasterKeySource};
 
 /// The keyring for this configuration: the current key seals, `previous`
 /// keys (comma-separated base64) only open what they sealed. Without a
@@ -26,12 +26,9 @@ pub fn keyring(
         MasterKeySource::File(path) => read(path)?,
         MasterKeySource::LocalFile => match database {
             Database::SqliteFile(db) => {
+                // `serve` warns that this is for local use; the file's
+                // creation is announced once, below.
                 let path = local_key_path(db);
-                tracing::warn!(
-                    path = %path.display(),
-                    "no SIGNET_MASTER_KEY or SIGNET_MASTER_KEY_FILE: using a key file beside \
-                     the SQLite database; fine for local use, not for production"
-                );
                 if path.exists() {
                     read(&path)?
                 } else {
@@ -101,7 +98,11 @@ fn create(path: &Path) -> anyhow::Result<MasterKey> {
         .and_then(|()| file.write_all(b"\n"))
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write the master key file {}", path.display()))?;
-    tracing::warn!(path = %path.display(), "created a new master key file; back it up with the database");
+    tracing::warn!(
+        path = %path.display(),
+        "no SIGNET_MASTER_KEY or SIGNET_MASTER_KEY_FILE: created a master key file beside the \
+         SQLite database; back it up with the database. Fine for local use, not for production"
+    );
     Ok(key)
 }
 

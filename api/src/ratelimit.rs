@@ -18,6 +18,30 @@ use signet_storage::shared::RateLimitSettings;
 use crate::auth::AuthenticatedKey;
 use crate::dialect::Dialect;
 
+/// Burst of requests an API key may send at once.
+pub const DEFAULT_CAPACITY: u32 = 100;
+/// Requests per second an API key may sustain.
+pub const DEFAULT_REFILL_PER_SECOND: f64 = 20.0;
+
+/// A token bucket per API key, shared by every node through Redis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Tokens in a full bucket: the burst a key may send. Zero turns rate
+    /// limiting off.
+    pub capacity: u32,
+    /// Tokens added per second: the rate a key may sustain.
+    pub refill_per_second: f64,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self {
+            capacity: DEFAULT_CAPACITY,
+            refill_per_second: DEFAULT_REFILL_PER_SECOND,
+        }
+    }
+}
+
 /// The bucket's capacity: the burst allowed.
 pub const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
 /// Whole requests left in the bucket.

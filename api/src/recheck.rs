@@ -8,7 +8,31 @@ use std::time::Duration;
 use rand::Rng as _;
 use signet_domain::{Chain, RecheckRound, Signet};
 
-use crate::config::Recheck;
+use crate::settings::parse_duration;
+
+/// How old a key's DNS result may get before the background checks it again.
+pub const DEFAULT_INTERVAL: &str = "1h";
+/// Background DNS lookups in flight at once, per node.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// The background task that keeps keys' DNS results fresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recheck {
+    /// How old a key's DNS result may get before it is looked up again.
+    /// Zero turns the task off.
+    pub interval: Duration,
+    /// Lookups in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for Recheck {
+    fn default() -> Self {
+        Self {
+            interval: parse_duration(DEFAULT_INTERVAL).expect("a valid literal duration"),
+            concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
+}
 
 /// Keys per round; rounds follow each other while full ones keep coming.
 const ROUND: u64 = 256;

@@ -2,10 +2,48 @@
 //! steps that are due (retire, delete, start automatic rotations). Leases
 //! in the shared state make each authority one node's job per period.
 
-use rand::Rng as _;
-use signet_domain::{Chain, RotationRound, Signet};
+use std::time::Duration;
 
-use crate::config::Rotation;
+use rand::Rng as _;
+use signet_domain::{Chain, RotationRound, Signet, Span};
+
+use crate::settings::parse_duration;
+
+/// The shortest automatic rotation interval an authority may set.
+pub const DEFAULT_MIN_INTERVAL: &str = "1h";
+
+/// Key rotation: how often authorities may rotate, which also paces the
+/// background that advances rotations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation {
+    /// The shortest `rotation_interval` an authority may set (at least 1 s).
+    pub min_interval: Duration,
+}
+
+impl Rotation {
+    /// The minimum in whole seconds, at least one.
+    pub fn min_span(&self) -> Span {
+        Span::seconds(
+            i64::try_from(self.min_interval.as_secs())
+                .unwrap_or(i64::MAX)
+                .max(1),
+        )
+    }
+
+    /// How often the background looks for due rotation steps: a quarter
+    /// of the minimum interval, from 100 ms to a minute.
+    pub fn period(&self) -> Duration {
+        (self.min_interval / 4).clamp(Duration::from_millis(100), Duration::from_secs(60))
+    }
+}
+
+impl Default for Rotation {
+    fn default() -> Self {
+        Self {
+            min_interval: parse_duration(DEFAULT_MIN_INTERVAL).expect("a valid literal duration"),
+        }
+    }
+}
 
 /// Authorities read per page.
 const PAGE: u64 = 256;

@@ -26,15 +26,18 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::api_key_use::UsageRecorder;
-use crate::config::{Limits, Recheck, Rotation, Settings};
 use crate::console::jwks::IdpKeys;
 use crate::console::{BuiltInIssuer, ConsoleState, Verifier};
 use crate::dns::HickoryDns;
 use crate::fleet::{FeedCache, FleetState};
 use crate::health::Readiness;
 use crate::keygen::PooledKeyGenerator;
+use crate::limits::Limits;
 use crate::metrics::MetricsState;
 use crate::ratelimit::RateLimits;
+use crate::recheck::Recheck;
+use crate::rotation::Rotation;
+use crate::settings::Settings;
 use crate::{
     api_key_use, auth, connections, console, dialect, docs, fleet, health, master_key, metrics,
     ratelimit, recheck, rotation, telemetry,
@@ -94,9 +97,9 @@ pub async fn compose(
     let storage = Arc::new(open_storage(settings).await?);
     let store = Arc::new(Bounded::new(Storage::clone(&storage), storage.timeout()));
     let generator = PooledKeyGenerator::new(
-        settings.keygen_concurrency,
-        settings.keygen_queue_timeout,
-        &settings.key_pool,
+        settings.keygen.concurrency,
+        settings.keygen.queue_timeout,
+        &settings.keygen.pool,
     );
     let auth_cache = Arc::new(CachedTenants::new(
         store.clone(),

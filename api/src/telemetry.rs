@@ -12,7 +12,15 @@ use tracing::field::Empty;
 use tracing::Instrument as _;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::LogFormat;
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
 
 /// The request id header, generated when absent and echoed back.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -37,6 +45,23 @@ pub fn init(format: LogFormat) -> anyhow::Result<()> {
         LogFormat::Text => builder.try_init(),
     }
     .map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
+}
+
+/// Reports the error that ends the program on stderr: one line, as a JSON
+/// object shaped like the log lines when they are JSON.
+pub fn fatal(format: LogFormat, error: &anyhow::Error) {
+    match format {
+        LogFormat::Text => eprintln!("signet: {error:#}"),
+        LogFormat::Json => eprintln!(
+            "{}",
+            serde_json::json!({
+                "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                "level": "ERROR",
+                "fields": {"message": format!("{error:#}")},
+                "target": "signet",
+            })
+        ),
+    }
 }
 
 /// Drops a client's request id unless it is one value of at most 64 of

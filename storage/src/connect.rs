@@ -11,7 +11,7 @@ use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait as _, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, TransactionTrait as _,
+    DbBackend, DbErr, RuntimeErr, TransactionTrait as _,
 };
 use signet_domain::Cause;
 use signet_migrations::{Migrator, MigratorTrait as _};
@@ -88,6 +88,16 @@ async fn why_unreachable(url: &str, timeout: Duration) -> Option<Cause> {
     }
 }
 
+/// Whether PostgreSQL refused the connection because the database it names
+/// does not exist (SQLSTATE 3D000).
+fn is_missing_database(e: &DbErr) -> bool {
+    matches!(
+        e,
+        DbErr::Conn(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Database(db)))
+            if db.code().as_deref() == Some("3D000")
+    )
+}
+
 impl Storage {
     /// Opens a database: `sqlite://path/to/file.db?mode=rwc` (a relative
     /// path), `sqlite:///abs/path.db?mode=rwc`, or `postgres://...`. A SQLite
@@ -149,8 +159,25 @@ impl Storage {
         } else {
             return Err(StorageError::UnsupportedUrl);
         };
+        // A refused connection or an unknown host fails at once, where the
+        // pool would retry it until its timeout.
+        if let Some(why) = why_unreachable(url, timeout).await {
+            return Err(StorageError::Connect {
+                target: target(url),
+                source: why,
+            });
+        }
         let mut db = match Database::connect(options).await {
             Ok(db) => db,
+            Err(e) if is_missing_database(&e) => {
+                let name = url.parse::<PgConnectOptions>().ok();
+                return Err(StorageError::NoDatabase {
+                    target: target(url),
+                    name: name
+                        .and_then(|pg| pg.get_database().map(str::to_owned))
+                        .unwrap_or_default(),
+                });
+            }
             Err(e) => {
                 return Err(StorageError::Connect {
                     target: target(url),

@@ -21,6 +21,14 @@ pub enum StorageError {
         #[source]
         source: Cause,
     },
+    /// The PostgreSQL server answers, but has no database of that name.
+    #[error("{target} has no database {name:?}: create it first (`createdb {name}`)")]
+    NoDatabase {
+        /// The server: `PostgreSQL at HOST:PORT`.
+        target: String,
+        /// The database the URL names.
+        name: String,
+    },
     /// A migration failed.
     #[error("cannot migrate the database")]
     Migrate(#[source] DbErr),

@@ -40,6 +40,38 @@ async fn an_unreachable_server_is_a_connect_error_without_the_password() {
     assert!(!Chain(&err).to_string().contains("hunter2"), "{err}");
 }
 
+#[tokio::test]
+async fn a_refused_connection_fails_at_once_whatever_the_timeout() {
+    let started = std::time::Instant::now();
+    let url = "postgres://signet@127.0.0.1:1/signet";
+    let err = Storage::connect_with_timeout(url, keyring(), std::time::Duration::from_secs(30))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Connect { .. }), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_missing_postgres_database_is_named_as_missing() {
+    let Some(server) = signet_testkit::postgres::postgres_url() else {
+        eprintln!("skipped: no PostgreSQL server configured");
+        return;
+    };
+    let (base, _) = server.rsplit_once('/').expect("a URL with a database");
+    let url = format!("{base}/signet_no_such_database");
+    let err = Storage::connect(&url, keyring()).await.unwrap_err();
+    assert!(matches!(err, StorageError::NoDatabase { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.ends_with("has no database \"signet_no_such_database\": create it first (`createdb signet_no_such_database`)"),
+        "{message}"
+    );
+}
+
 storage_tests! {
     async fn migrating_again_changes_nothing(db) {
         let acme = db.tenant("acme").await;

@@ -4,7 +4,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use signet_api::cli::{ApiKeyCommand, Command};
+use signet_api::settings::cli::{ApiKeyCommand, Command};
 
 use super::{claims, json_of, problem, spawn_console, Console};
 

@@ -65,7 +65,7 @@ async fn filled(app: &TestApp, bits: u32, depth: usize) {
 }
 
 fn pool(settings: &mut Settings, config: &str) {
-    settings.key_pool = KeyPool::parse(config).expect("a valid pool");
+    settings.keygen.pool = KeyPool::parse(config).expect("a valid pool");
 }
 
 /// The base64 public key of a record value `k=rsa; p=...`.

@@ -37,7 +37,7 @@ async fn timed(request: RequestBuilder) -> (StatusCode, Option<String>, Value, D
 
 #[tokio::test]
 async fn one_tenants_8192_bit_burst_stalls_no_other_tenant_and_its_overflow_gets_503() {
-    let app = spawn_app_configured(|s| s.keygen_queue_timeout = Duration::from_secs(1)).await;
+    let app = spawn_app_configured(|s| s.keygen.queue_timeout = Duration::from_secs(1)).await;
     let other = app.new_tenant("other").await;
 
     // Four at once: one generates, the rest wait on the tenant's own share.
@@ -87,8 +87,8 @@ async fn one_tenants_8192_bit_burst_stalls_no_other_tenant_and_its_overflow_gets
 async fn a_mailgun_create_queued_past_the_queue_timeout_gets_503_with_retry_after() {
     let app = spawn_app_with(AppOptions {
         configure: Some(|s| {
-            s.keygen_concurrency = 1;
-            s.keygen_queue_timeout = Duration::from_millis(20);
+            s.keygen.concurrency = 1;
+            s.keygen.queue_timeout = Duration::from_millis(20);
         }),
         ..AppOptions::default()
     })

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reqwest::RequestBuilder;
 use serde_json::json;
-use signet_api::config::Settings;
+use signet_api::Settings;
 use signet_tests::dialect::greenarrow::{id_of, KEYS};
 use signet_tests::{postgres_url, skip, spawn_app_with, AppOptions, Backend, TestApp};
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use signet_api::cli::{ApiKeyCommand, Command};
+use signet_api::settings::cli::{ApiKeyCommand, Command};
 use signet_api::Settings;
 use signet_domain::{Origin, TenantSettings};
 use signet_tests::fixtures::keys;

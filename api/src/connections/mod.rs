@@ -21,7 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt as _;
 
-use crate::config::Limits;
+use crate::limits::Limits;
 use deadline::{Activity, Deadlined, Timeouts};
 use per_ip::{IpSlot, PerIp};
 

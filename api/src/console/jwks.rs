@@ -13,7 +13,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::config::ConsoleIdp;
+use crate::settings::ConsoleIdp;
 
 /// Longest a JWKS fetch may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);

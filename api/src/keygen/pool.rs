@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use signet_domain::{KeySize, KeySpec, PrivateKey};
 use tokio::sync::Notify;
 
-use crate::config::KeyPool;
+use super::KeyPool;
 
 /// Keys a size that is not pooled (or pooled shallower) may still hold:
 /// those finished after their caller left.

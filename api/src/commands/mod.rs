@@ -1,5 +1,7 @@
 //! What each command does. Results go to stdout, logs to stderr.
 
+mod serve;
+
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
@@ -11,20 +13,19 @@ use signet_domain::{
 };
 use signet_storage::shared::{LocalLeases, LocalTenantChanges};
 
-use crate::cli::{ApiKeyCommand, Command, ConsoleCommand, FleetCommand, TenantCommand};
-use crate::config::Settings;
 use crate::console::{BuiltInIssuer, Grant, Role};
 use crate::dns::NoLookups;
 use crate::fleet_sync;
-use crate::startup::{compose, open_storage, shared_state, Application};
+use crate::settings::cli::{
+    ApiKeyCommand, Command, ConsoleCommand, FleetAdminCommand, FleetCommand, TenantCommand,
+};
+use crate::settings::Settings;
+use crate::startup::{compose, open_storage, shared_state};
 
 /// Runs a command (`serve` when none is given).
 pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()> {
     match command.unwrap_or(Command::Serve) {
-        Command::Serve => Ok(Application::build(settings)
-            .await?
-            .run_until_stopped()
-            .await?),
+        Command::Serve => serve::serve(settings).await,
         Command::Migrate => {
             open_storage(&settings).await?;
             tracing::info!("the database is up to date");
@@ -34,7 +35,9 @@ pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result
         Command::ApiKey(command) => api_key(command, &admin(&settings).await?).await,
         Command::Console(command) => console(command, &settings).await,
         Command::Fleet(FleetCommand::Sync(args)) => fleet_sync::run(args.into_options()).await,
-        Command::Fleet(command) => fleet(command, &admin(&settings).await?).await,
+        Command::Fleet(FleetCommand::Admin(command)) => {
+            fleet(command, &admin(&settings).await?).await
+        }
     }
 }
 
@@ -241,9 +244,9 @@ async fn api_key(command: ApiKeyCommand, admin: &Admin) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn fleet(command: FleetCommand, admin: &Admin) -> anyhow::Result<()> {
+async fn fleet(command: FleetAdminCommand, admin: &Admin) -> anyhow::Result<()> {
     match command {
-        FleetCommand::Create {
+        FleetAdminCommand::Create {
             name,
             tenant,
             domains,
@@ -270,7 +273,7 @@ async fn fleet(command: FleetCommand, admin: &Admin) -> anyhow::Result<()> {
                 println!("fleet token (shown only this once): {}", token.expose());
             }
         }
-        FleetCommand::List { tenant, json } => {
+        FleetAdminCommand::List { tenant, json } => {
             let tenant = find(admin, &tenant).await?;
             let fleets = admin.list_fleets(&tenant).await?;
             if json {
@@ -297,7 +300,7 @@ async fn fleet(command: FleetCommand, admin: &Admin) -> anyhow::Result<()> {
                 }
             }
         }
-        FleetCommand::Revoke { name, tenant } => {
+        FleetAdminCommand::Revoke { name, tenant } => {
             let tenant = find(admin, &tenant).await?;
             let name = parse_fleet(&name)?;
             admin
@@ -306,8 +309,6 @@ async fn fleet(command: FleetCommand, admin: &Admin) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot revoke fleet {name} of tenant {}", tenant.name))?;
             println!("revoked fleet {name} of tenant {}", tenant.name);
         }
-        // The agent opens no database; `run` starts it before `admin`.
-        FleetCommand::Sync(_) => unreachable!("fleet sync is run without a database"),
     }
     Ok(())
 }
