@@ -9,6 +9,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use metrics_process::Collector;
 use signet_domain::auth_cache::CachedTenants;
 use signet_storage::Storage;
 
@@ -37,8 +38,37 @@ pub fn handle() -> anyhow::Result<PrometheusHandle> {
     if HANDLE.set(handle).is_ok() {
         metrics::set_global_recorder(recorder)?;
         describe();
+        process().describe();
+        build_info();
     }
     Ok(HANDLE.get().expect("set above").clone())
+}
+
+/// The `process_*` metrics (CPU seconds, resident memory, open files,
+/// start time, threads), read from `/proc` at each scrape.
+fn process() -> &'static Collector {
+    static PROCESS: OnceLock<Collector> = OnceLock::new();
+    PROCESS.get_or_init(Collector::default)
+}
+
+/// `signet_build_info{version, profile} 1`, the usual way to show which
+/// build a target runs.
+fn build_info() {
+    metrics::describe_gauge!(
+        "signet_build_info",
+        "The running build: its version and Cargo profile, always 1"
+    );
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    metrics::gauge!(
+        "signet_build_info",
+        "version" => env!("CARGO_PKG_VERSION"),
+        "profile" => profile
+    )
+    .set(1.0);
 }
 
 fn describe() {
@@ -131,6 +161,7 @@ pub async fn render(State(state): State<MetricsState>) -> impl IntoResponse {
     let auth = state.auth_cache.stats();
     metrics::counter!("signet_auth_cache_hits_total").absolute(auth.hits);
     metrics::counter!("signet_auth_cache_misses_total").absolute(auth.misses);
+    process().collect();
     state.handle.run_upkeep();
     let mut body = state.handle.render();
     // This server's own counts, not the process-wide recorder's, which

@@ -14,6 +14,7 @@ pub mod postgres;
 pub mod redis_server;
 pub mod rspamd;
 pub mod signet_process;
+mod skip;
 pub mod tcp_proxy;
 pub mod wait;
 
@@ -23,6 +24,7 @@ pub use opendkim::{OpenDkim, TestMessage};
 pub use postgres::FreshPostgres;
 pub use redis_server::{PrivateRedis, RedisConfig};
 pub use rspamd::Rspamd;
+pub use skip::skip;
 pub use tcp_proxy::TcpProxy;
 pub use wait::{eventually, within};
 

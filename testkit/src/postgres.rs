@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use sea_orm::{ConnectionTrait as _, Database};
 
-use crate::on_ci;
+use crate::{on_ci, skip};
 
 /// The variable naming the PostgreSQL server tests create databases on.
 pub const POSTGRES_URL_VAR: &str = "SIGNET_TEST_POSTGRES_URL";
@@ -37,7 +37,7 @@ impl FreshPostgres {
     /// unreachable.
     pub async fn create() -> Option<Self> {
         let Some(admin_url) = postgres_url() else {
-            eprintln!("skipped: {POSTGRES_URL_VAR} is not set");
+            skip(&format!("{POSTGRES_URL_VAR} is not set"));
             return None;
         };
         let name = format!("signet_t_{:016x}", rand::random::<u64>());

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::process::{Child, Command};
 use tokio::time::Instant;
 
-use crate::on_ci;
+use crate::{on_ci, skip};
 
 /// The variable naming the shared Redis server.
 pub const REDIS_URL_VAR: &str = "SIGNET_TEST_REDIS_URL";
@@ -40,14 +40,14 @@ impl RedisConfig {
         }
     }
 
-    /// `SIGNET_TEST_REDIS_URL` with a fresh prefix; `None` (the test skips)
-    /// when unset outside CI.
+    /// `SIGNET_TEST_REDIS_URL` with a fresh prefix; `None` (the test skips,
+    /// saying so) when unset outside CI.
     pub fn from_env() -> Option<Self> {
         match std::env::var(REDIS_URL_VAR) {
             Ok(url) if !url.is_empty() => Some(Self::new(url)),
             _ if on_ci() => panic!("CI=true but {REDIS_URL_VAR} is not set"),
             _ => {
-                eprintln!("skipped: {REDIS_URL_VAR} is not set");
+                skip(&format!("{REDIS_URL_VAR} is not set"));
                 None
             }
         }
@@ -83,7 +83,7 @@ impl PrivateRedis {
         let found = Path::new(REDIS_SERVER).exists();
         assert!(found || !on_ci(), "CI=true but {REDIS_SERVER} is missing");
         if !found {
-            eprintln!("skipped: {REDIS_SERVER} is missing");
+            skip(&format!("{REDIS_SERVER} is missing"));
         }
         found
     }

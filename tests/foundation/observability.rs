@@ -115,3 +115,36 @@ async fn metrics_count_key_generations_by_size() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn metrics_show_the_process_and_the_build() {
+    let app = spawn_app().await;
+    let text = app.public_text("/metrics").await;
+    let value = |name: &str| -> f64 {
+        let line = text
+            .lines()
+            .find(|l| l.split([' ', '{']).next() == Some(name))
+            .unwrap_or_else(|| panic!("no {name}:\n{text}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(value("process_resident_memory_bytes") > 0.0);
+    assert!(value("process_open_fds") > 0.0);
+    assert!(value("process_threads") > 0.0);
+    assert!(value("process_cpu_seconds_total") >= 0.0);
+    let started = value("process_start_time_seconds");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(started > now - 86_400.0 && started <= now, "{started}");
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let build = format!(
+        "signet_build_info{{version=\"{}\",profile=\"{profile}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(text.lines().any(|l| l == build), "no {build}:\n{text}");
+}
