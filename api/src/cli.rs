@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
+use signet_agent::SyncArgs;
 use signet_domain::auth_cache::AuthCacheSettings;
 use signet_domain::MinRsaBits;
 
@@ -21,8 +22,6 @@ use crate::config::{
 };
 use crate::dns::DnsSettings;
 use crate::fleet::FeedCacheSettings;
-use crate::fleet_sync::targets::Target;
-use crate::fleet_sync::SyncOptions;
 
 /// Signet: DKIM signing keys for many tenants, behind the Mailgun and
 /// GreenArrow APIs.
@@ -95,47 +94,6 @@ pub enum FleetCommand {
     },
     /// Keep signers' keys in step with a fleet's feed: the agent a fleet runs.
     Sync(SyncArgs),
-}
-
-/// `signet fleet sync`.
-#[derive(Debug, Args)]
-#[command(group(ArgGroup::new("schedule").args(["interval", "once"])))]
-pub struct SyncArgs {
-    /// Signet's URL (`https://signet.example`).
-    #[arg(long)]
-    pub url: String,
-    /// The fleet token (`sgf_...`); better from the environment, where `ps`
-    /// does not show it.
-    #[arg(long, env = crate::fleet_sync::TOKEN_VAR, hide_env_values = true)]
-    pub token: String,
-    /// Where to write the keys, once or more: `opendkim:DIR`,
-    /// `rspamd-redis:redis://HOST:PORT[/DB][?key_prefix=K&selector_prefix=S]`
-    /// or `dir:DIR`.
-    #[arg(long = "to", required = true, value_parser = Target::parse)]
-    pub targets: Vec<Target>,
-    /// Time between two polls (`30s`, `5m`).
-    #[arg(long, default_value = "30s", value_parser = positive_duration)]
-    pub interval: Duration,
-    /// Sync once and exit; non-zero when it could not.
-    #[arg(long)]
-    pub once: bool,
-    /// A shell command run after a change was written (`sh -c`), such as a
-    /// signer's reload.
-    #[arg(long)]
-    pub on_change: Option<String>,
-}
-
-impl SyncArgs {
-    /// The agent's options.
-    pub fn into_options(self) -> SyncOptions {
-        SyncOptions {
-            url: self.url,
-            token: SecretString::from(self.token),
-            targets: self.targets,
-            interval: (!self.once).then_some(self.interval),
-            on_change: self.on_change,
-        }
-    }
 }
 
 /// Console tokens.

@@ -15,7 +15,6 @@ use crate::cli::{ApiKeyCommand, Command, ConsoleCommand, FleetCommand, TenantCom
 use crate::config::Settings;
 use crate::console::{BuiltInIssuer, Grant, Role};
 use crate::dns::NoLookups;
-use crate::fleet_sync;
 use crate::startup::{compose, open_storage, shared_state, Application};
 
 /// Runs a command (`serve` when none is given).
@@ -33,7 +32,7 @@ pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result
         Command::Tenant(command) => tenant(command, &admin(&settings).await?).await,
         Command::ApiKey(command) => api_key(command, &admin(&settings).await?).await,
         Command::Console(command) => console(command, &settings).await,
-        Command::Fleet(FleetCommand::Sync(args)) => fleet_sync::run(args.into_options()).await,
+        Command::Fleet(FleetCommand::Sync(args)) => signet_agent::run(args.into_options()).await,
         Command::Fleet(command) => fleet(command, &admin(&settings).await?).await,
     }
 }

@@ -14,7 +14,6 @@ pub mod dialect;
 pub mod dns;
 pub mod docs;
 pub mod fleet;
-pub mod fleet_sync;
 pub mod health;
 pub mod keygen;
 pub mod limits;

@@ -274,7 +274,7 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run_until(shutdown_signal()?).await
+        self.run_until(signet_agent::signal::stop()?).await
     }
 
     /// Serves until `stop` completes, then finishes the requests in flight.
@@ -389,19 +389,4 @@ async fn upkeep(handle: PrometheusHandle) {
         tick.tick().await;
         handle.run_upkeep();
     }
-}
-
-/// Completes on SIGTERM or SIGINT (Ctrl-C). The handlers are installed when
-/// this is called, before the server says it is listening, so a signal sent
-/// as soon as it is up stops it cleanly instead of killing it.
-fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    Ok(async move {
-        tokio::select! {
-            _ = terminate.recv() => {},
-            _ = interrupt.recv() => {},
-        }
-    })
 }

@@ -1,9 +1,15 @@
-//! `signet fleet sync`: the agent a fleet of signers runs. It polls the
-//! fleet feed with its ETag and writes every target atomically, runs
+//! `signet-agent`: the program a fleet of signers runs. It polls the fleet
+//! feed with its ETag and writes every target atomically, runs
 //! `--on-change` after a change, and keeps the last good set in place while
-//! Signet is unreachable or refuses the token, retrying with backoff.
+//! Signet is unreachable or refuses the token, retrying with a jittered
+//! backoff. `signet fleet sync` runs the same library.
+//!
+//! It links no database driver, web framework or docs UI: a signer host
+//! builds this crate alone.
 
+pub mod cli;
 pub mod feed;
+pub mod signal;
 pub mod targets;
 
 use std::future::Future;
@@ -24,7 +30,9 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 /// The longest wait between two attempts after failures.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
-/// What `signet fleet sync` was asked to do.
+pub use cli::SyncArgs;
+
+/// What the agent was asked to do.
 pub struct SyncOptions {
     /// Signet's URL (`https://signet.example`).
     pub url: String,
@@ -40,7 +48,7 @@ pub struct SyncOptions {
 
 /// Runs the agent: once, or until SIGTERM or SIGINT.
 pub async fn run(options: SyncOptions) -> anyhow::Result<()> {
-    run_until(options, stop_signal()?).await
+    run_until(options, signal::stop()?).await
 }
 
 /// Runs the agent: once, or until `stop` completes.
@@ -66,7 +74,7 @@ pub async fn run_until(options: SyncOptions, stop: impl Future<Output = ()>) -> 
                 interval
             }
             Err(e) => {
-                let wait = backoff;
+                let wait = jittered(backoff);
                 tracing::error!(error = %Chain(e.as_ref()), retry_in = ?wait,
                     "sync failed; the last good set stays in place");
                 backoff = (backoff * 2).min(cap);
@@ -81,6 +89,12 @@ pub async fn run_until(options: SyncOptions, stop: impl Future<Output = ()>) -> 
             () = tokio::time::sleep(wait) => {}
         }
     }
+}
+
+/// `wait` less up to a quarter of it, at random: after an outage a fleet of
+/// agents does not retry in step.
+fn jittered(wait: Duration) -> Duration {
+    wait.mul_f64(1.0 - rand::random::<f64>() / 4.0)
 }
 
 struct Agent {
@@ -170,15 +184,16 @@ impl Agent {
     }
 }
 
-/// Completes on SIGTERM or SIGINT.
-fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    Ok(async move {
-        tokio::select! {
-            _ = terminate.recv() => {},
-            _ = interrupt.recv() => {},
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_jittered_wait_is_between_three_quarters_and_all_of_it() {
+        let wait = Duration::from_secs(8);
+        for _ in 0..100 {
+            let jittered = jittered(wait);
+            assert!(jittered <= wait && jittered >= wait * 3 / 4, "{jittered:?}");
         }
-    })
+    }
 }

@@ -109,7 +109,7 @@ pub fn domains(feed: &Feed) -> Vec<&DomainName> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet_sync::feed::tests::{feed, wire_key};
+    use crate::feed::tests::{feed, wire_key};
 
     #[test]
     fn the_three_kinds_of_target_are_recognised() {

@@ -21,7 +21,7 @@ use signet_domain::{DomainName, Selector};
 use super::files::{
     create_dir, ensure_dir, remove_listed, replace, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_FILE,
 };
-use crate::fleet_sync::feed::{Feed, FleetKey};
+use crate::feed::{Feed, FleetKey};
 
 /// A directory of PEM files the agent owns.
 #[derive(Debug, Clone)]
@@ -118,7 +118,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::fleet_sync::feed::tests::{feed, wire_key};
+    use crate::feed::tests::{feed, wire_key};
 
     #[test]
     fn pem_files_and_a_manifest_follow_the_feed() {

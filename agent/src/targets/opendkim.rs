@@ -25,7 +25,7 @@ use signet_domain::KeyAlgorithm;
 
 use super::files::{ensure_dir, remove_stale, replace, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_FILE};
 use super::{domains, signing_keys};
-use crate::fleet_sync::feed::{Feed, FleetKey};
+use crate::feed::{Feed, FleetKey};
 
 /// The first line of both tables.
 const HEADER: &str = "# Written by `signet fleet sync`; edits are overwritten.\n";
@@ -123,7 +123,7 @@ mod tests {
     use std::os::unix::fs::PermissionsExt as _;
 
     use super::*;
-    use crate::fleet_sync::feed::tests::{ed25519_key, feed, wire_key};
+    use crate::feed::tests::{ed25519_key, feed, wire_key};
 
     fn mode(path: &Path) -> u32 {
         fs::metadata(path).unwrap().permissions().mode() & 0o777

@@ -25,7 +25,7 @@ use reqwest::Url;
 use signet_domain::KeyAlgorithm;
 
 use super::{domains, signing_keys};
-use crate::fleet_sync::feed::Feed;
+use crate::feed::Feed;
 
 /// rspamd's default name of the hash of keys.
 const DEFAULT_KEY_PREFIX: &str = "DKIM_KEYS";
@@ -227,7 +227,7 @@ mod tests {
     use signet_testkit::RedisConfig;
 
     use super::*;
-    use crate::fleet_sync::feed::tests::{feed, wire_key};
+    use crate::feed::tests::{feed, wire_key};
 
     #[test]
     fn the_hash_names_come_from_the_query_and_the_password_is_hidden() {

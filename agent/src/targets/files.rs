@@ -1,10 +1,11 @@
 //! Writing files so that a reader sees the old content or the new, never a
-//! part: a temporary file beside the target, flushed, then renamed over it.
+//! part: a temporary file beside the target, synced, renamed over it, and the
+//! directory synced so the rename survives a power failure.
 
 use std::collections::HashSet;
-use std::fs::{self, OpenOptions, Permissions};
+use std::fs::{self, File, Permissions};
 use std::io::{self, Write as _};
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 /// Mode of a private key file, and of the directories holding them.
@@ -37,30 +38,32 @@ pub fn replace(path: &Path, content: &[u8], mode: u32) -> io::Result<bool> {
             return Ok(false);
         }
     }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
-    // A fresh, unguessable name opened with `create_new`: a file or symlink
-    // planted at the name makes the open fail instead of being followed.
-    let suffix: u64 = rand::random();
-    let temporary = path.with_file_name(format!(".{name}.{suffix:016x}.tmp"));
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&temporary)?;
-    let written = (|| {
-        // The umask may have narrowed the mode given at creation.
-        file.set_permissions(Permissions::from_mode(mode))?;
-        file.write_all(content)?;
-        file.sync_all()?;
-        fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    written.map(|()| true)
+    // A fresh, unguessable name opened exclusively: a file or symlink planted
+    // at the name makes the open fail instead of being followed. Dropped
+    // unpersisted, the temporary file is removed.
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .permissions(Permissions::from_mode(mode))
+        .tempfile_in(dir)?;
+    // The umask may have narrowed the mode given at creation.
+    file.as_file()
+        .set_permissions(Permissions::from_mode(mode))?;
+    file.write_all(content)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    // The rename lives in the directory: without this, a power failure can
+    // lose it although the file's content was synced.
+    File::open(dir)?.sync_all()?;
+    Ok(true)
 }
 
 /// Removes the files named `*.<extension>` one level below `root`
