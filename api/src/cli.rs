@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use signet_agent::SyncArgs;
 use signet_domain::auth_cache::AuthCacheSettings;
 use signet_domain::MinRsaBits;
+use signet_fleet::FeedCacheSettings;
 
 use crate::config::{
     default_keygen_concurrency, parse_duration, ConsoleSettings, KeyPool, Limits, LogFormat,
@@ -21,7 +22,6 @@ use crate::config::{
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_ROTATION_MIN_INTERVAL,
 };
 use crate::dns::DnsSettings;
-use crate::fleet::FeedCacheSettings;
 
 /// Signet: DKIM signing keys for many tenants, behind the Mailgun and
 /// GreenArrow APIs.
@@ -108,7 +108,7 @@ pub enum ConsoleCommand {
         tenant: Option<String>,
         /// viewer, admin, owner, or operator (a platform operator, with no tenant).
         #[arg(long, value_enum)]
-        role: crate::console::Role,
+        role: signet_console::Role,
         /// Who the token names (`sub`).
         #[arg(long, default_value = "signet-cli")]
         subject: String,

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
 use serde_json::json;
+use signet_console::{BuiltInIssuer, Grant, Role};
 use signet_domain::shared_state::TenantChanges;
 use signet_domain::{
     Admin, ApiKeyId, ApiKeyLabel, Chain, Fleet, FleetDomains, FleetName, Origin, Tenant,
@@ -13,7 +14,6 @@ use signet_storage::shared::{LocalLeases, LocalTenantChanges};
 
 use crate::cli::{ApiKeyCommand, Command, ConsoleCommand, FleetCommand, TenantCommand};
 use crate::config::Settings;
-use crate::console::{BuiltInIssuer, Grant, Role};
 use crate::dns::NoLookups;
 use crate::startup::{compose, open_storage, shared_state, Application};
 
@@ -69,7 +69,8 @@ async fn console(command: ConsoleCommand, settings: &Settings) -> anyhow::Result
     };
     println!(
         "{}",
-        BuiltInIssuer::of(&composition.storage).mint(&grant, ttl)?
+        BuiltInIssuer::of(|purpose| composition.storage.derive_secret(purpose))
+            .mint(&grant, ttl)?
     );
     Ok(())
 }

@@ -9,7 +9,8 @@ use signet_domain::auth_cache::AuthCacheSettings;
 use signet_domain::{KeySize, Span};
 
 use crate::dns::DnsSettings;
-use crate::fleet::FeedCacheSettings;
+use signet_console::ConsoleIdp;
+use signet_fleet::FeedCacheSettings;
 
 /// Where the server listens unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -341,17 +342,6 @@ impl Default for ConsoleSettings {
             jwks_refetch_interval: DEFAULT_CONSOLE_JWKS_REFETCH_INTERVAL,
         }
     }
-}
-
-/// A configured external identity provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConsoleIdp {
-    /// Where its JWKS is.
-    pub jwks_url: String,
-    /// Required `iss`.
-    pub issuer: String,
-    /// Required `aud`.
-    pub audience: String,
 }
 
 impl ConsoleSettings {

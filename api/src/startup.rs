@@ -11,12 +11,15 @@ use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::ExposeSecret as _;
+use signet_console::jwks::IdpKeys;
+use signet_console::{BuiltInIssuer, ConsoleState, Verifier};
 use signet_domain::auth_cache::CachedTenants;
 use signet_domain::dns_cache::CachedDns;
 use signet_domain::feed_changes::{AnnouncedFleets, AnnouncedKeys, AnnouncedRotations};
 use signet_domain::ports::{DnsLookup, SystemClock};
 use signet_domain::shared_state::{HereAndAway, Leases, Listeners, TenantChanges};
 use signet_domain::{Admin, CoreSettings, Ports, Signet};
+use signet_fleet::{FeedCache, FleetState};
 use signet_storage::shared::{
     ChangeSubscription, RateLimitSettings, SharedHealth, SharedSettings, SharedState,
 };
@@ -27,17 +30,14 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 
 use crate::api_key_use::UsageRecorder;
 use crate::config::{Limits, Recheck, Rotation, Settings};
-use crate::console::jwks::IdpKeys;
-use crate::console::{BuiltInIssuer, ConsoleState, Verifier};
 use crate::dns::HickoryDns;
-use crate::fleet::{FeedCache, FleetState};
 use crate::health::Readiness;
 use crate::keygen::PooledKeyGenerator;
 use crate::metrics::MetricsState;
 use crate::ratelimit::RateLimits;
 use crate::{
-    api_key_use, auth, connections, console, dialect, docs, fleet, health, master_key, metrics,
-    ratelimit, recheck, rotation, telemetry,
+    api_key_use, auth, connections, dialect, docs, health, master_key, metrics, ratelimit, recheck,
+    rotation, telemetry,
 };
 
 /// The core and the database it runs on, as the server and the CLI use them.
@@ -231,7 +231,10 @@ impl Application {
         let console = ConsoleState {
             core: core.clone(),
             admin: admin.clone(),
-            verifier: Arc::new(Verifier::new(BuiltInIssuer::of(&storage), idp)),
+            verifier: Arc::new(Verifier::new(
+                BuiltInIssuer::of(|purpose| storage.derive_secret(purpose)),
+                idp,
+            )),
         };
         let fleet = FleetState {
             core: core.clone(),
@@ -317,8 +320,8 @@ fn router(
     metrics_state: MetricsState,
 ) -> Router {
     let core = console.core.clone();
-    let (console, console_doc) = console::router(console);
-    let (mut fleet, fleet_doc) = fleet::router(fleet);
+    let (console, console_doc) = signet_console::router(console);
+    let (mut fleet, fleet_doc) = signet_fleet::router(fleet);
     let (mailgun, mailgun_doc) = signet_compat_mailgun::router(
         core.clone(),
         signet_compat_mailgun::Config {
@@ -345,7 +348,7 @@ fn router(
         dialects = dialects.layer(from_fn_with_state(limits.clone(), ratelimit::enforce));
         fleet = fleet
             .layer(from_fn_with_state(limits, ratelimit::enforce))
-            .layer(from_fn(fleet::auth::rate_bucket));
+            .layer(from_fn(signet_fleet::auth::rate_bucket));
     }
     let readiness = Readiness {
         storage: storage.clone(),

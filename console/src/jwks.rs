@@ -13,12 +13,21 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::config::ConsoleIdp;
-
 /// Longest a JWKS fetch may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest JWKS document read; real ones are a few kilobytes.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
+
+/// A configured external identity provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleIdp {
+    /// Where its JWKS is.
+    pub jwks_url: String,
+    /// Required `iss`.
+    pub issuer: String,
+    /// Required `aud`.
+    pub audience: String,
+}
 
 /// A verification key and the one algorithm it verifies, taken from the JWK.
 #[derive(Clone)]

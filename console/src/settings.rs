@@ -7,8 +7,8 @@ use signet_domain::{Tenant, TenantSettings};
 use utoipa::ToSchema;
 
 use super::auth::{Owner, Reader};
-use super::problem::{Body, Problem};
 use super::ConsoleState;
+use crate::error::{Body, Problem};
 
 /// The tenant's settings.
 #[derive(Debug, Serialize, ToSchema)]

@@ -12,7 +12,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use ring::digest::{digest, SHA256};
 use ring::signature::{Ed25519KeyPair, KeyPair as _};
 use serde::Serialize;
-use signet_storage::Storage;
 use zeroize::Zeroizing;
 
 use super::auth::Role;
@@ -62,9 +61,11 @@ struct Claims<'a> {
 }
 
 impl BuiltInIssuer {
-    /// The issuer whose key this database's current master key derives.
-    pub fn of(storage: &Storage) -> Self {
-        Self::from_seed(&storage.derive_secret(PURPOSE))
+    /// The issuer whose key `derive` makes for its purpose: the server
+    /// passes its storage's derivation from the current master key, so
+    /// every node sharing that key signs and verifies alike.
+    pub fn of(derive: impl FnOnce(&[u8]) -> Zeroizing<[u8; 32]>) -> Self {
+        Self::from_seed(&derive(PURPOSE))
     }
 
     fn from_seed(seed: &[u8; 32]) -> Self {

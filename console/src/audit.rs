@@ -8,8 +8,8 @@ use signet_domain::{Action, AuditCursor, AuditQuery, AuditRecord};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Reader;
-use super::problem::{Problem, Query};
 use super::ConsoleState;
+use crate::error::{Problem, Query};
 
 /// Events on a page unless `limit` says otherwise.
 const DEFAULT_LIMIT: u64 = 100;

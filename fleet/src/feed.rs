@@ -16,9 +16,10 @@ use signet_domain::{FleetFeed, FleetTokenHash};
 use utoipa::ToSchema;
 use zeroize::Zeroizing;
 
-use super::auth::{FleetCaller, FleetProblem};
+use super::auth::FleetCaller;
 use super::cache::Rendered;
 use super::FleetState;
+use crate::error::{unauthorized, Problem};
 
 /// What a fleet reads.
 #[derive(Debug, Serialize, ToSchema)]
@@ -188,7 +189,7 @@ pub async fn keys(
     caller: FleetCaller,
     State(state): State<FleetState>,
     headers: HeaderMap,
-) -> Result<Response, FleetProblem> {
+) -> Result<Response, Problem> {
     let FleetCaller { token, origin } = caller;
     let hash = FleetTokenHash::of(token.expose());
     let rendered = match state.cache.get(&hash) {
@@ -201,9 +202,7 @@ pub async fn keys(
         }
     };
     let Some(rendered) = rendered else {
-        return Err(FleetProblem::unauthorized(
-            "the fleet token is unknown or revoked",
-        ));
+        return Err(unauthorized("the fleet token is unknown or revoked"));
     };
     let span = tracing::Span::current();
     span.record("tenant", rendered.access.tenant.name.as_str());

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod error;
 mod feed;
 mod openapi;
 
@@ -14,6 +15,7 @@ use utoipa::{Modify as _, OpenApi as _};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub use auth::FleetBucket;
 pub use cache::{FeedCache, FeedCacheSettings};
 
 /// What the feed's handler shares.

@@ -11,8 +11,8 @@ use signet_domain::{DomainName, Fleet, FleetDomains, FleetName};
 use utoipa::ToSchema;
 
 use super::auth::Owner;
-use super::problem::{Body, Path, Problem};
 use super::ConsoleState;
+use crate::error::{Body, Path, Problem};
 
 /// A fleet, without its token.
 #[derive(Debug, Serialize, ToSchema)]
@@ -97,7 +97,7 @@ pub async fn list_fleets(
     request_body = NewFleet,
     responses(
         (status = 201, description = "The new fleet and its token, shown this once", body = CreatedFleet),
-        (status = 409, description = "The tenant has a fleet of that name", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The tenant has a fleet of that name", body = super::error::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name), err(Display, level = "info"))]
@@ -149,7 +149,7 @@ pub async fn create_fleet(
     params(("name" = String, Path, description = "The fleet's name")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 404, description = "No such fleet in this tenant", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such fleet in this tenant", body = super::error::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name), err(Display, level = "info"))]

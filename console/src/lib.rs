@@ -1,19 +1,19 @@
 //! The console API under `/console/v1/`: what a web console's backend calls
 //! for people signed in to an identity provider. Bearer JWTs only (see
-//! [`auth`]); errors are `application/problem+json` (see [`problem`]).
+//! [`auth`]); errors are `application/problem+json` (see [`error`]).
 //! The calls into the core sit in the resource modules' handlers.
 
 mod api_keys;
 mod audit;
 pub mod auth;
 mod domains;
+pub mod error;
 mod fleets;
 pub mod issuer;
 pub mod jwks;
 mod keys;
 mod me;
 mod openapi;
-pub mod problem;
 mod settings;
 mod tenants;
 
@@ -26,6 +26,7 @@ use utoipa_axum::routes;
 
 pub use auth::{Role, Verifier};
 pub use issuer::{BuiltInIssuer, Grant};
+pub use jwks::ConsoleIdp;
 
 /// What the console's handlers share.
 #[derive(Clone)]

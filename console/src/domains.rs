@@ -9,8 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Reader;
 use super::keys::{page_limit, DnsState};
-use super::problem::{Problem, Query};
 use super::ConsoleState;
+use crate::error::{Problem, Query};
 
 /// A sending domain.
 #[derive(Debug, Serialize, ToSchema)]

@@ -3,9 +3,7 @@
 //! the handlers ask for as extractors. A handler that takes [`Writer`] can
 //! only run for an admin or owner of the token's tenant.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use jsonwebtoken::errors::ErrorKind;
@@ -15,8 +13,8 @@ use signet_domain::{Actor, Admin, Entity, Error, Origin, Tenant, TenantName, Via
 
 use super::issuer::{self, BuiltInIssuer};
 use super::jwks::IdpKeys;
-use super::problem::Problem;
 use super::ConsoleState;
+use crate::error::{unauthorized, Problem};
 
 /// Clock skew tolerated on `exp` and `nbf`.
 const LEEWAY_SECONDS: u64 = 30;
@@ -84,7 +82,7 @@ impl Verifier {
         let header = jsonwebtoken::decode_header(token).map_err(|e| refused(&e))?;
         let kid = header
             .kid
-            .ok_or_else(|| Problem::unauthorized("the token names no signing key (`kid`)"))?;
+            .ok_or_else(|| unauthorized("the token names no signing key (`kid`)"))?;
         let (key, algorithm, iss, aud): (&DecodingKey, _, &str, &str);
         let idp_key;
         if kid == self.builtin.kid() {
@@ -94,11 +92,11 @@ impl Verifier {
             let idp = self
                 .idp
                 .as_ref()
-                .ok_or_else(|| Problem::unauthorized("the token's signing key is unknown"))?;
+                .ok_or_else(|| unauthorized("the token's signing key is unknown"))?;
             idp_key = idp
                 .key(&kid)
                 .await
-                .ok_or_else(|| Problem::unauthorized("the token's signing key is unknown"))?;
+                .ok_or_else(|| unauthorized("the token's signing key is unknown"))?;
             (key, algorithm) = (&idp_key.key, idp_key.algorithm);
             (iss, aud) = (&idp.idp().issuer, &idp.idp().audience);
         }
@@ -124,20 +122,20 @@ impl Verifier {
     ) -> Result<Principal, Problem> {
         let claims = self.verify(token).await?;
         if claims.sub.trim().is_empty() {
-            return Err(Problem::unauthorized("the token's `sub` is empty"));
+            return Err(unauthorized("the token's `sub` is empty"));
         }
         let role = Role::parse(&claims.role)
-            .ok_or_else(|| Problem::unauthorized("the token's `role` is not one Signet knows"))?;
+            .ok_or_else(|| unauthorized("the token's `role` is not one Signet knows"))?;
         match (role, claims.tenant) {
             (Role::Operator, None) => Ok(Principal::Operator {
                 subject: claims.sub,
             }),
-            (Role::Operator, Some(_)) => Err(Problem::unauthorized(
-                "an operator token must not name a tenant",
-            )),
-            (_, None) => Err(Problem::unauthorized("the token names no `tenant`")),
+            (Role::Operator, Some(_)) => {
+                Err(unauthorized("an operator token must not name a tenant"))
+            }
+            (_, None) => Err(unauthorized("the token names no `tenant`")),
             (role, Some(name)) => {
-                let unknown = || Problem::unauthorized("the token's tenant is unknown");
+                let unknown = || unauthorized("the token's tenant is unknown");
                 let name = TenantName::parse(&name).map_err(|_| unknown())?;
                 let tenant = match admin.tenant(&name).await {
                     Ok(tenant) => tenant,
@@ -170,7 +168,7 @@ fn refused(e: &jsonwebtoken::errors::Error) -> Problem {
         _ => "the token is not a valid console token".to_owned(),
     };
     tracing::info!(reason = %detail, "console token refused");
-    Problem::unauthorized(detail)
+    unauthorized(detail)
 }
 
 /// A user of one tenant, with their role in it.
@@ -217,27 +215,15 @@ impl FromRequestParts<ConsoleState> for Principal {
 /// Where a console request's changes come from: the token's subject, the
 /// request id the server answers with, and the connection's peer address.
 fn origin(parts: &Parts, subject: &str) -> Origin {
-    Origin {
-        actor: Actor::Console {
-            subject: subject.to_owned(),
-        },
-        via: Via::Console,
-        request_id: parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        ip: parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| peer.ip()),
-    }
+    let actor = Actor::Console {
+        subject: subject.to_owned(),
+    };
+    signet_http_kit::origin(parts, actor, Via::Console)
 }
 
 /// The token in `Authorization: Bearer TOKEN`.
 fn bearer(parts: &Parts) -> Result<&str, Problem> {
-    let missing =
-        || Problem::unauthorized("a console token is required: Authorization: Bearer TOKEN");
+    let missing = || unauthorized("a console token is required: Authorization: Bearer TOKEN");
     let value = parts
         .headers
         .get(AUTHORIZATION)

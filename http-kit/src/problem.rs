@@ -1,5 +1,6 @@
-//! The console's one error shape: `application/problem+json` (RFC 9457),
-//! and the one place core errors and request rejections become responses.
+//! The error shape of the console and the fleet feed:
+//! `application/problem+json` (RFC 9457), and how core errors and request
+//! rejections become one.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
@@ -10,7 +11,7 @@ use signet_domain::excerpt::scrub;
 use signet_domain::{Chain, Error};
 use utoipa::ToSchema;
 
-/// The media type of every console error.
+/// The media type of every problem document.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// An RFC 9457 problem document.
@@ -27,12 +28,14 @@ pub struct ProblemDetails {
     pub detail: String,
 }
 
-/// A failed console request.
+/// A failed request.
 #[derive(Debug, Clone)]
 pub struct Problem {
     status: StatusCode,
     detail: String,
     retry_after: Option<u64>,
+    /// The realm of a 401's Bearer challenge.
+    realm: Option<&'static str>,
 }
 
 impl Problem {
@@ -42,12 +45,16 @@ impl Problem {
             status,
             detail: detail.into(),
             retry_after: None,
+            realm: None,
         }
     }
 
-    /// 401, with `WWW-Authenticate: Bearer`.
-    pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, detail)
+    /// 401, with `WWW-Authenticate: Bearer realm="<realm>"`.
+    pub fn unauthorized(realm: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            realm: Some(realm),
+            ..Self::new(StatusCode::UNAUTHORIZED, detail)
+        }
     }
 
     /// 403: authenticated, but the role does not allow it.
@@ -83,11 +90,11 @@ impl IntoResponse for Problem {
         let mut response = (self.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if self.status == StatusCode::UNAUTHORIZED {
-            headers.insert(
-                WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"signet-console\""),
-            );
+        if let Some(realm) = self.realm {
+            let challenge = format!("Bearer realm=\"{realm}\"");
+            if let Ok(challenge) = HeaderValue::from_str(&challenge) {
+                headers.insert(WWW_AUTHENTICATE, challenge);
+            }
         }
         if let Some(seconds) = self.retry_after {
             headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
@@ -199,13 +206,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_401_is_problem_json_with_a_bearer_challenge() {
-        let response = Problem::unauthorized("no token").into_response();
+        let response = Problem::unauthorized("signet-console", "no token").into_response();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(response.headers()[CONTENT_TYPE], PROBLEM_JSON);
         assert!(response.headers()[WWW_AUTHENTICATE]
             .to_str()
             .unwrap()
-            .starts_with("Bearer"));
+            .starts_with("Bearer realm=\"signet-console\""));
         let body = axum::body::to_bytes(response.into_body(), 4096)
             .await
             .unwrap();

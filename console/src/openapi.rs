@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
-use super::problem::{ProblemDetails, PROBLEM_JSON};
+use crate::error::{ProblemDetails, PROBLEM_JSON};
 
 /// The document the routes are added to.
 #[derive(OpenApi)]

@@ -4,7 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::console::problem::{ProblemDetails, PROBLEM_JSON};
+use crate::error::{ProblemDetails, PROBLEM_JSON};
 
 /// The document the route is added to.
 #[derive(OpenApi)]

@@ -1,59 +1,21 @@
 //! Who reads the feed: a fleet token in `Authorization: Bearer`, and
 //! failures as `application/problem+json` with a Bearer challenge.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts, Request};
-use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::extract::{FromRequestParts, Request};
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use secrecy::{ExposeSecret as _, SecretString};
-use signet_domain::{Actor, Error, FleetName, FleetToken, FleetTokenHash, Origin, Via};
-
-use crate::console::problem::Problem;
-use crate::ratelimit::FleetBucket;
+use signet_domain::{Actor, FleetName, FleetToken, FleetTokenHash, Origin, Via};
 
 use super::FleetState;
+use crate::error::{unauthorized, Problem};
 
-/// A failed feed request: the console's problem document, with the feed's
-/// own challenge on a 401.
-#[derive(Debug)]
-pub struct FleetProblem(Problem);
-
-impl FleetProblem {
-    /// 401 with `WWW-Authenticate: Bearer`.
-    pub fn unauthorized(detail: &str) -> Self {
-        Self(Problem::unauthorized(detail))
-    }
-}
-
-impl std::fmt::Display for FleetProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl From<Error> for FleetProblem {
-    fn from(e: Error) -> Self {
-        Self(Problem::from(e))
-    }
-}
-
-impl IntoResponse for FleetProblem {
-    fn into_response(self) -> Response {
-        let unauthorized = self.0.status() == StatusCode::UNAUTHORIZED;
-        let mut response = self.0.into_response();
-        if unauthorized {
-            response.headers_mut().insert(
-                WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"signet-fleet\""),
-            );
-        }
-        response
-    }
-}
+/// The rate-limit bucket of a fleet token, by its hash: set on feed
+/// requests that present a well-formed one, for the server's limiter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetBucket(pub String);
 
 /// Names the rate-limit bucket of a request presenting a well-formed fleet
 /// token (`fleet:` and the token's hash), so each fleet has a budget of its
@@ -93,11 +55,8 @@ impl PresentedToken {
     }
 }
 
-/// The request id and peer address of a feed request.
-pub struct RequestOrigin {
-    request_id: Option<String>,
-    ip: Option<std::net::IpAddr>,
-}
+/// Where a feed request comes from, until the token names its fleet.
+pub struct RequestOrigin(Origin);
 
 impl RequestOrigin {
     /// The origin of a read by `fleet`.
@@ -106,23 +65,19 @@ impl RequestOrigin {
             actor: Actor::Fleet {
                 name: fleet.to_string(),
             },
-            via: Via::Fleet,
-            request_id: self.request_id,
-            ip: self.ip,
+            ..self.0
         }
     }
 }
 
 impl FromRequestParts<FleetState> for FleetCaller {
-    type Rejection = FleetProblem;
+    type Rejection = Problem;
 
     async fn from_request_parts(
         parts: &mut Parts,
         _state: &FleetState,
     ) -> Result<Self, Self::Rejection> {
-        let missing = || {
-            FleetProblem::unauthorized("a fleet token is required: Authorization: Bearer sgf_...")
-        };
+        let missing = || unauthorized("a fleet token is required: Authorization: Bearer sgf_...");
         let value = parts
             .headers
             .get(AUTHORIZATION)
@@ -134,21 +89,12 @@ impl FromRequestParts<FleetState> for FleetCaller {
             return Err(missing());
         }
         if !FleetToken::is_well_formed(token) {
-            return Err(FleetProblem::unauthorized(
+            return Err(unauthorized(
                 "not a fleet token: they start with sgf_ (an API key is no fleet credential)",
             ));
         }
-        let origin = RequestOrigin {
-            request_id: parts
-                .headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            ip: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(peer)| peer.ip()),
-        };
+        // The actor is known once the token is looked up.
+        let origin = RequestOrigin(signet_http_kit::origin(parts, Actor::System, Via::Fleet));
         Ok(Self {
             token: PresentedToken(SecretString::from(token.to_owned())),
             origin,

@@ -13,8 +13,8 @@ use signet_domain::{
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::{Reader, Writer};
-use super::problem::{Body, Path, Problem, Query};
 use super::ConsoleState;
+use crate::error::{Body, Path, Problem, Query};
 
 /// Most items a page may hold.
 pub const MAX_LIMIT: u64 = 1000;
@@ -270,8 +270,8 @@ impl NewKey {
     request_body = NewKey,
     responses(
         (status = 201, description = "The new key", body = KeyItem),
-        (status = 409, description = "The domain has a key with this selector", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "The key is below the tenant's minimum size", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The domain has a key with this selector", body = super::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "The key is below the tenant's minimum size", body = super::error::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name), err(Display, level = "info"))]
@@ -307,7 +307,7 @@ pub async fn create_key(
     params(("id" = i64, Path, description = "The key's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such key in this tenant", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant", body = super::error::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name, id), err(Display, level = "info"))]
@@ -335,7 +335,7 @@ pub async fn delete_key(
     params(("id" = i64, Path, description = "The key's id")),
     responses(
         (status = 200, description = "The key with its new DNS state", body = KeyItem),
-        (status = 404, description = "No such key in this tenant", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant", body = super::error::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name, id), err(Display, level = "info"))]

@@ -8,8 +8,8 @@ use signet_domain::{Tenant, TenantName};
 use utoipa::ToSchema;
 
 use super::auth::Operator;
-use super::problem::{Body, Problem};
 use super::ConsoleState;
+use crate::error::{Body, Problem};
 
 /// A tenant.
 #[derive(Debug, Serialize, ToSchema)]
@@ -86,7 +86,7 @@ pub async fn list_tenants(
     request_body = NewTenant,
     responses(
         (status = 201, description = "The tenant and its first API key", body = CreatedTenant),
-        (status = 409, description = "The name is taken", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken", body = super::error::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, err(Display, level = "info"))]

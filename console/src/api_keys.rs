@@ -11,8 +11,8 @@ use signet_domain::{ApiKeyId, ApiKeyLabel};
 use utoipa::ToSchema;
 
 use super::auth::{Reader, Writer};
-use super::problem::{Body, Path, Problem};
 use super::ConsoleState;
+use crate::error::{Body, Path, Problem};
 
 /// An API key, without the key.
 #[derive(Debug, Serialize, ToSchema)]
@@ -129,7 +129,7 @@ pub async fn create_api_key(
     params(("id" = i64, Path, description = "The API key's id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 404, description = "No such live key in this tenant", body = super::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such live key in this tenant", body = super::error::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name, id), err(Display, level = "info"))]
