@@ -20,7 +20,7 @@ mod tenants;
 use std::sync::Arc;
 
 use signet_domain::{Admin, Signet};
-use utoipa::{Modify as _, OpenApi as _};
+use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -42,7 +42,7 @@ pub struct ConsoleState {
 /// The console's routes (absolute paths) and their OpenAPI document.
 pub fn router(state: ConsoleState) -> (axum::Router, utoipa::openapi::OpenApi) {
     let (routes, mut doc) = documented_routes().split_for_parts();
-    openapi::Completion.modify(&mut doc);
+    openapi::complete(&mut doc);
     let router = routes.with_state(state);
     (router, doc)
 }

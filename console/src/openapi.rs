@@ -1,13 +1,12 @@
 //! The console's OpenAPI document: description, bearer security, and the
 //! problem responses every operation can give, declared once.
 
-use utoipa::openapi::path::Operation;
-use utoipa::openapi::response::{Response, ResponseBuilder};
+use signet_http_kit::openapi::{self, problems, Failures};
+use utoipa::openapi::path::{HttpMethod, Operation};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
-use crate::error::{ProblemDetails, PROBLEM_JSON};
+use crate::error::ProblemDetails;
 
 /// The document the routes are added to.
 #[derive(OpenApi)]
@@ -98,57 +97,26 @@ const WITH_INPUT: [(&str, &str, &str); 3] = [
     ),
 ];
 
-/// Refers every operation to the failures it can give.
-pub struct Completion;
-
-impl Modify for Completion {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        for (status, name, description) in AUTHENTICATED.iter().chain(&WITH_INPUT) {
-            components
-                .responses
-                .insert((*name).to_owned(), RefOr::T(problem(status, description)));
-        }
-        for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                // The JWKS is public and takes nothing.
-                if op.security.is_some() {
-                    continue;
-                }
-                refer(op, &AUTHENTICATED);
-                if op.request_body.is_some() || op.parameters.is_some() {
-                    refer(op, &WITH_INPUT);
-                }
-            }
-        }
+/// Refers every operation to the failures it can give; the JWKS is public
+/// (its own empty `security`) and takes nothing.
+pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
+    fn authenticated(_: &HttpMethod, op: &Operation) -> bool {
+        op.security.is_none()
     }
-}
-
-fn refer(op: &mut Operation, failures: &[(&str, &str, &str)]) {
-    for (status, name, _) in failures {
-        op.responses
-            .responses
-            .entry((*status).to_owned())
-            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
+    fn with_input(method: &HttpMethod, op: &Operation) -> bool {
+        authenticated(method, op) && (op.request_body.is_some() || op.parameters.is_some())
     }
-}
-
-fn problem(status: &str, description: &str) -> Response {
-    ResponseBuilder::new()
-        .description(format!("{status}: {description}"))
-        .content(
-            PROBLEM_JSON,
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("ProblemDetails")))
-                .build(),
-        )
-        .build()
+    openapi::complete(
+        doc,
+        &[
+            Failures {
+                failures: problems(&AUTHENTICATED),
+                on: authenticated,
+            },
+            Failures {
+                failures: problems(&WITH_INPUT),
+                on: with_input,
+            },
+        ],
+    );
 }

@@ -2,7 +2,7 @@
 //! the console also answers with ([`Problem`]), and a 401 challenging for
 //! the feed's own realm.
 
-pub use signet_http_kit::problem::{Problem, ProblemDetails, PROBLEM_JSON};
+pub use signet_http_kit::problem::{Problem, ProblemDetails};
 
 /// The realm of the feed's Bearer challenge.
 const REALM: &str = "signet-fleet";

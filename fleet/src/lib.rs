@@ -11,7 +11,7 @@ mod openapi;
 use std::sync::Arc;
 
 use signet_domain::Signet;
-use utoipa::{Modify as _, OpenApi as _};
+use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -32,6 +32,6 @@ pub fn router(state: FleetState) -> (axum::Router, utoipa::openapi::OpenApi) {
     let (routes, mut doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(feed::keys))
         .split_for_parts();
-    openapi::Completion.modify(&mut doc);
+    openapi::complete(&mut doc);
     (routes.with_state(state), doc)
 }

@@ -1,10 +1,10 @@
 //! The feed's OpenAPI document, `/openapi/fleet.json`.
 
+use signet_http_kit::openapi::{self, problems, Failures};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 
-use crate::error::{ProblemDetails, PROBLEM_JSON};
+use crate::error::ProblemDetails;
 
 /// The document the route is added to.
 #[derive(OpenApi)]
@@ -27,50 +27,43 @@ use crate::error::{ProblemDetails, PROBLEM_JSON};
 )]
 pub struct ApiDoc;
 
-/// The failures every call can give, as `(status, description)`.
-const FAILURES: [(&str, &str); 3] = [
+/// The failures every call can give, as `(status, component, description)`.
+const FAILURES: [(&str, &str, &str); 3] = [
     (
         "401",
+        "Unauthorized",
         "No live fleet token (with `WWW-Authenticate: Bearer`)",
     ),
-    ("500", "Signet failed; details are logged, never shown"),
-    ("503", "The database is away; try again later"),
+    (
+        "500",
+        "InternalError",
+        "Signet failed; details are logged, never shown",
+    ),
+    (
+        "503",
+        "Unavailable",
+        "The database is away; try again later",
+    ),
 ];
 
 /// Declares the bearer token and the problem responses.
-pub struct Completion;
-
-impl Modify for Completion {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "fleetToken",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("sgf_ fleet token")
-                    .description(Some("A fleet token from `signet fleet create`."))
-                    .build(),
-            ),
-        );
-        for item in openapi.paths.paths.values_mut() {
-            for op in [&mut item.get].into_iter().flatten() {
-                for (status, description) in FAILURES {
-                    let response = ResponseBuilder::new()
-                        .description(format!("{status}: {description}"))
-                        .content(
-                            PROBLEM_JSON,
-                            ContentBuilder::new()
-                                .schema(Some(Ref::from_schema_name("ProblemDetails")))
-                                .build(),
-                        )
-                        .build();
-                    op.responses
-                        .responses
-                        .entry(status.to_owned())
-                        .or_insert_with(|| response.into());
-                }
-            }
-        }
-    }
+pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "fleetToken",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("sgf_ fleet token")
+                .description(Some("A fleet token from `signet fleet create`."))
+                .build(),
+        ),
+    );
+    openapi::complete(
+        doc,
+        &[Failures {
+            failures: problems(&FAILURES),
+            on: openapi::every,
+        }],
+    );
 }

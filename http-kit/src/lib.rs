@@ -3,6 +3,7 @@
 //! id header, `Retry-After` rounding and the OpenAPI completion ([`openapi`]).
 //! It names no storage and no other front end.
 
+pub mod openapi;
 pub mod problem;
 
 use std::net::SocketAddr;
