@@ -13,43 +13,12 @@ use signet_domain::{Actor, Admin, Entity, Error, Origin, Tenant, TenantName, Via
 
 use super::issuer::{self, BuiltInIssuer};
 use super::jwks::IdpKeys;
+use super::role::Role;
 use super::ConsoleState;
 use crate::error::{unauthorized, Problem};
 
 /// Clock skew tolerated on `exp` and `nbf`.
 const LEEWAY_SECONDS: u64 = 30;
-
-/// What a console user may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
-pub enum Role {
-    /// Reads the tenant's keys, domains, API keys and settings.
-    Viewer,
-    /// Also creates, imports, deletes and verifies keys, and issues and
-    /// revokes API keys.
-    Admin,
-    /// Also changes the tenant's settings.
-    Owner,
-    /// A platform operator: lists and creates tenants, and has no tenant.
-    Operator,
-}
-
-impl Role {
-    /// The claim's value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Viewer => "viewer",
-            Self::Admin => "admin",
-            Self::Owner => "owner",
-            Self::Operator => "operator",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        [Self::Viewer, Self::Admin, Self::Owner, Self::Operator]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
-}
 
 /// Verifies console tokens from both issuers.
 pub struct Verifier {
@@ -305,18 +274,5 @@ impl FromRequestParts<ConsoleState> for Operator {
             Principal::Operator { subject } => Ok(Self(origin(parts, &subject))),
             Principal::Member(_) => Err(Problem::forbidden("this needs a platform operator")),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn roles_rank_viewer_admin_owner_and_parse_only_their_names() {
-        assert!(Role::Viewer < Role::Admin && Role::Admin < Role::Owner);
-        assert_eq!(Role::parse("owner"), Some(Role::Owner));
-        assert_eq!(Role::parse("Owner"), None);
-        assert_eq!(Role::parse("root"), None);
     }
 }

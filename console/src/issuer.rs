@@ -14,7 +14,7 @@ use ring::signature::{Ed25519KeyPair, KeyPair as _};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::auth::Role;
+use super::role::Role;
 
 /// The `iss` of built-in tokens.
 pub const ISSUER: &str = "signet";

@@ -14,6 +14,7 @@ pub mod jwks;
 mod keys;
 mod me;
 mod openapi;
+mod role;
 mod settings;
 mod tenants;
 
@@ -24,9 +25,10 @@ use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use auth::{Role, Verifier};
+pub use auth::Verifier;
 pub use issuer::{BuiltInIssuer, Grant};
 pub use jwks::ConsoleIdp;
+pub use role::Role;
 
 /// What the console's handlers share.
 #[derive(Clone)]
