@@ -348,7 +348,7 @@ fn router(
         dialects = dialects.layer(from_fn_with_state(limits.clone(), ratelimit::enforce));
         fleet = fleet
             .layer(from_fn_with_state(limits, ratelimit::enforce))
-            .layer(from_fn(signet_fleet::auth::rate_bucket));
+            .layer(from_fn(signet_fleet::extract::rate_bucket));
     }
     let readiness = Readiness {
         storage: storage.clone(),

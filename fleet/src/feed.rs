@@ -1,7 +1,6 @@
 //! `GET /fleet/v1/keys`: the keys of the fleet's domains, with their
 //! private keys, under a strong ETag.
 
-use std::fmt;
 use std::io;
 use std::sync::Arc;
 
@@ -10,71 +9,14 @@ use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse as _, Response};
-use chrono::{DateTime, Utc};
-use serde::Serialize;
 use signet_domain::{FleetFeed, FleetTokenHash};
-use utoipa::ToSchema;
 use zeroize::Zeroizing;
 
-use super::auth::FleetCaller;
 use super::cache::Rendered;
+use super::extract::FleetCaller;
 use super::FleetState;
 use crate::error::{unauthorized, Problem};
-
-/// What a fleet reads.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FeedBody {
-    /// The fleet's name.
-    fleet: String,
-    /// The keys its signers need, by domain then selector.
-    keys: Vec<FeedItem>,
-}
-
-/// One key, with its private half (wiped when dropped; `Debug` omits it).
-#[derive(Serialize, ToSchema)]
-pub struct FeedItem {
-    /// The signing domain (`d=`).
-    domain: String,
-    /// The selector (`s=`).
-    selector: String,
-    /// `rsa` or `ed25519`.
-    algorithm: String,
-    /// `pending` (published, not yet signing), `active` or `retiring`
-    /// (still verifiable, no longer signing).
-    stage: String,
-    /// Whether signers sign with it now: stage `active`.
-    signing: bool,
-    /// The key its domain signs with when several sign.
-    default_for_domain: bool,
-    /// PKCS#8 PEM (`BEGIN PRIVATE KEY`), for either algorithm.
-    #[serde(serialize_with = "expose")]
-    #[schema(value_type = String)]
-    private_key: Zeroizing<String>,
-    /// The TXT record that publishes its public half.
-    dns_record: FeedDnsRecord,
-    /// When the key last changed.
-    updated_at: DateTime<Utc>,
-}
-
-impl fmt::Debug for FeedItem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FeedItem")
-            .field("domain", &self.domain)
-            .field("selector", &self.selector)
-            .field("algorithm", &self.algorithm)
-            .field("stage", &self.stage)
-            .field("signing", &self.signing)
-            .field("default_for_domain", &self.default_for_domain)
-            .field("private_key", &"[redacted]")
-            .field("dns_record", &self.dns_record)
-            .field("updated_at", &self.updated_at)
-            .finish()
-    }
-}
-
-fn expose<S: serde::Serializer>(pem: &Zeroizing<String>, to: S) -> Result<S::Ok, S::Error> {
-    to.serialize_str(pem)
-}
+use crate::wire::FeedBody;
 
 /// A growing buffer that wipes every allocation it outgrows, so the
 /// serialized keys leave no copy behind in freed memory.
@@ -107,43 +49,9 @@ impl AsRef<[u8]> for SharedBody {
     }
 }
 
-/// A DKIM TXT record.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FeedDnsRecord {
-    /// `{selector}._domainkey.{domain}`.
-    name: String,
-    /// The record's value, unsplit.
-    value: String,
-}
-
 /// The feed in JSON and its ETag: the quoted hex SHA-256 of the body.
 pub fn render(feed: FleetFeed) -> Rendered {
-    let keys = feed
-        .keys
-        .iter()
-        .map(|served| {
-            let key = &served.key;
-            let record = key.dns_record();
-            FeedItem {
-                domain: key.signing_domain.to_string(),
-                selector: key.selector.to_string(),
-                algorithm: key.algorithm.as_str().to_owned(),
-                stage: key.stage.as_str().to_owned(),
-                signing: served.signing(),
-                default_for_domain: key.default_for_domain,
-                private_key: served.private_key.to_pkcs8_pem(),
-                dns_record: FeedDnsRecord {
-                    name: record.name,
-                    value: record.value,
-                },
-                updated_at: key.updated_at,
-            }
-        })
-        .collect();
-    let body = FeedBody {
-        fleet: feed.access.fleet.name.to_string(),
-        keys,
-    };
+    let body = FeedBody::of(&feed);
     // Room for the keys with their escaped line ends, so it seldom grows.
     let room = 1024
         + body
@@ -265,29 +173,6 @@ mod tests {
             io::Write::write_all(&mut out, chunk).unwrap();
         }
         assert_eq!(out.0.as_slice(), b"abcdefghi");
-    }
-
-    #[test]
-    fn a_feed_item_debugs_without_its_private_key() {
-        let item = FeedItem {
-            domain: "a.example".into(),
-            selector: "s1".into(),
-            algorithm: "rsa".into(),
-            stage: "active".into(),
-            signing: true,
-            default_for_domain: true,
-            private_key: Zeroizing::new("-----BEGIN PRIVATE KEY-----secret".into()),
-            dns_record: FeedDnsRecord {
-                name: "s1._domainkey.a.example".into(),
-                value: "v=DKIM1".into(),
-            },
-            updated_at: Utc::now(),
-        };
-        let shown = format!("{item:?}");
-        assert!(
-            !shown.contains("secret") && shown.contains("[redacted]"),
-            "{shown}"
-        );
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The fleet key feed under `/fleet/v1/`: what a tenant's signers read with
-//! a fleet token (see [`auth`]), served from a cache ([`cache`]) while
+//! a fleet token (see [`extract`]), served from a cache ([`cache`]) while
 //! nothing changes. Errors are `application/problem+json`.
 
-pub mod auth;
 pub mod cache;
 pub mod error;
+pub mod extract;
 mod feed;
 mod openapi;
+mod wire;
 
 use std::sync::Arc;
 
@@ -15,8 +16,8 @@ use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use auth::FleetBucket;
 pub use cache::{FeedCache, FeedCacheSettings};
+pub use extract::FleetBucket;
 
 /// What the feed's handler shares.
 #[derive(Clone)]
