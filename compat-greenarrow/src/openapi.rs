@@ -118,6 +118,7 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                 on: with_body,
             },
         ],
+        openapi::Placement::Components,
     );
     for item in doc.paths.paths.values_mut() {
         if let Some(post) = &mut item.post {

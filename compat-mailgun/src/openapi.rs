@@ -45,6 +45,7 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
                 .collect(),
             on: openapi::every,
         }],
+        openapi::Placement::Components,
     );
     plain_field_names(doc);
     unwrap_described_fields(doc);

@@ -2,59 +2,14 @@
 
 use axum::extract::State;
 use axum::Json;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use signet_domain::{cursor, DomainOrder, DomainQuery};
-use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Reader;
-use super::keys::{page_limit, DnsState};
+use super::keys::page_limit;
 use super::ConsoleState;
 use crate::error::{Problem, Query};
-
-/// A sending domain.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DomainItem {
-    /// The domain.
-    name: String,
-    /// Whose keys sign its mail: itself or a parent domain.
-    authority: String,
-    /// The selector of the key it signs with; `null` if its authority has no default key.
-    selector: Option<String>,
-    /// That key's id.
-    key_id: Option<i64>,
-    /// That key's DNS record and state.
-    dns: Option<DnsState>,
-    /// When it was registered.
-    created_at: DateTime<Utc>,
-}
-
-/// One page of domains.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DomainList {
-    /// Domains by name.
-    items: Vec<DomainItem>,
-    /// Pass as `cursor` for the next page; `null` on the last.
-    next_cursor: Option<String>,
-}
-
-/// Which page of domains.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListDomains {
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-    /// Domains per page, 1 to 1000 (default 100).
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<u64>,
-}
-
-/// What a domain page cursor carries.
-#[derive(Debug, Serialize, Deserialize)]
-struct Skip {
-    skip: u64,
-}
+use crate::wire::domains::{DomainItem, DomainList, ListDomains, Skip};
+use crate::wire::keys::DnsState;
 
 /// List the tenant's sending domains.
 #[utoipa::path(

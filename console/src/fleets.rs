@@ -5,68 +5,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use signet_domain::{DomainName, Fleet, FleetDomains, FleetName};
-use utoipa::ToSchema;
+use signet_domain::{DomainName, FleetDomains, FleetName};
 
 use super::auth::Owner;
 use super::ConsoleState;
 use crate::error::{Body, Path, Problem};
-
-/// A fleet, without its token.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FleetItem {
-    /// Unique within the tenant.
-    name: String,
-    /// The signing domains it reads, sorted.
-    domains: Vec<String>,
-    /// When it was made.
-    created_at: DateTime<Utc>,
-}
-
-impl From<Fleet> for FleetItem {
-    fn from(fleet: Fleet) -> Self {
-        Self {
-            name: fleet.name.to_string(),
-            domains: fleet
-                .domains
-                .as_slice()
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-            created_at: fleet.created_at,
-        }
-    }
-}
-
-/// The tenant's fleets.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FleetList {
-    /// By name.
-    items: Vec<FleetItem>,
-}
-
-/// A fleet to make.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewFleet {
-    /// 1 to 64 lower-case letters, digits, `-` or `_`; unique in the tenant.
-    name: String,
-    /// The signing domains it reads: 1 to 100.
-    domains: Vec<String>,
-}
-
-/// A new fleet: the only time `token` is shown.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedFleet {
-    /// Its name.
-    name: String,
-    /// The domains it reads, sorted.
-    domains: Vec<String>,
-    /// The fleet token (`sgf_...`) for `GET /fleet/v1/keys`; Signet keeps only its hash.
-    token: String,
-}
+use crate::wire::fleets::{CreatedFleet, FleetItem, FleetList, NewFleet};
 
 /// List the tenant's fleets.
 #[utoipa::path(

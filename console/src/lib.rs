@@ -17,6 +17,7 @@ mod openapi;
 mod role;
 mod settings;
 mod tenants;
+mod wire;
 
 use std::sync::Arc;
 

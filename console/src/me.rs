@@ -2,22 +2,10 @@
 
 use axum::extract::State;
 use axum::Json;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::auth::Principal;
 use super::ConsoleState;
-
-/// The caller, as the token names them.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Me {
-    /// The token's `sub`.
-    subject: String,
-    /// The tenant the token acts on; `null` for a platform operator.
-    tenant: Option<String>,
-    /// `viewer`, `admin`, `owner` or `operator`.
-    role: String,
-}
+use crate::wire::me::Me;
 
 /// Who am I?
 ///

@@ -118,5 +118,6 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                 on: with_input,
             },
         ],
+        openapi::Placement::Components,
     );
 }

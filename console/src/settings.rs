@@ -2,39 +2,12 @@
 
 use axum::extract::State;
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use signet_domain::{Tenant, TenantSettings};
-use utoipa::ToSchema;
+use signet_domain::TenantSettings;
 
 use super::auth::{Owner, Reader};
 use super::ConsoleState;
 use crate::error::{Body, Problem};
-
-/// The tenant's settings.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Settings {
-    /// May private keys leave Signet (GreenArrow's `key.private`)?
-    private_key_export: bool,
-    /// Smallest RSA key the tenant may generate or import.
-    min_rsa_bits: u32,
-}
-
-impl From<&Tenant> for Settings {
-    fn from(tenant: &Tenant) -> Self {
-        Self {
-            private_key_export: tenant.settings.private_key_export,
-            min_rsa_bits: tenant.settings.min_rsa_bits.bits(),
-        }
-    }
-}
-
-/// A change of settings; absent fields stay as they are.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SettingsChange {
-    /// Let private keys leave Signet, or not.
-    private_key_export: Option<bool>,
-}
+use crate::wire::settings::{Settings, SettingsChange};
 
 /// The tenant's settings.
 #[utoipa::path(

@@ -3,60 +3,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use signet_domain::{Tenant, TenantName};
-use utoipa::ToSchema;
+use signet_domain::TenantName;
 
 use super::auth::Operator;
 use super::ConsoleState;
 use crate::error::{Body, Problem};
-
-/// A tenant.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TenantItem {
-    /// Its unique name.
-    name: String,
-    /// May its private keys leave Signet?
-    private_key_export: bool,
-    /// Smallest RSA key it may generate or import.
-    min_rsa_bits: u32,
-}
-
-impl From<&Tenant> for TenantItem {
-    fn from(tenant: &Tenant) -> Self {
-        Self {
-            name: tenant.name.to_string(),
-            private_key_export: tenant.settings.private_key_export,
-            min_rsa_bits: tenant.settings.min_rsa_bits.bits(),
-        }
-    }
-}
-
-/// Every tenant.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TenantList {
-    /// By name.
-    items: Vec<TenantItem>,
-}
-
-/// A tenant to create.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTenant {
-    /// 1 to 64 lower-case letters, digits, `-` and `_`.
-    name: String,
-}
-
-/// A new tenant and its first API key, shown this once.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedTenant {
-    /// The tenant.
-    tenant: TenantItem,
-    /// The first API key's id.
-    api_key_id: i64,
-    /// The first API key; Signet keeps only its hash.
-    api_key: String,
-}
+use crate::wire::tenants::{CreatedTenant, NewTenant, TenantItem, TenantList};
 
 /// List tenants (operators only).
 #[utoipa::path(

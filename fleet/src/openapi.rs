@@ -65,5 +65,6 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
             failures: problems(&FAILURES),
             on: openapi::every,
         }],
+        openapi::Placement::Inline,
     );
 }

@@ -28,19 +28,31 @@ pub struct Failures {
     pub on: fn(&HttpMethod, &Operation) -> bool,
 }
 
+/// Where the failures' responses are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Once as response components, which operations refer to.
+    Components,
+    /// Into each operation (a document with one operation needs no components).
+    Inline,
+}
+
 /// Any operation.
 pub fn every(_: &HttpMethod, _: &Operation) -> bool {
     true
 }
 
-/// Declares every group's failures as response components and refers each
-/// operation the group applies to to them, unless it describes the status.
-pub fn complete(openapi: &mut OpenApi, groups: &[Failures]) {
-    let components = openapi.components.get_or_insert_with(Default::default);
-    for failure in groups.iter().flat_map(|g| &g.failures) {
-        components
-            .responses
-            .insert(failure.name.to_owned(), RefOr::T(failure.response.clone()));
+/// Adds every group's failures to each operation the group applies to,
+/// unless it describes the status itself: as references to response
+/// components declared once, or inline.
+pub fn complete(openapi: &mut OpenApi, groups: &[Failures], placement: Placement) {
+    if placement == Placement::Components {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for failure in groups.iter().flat_map(|g| &g.failures) {
+            components
+                .responses
+                .insert(failure.name.to_owned(), RefOr::T(failure.response.clone()));
+        }
     }
     for item in openapi.paths.paths.values_mut() {
         let operations = [
@@ -64,7 +76,12 @@ pub fn complete(openapi: &mut OpenApi, groups: &[Failures]) {
                         .responses
                         .responses
                         .entry(failure.status.to_owned())
-                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(failure.name)));
+                        .or_insert_with(|| match placement {
+                            Placement::Components => {
+                                RefOr::Ref(Ref::from_response_name(failure.name))
+                            }
+                            Placement::Inline => RefOr::T(failure.response.clone()),
+                        });
                 }
             }
         }
@@ -122,6 +139,7 @@ mod tests {
                     on: only_posts,
                 },
             ],
+            Placement::Components,
         );
         let json = serde_json::to_value(&doc).unwrap();
         let x = &json["paths"]["/x"];
@@ -138,5 +156,22 @@ mod tests {
         let not_found = &json["components"]["responses"]["NotFound"];
         assert_eq!(not_found["description"], "404: nothing there");
         assert!(not_found["content"][PROBLEM_JSON].is_object());
+    }
+
+    #[test]
+    fn inline_failures_declare_no_components() {
+        let item = PathItem::new(HttpMethod::Get, OperationBuilder::new().build());
+        let mut doc = OpenApiBuilder::new()
+            .paths(PathsBuilder::new().path("/x", item))
+            .build();
+        let failures = Failures {
+            failures: problems(&[("401", "Unauthorized", "no token")]),
+            on: every,
+        };
+        complete(&mut doc, &[failures], Placement::Inline);
+        let json = serde_json::to_value(&doc).unwrap();
+        let unauthorized = &json["paths"]["/x"]["get"]["responses"]["401"];
+        assert_eq!(unauthorized["description"], "401: no token");
+        assert!(json["components"]["responses"].is_null());
     }
 }
