@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use signet_domain::{ApiKeyId, ApiKeyLabel};
 
-use super::auth::{Reader, Writer};
+use super::extract::{Reader, Writer};
 use super::ConsoleState;
 use crate::error::{Body, Path, Problem};
 use crate::wire::api_keys::{ApiKeyItem, ApiKeyList, IssuedApiKey, NewApiKey};

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::Json;
 use signet_domain::{Action, AuditCursor, AuditQuery};
 
-use super::auth::Reader;
+use super::extract::Reader;
 use super::ConsoleState;
 use crate::error::{Problem, Query};
 use crate::wire::audit::{AuditItem, AuditPageBody, ListEvents, DEFAULT_LIMIT};

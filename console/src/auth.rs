@@ -1,10 +1,7 @@
 //! Console authentication: `Authorization: Bearer <JWT>` only, signed by the
-//! external IdP (when configured) or by the built-in issuer, and the roles
-//! the handlers ask for as extractors. A handler that takes [`Writer`] can
-//! only run for an admin or owner of the token's tenant.
+//! external IdP (when configured) or by the built-in issuer, and whom a
+//! valid token names; the role extractors the handlers take build on it.
 
-use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -14,7 +11,6 @@ use signet_domain::{Actor, Admin, Entity, Error, Origin, Tenant, TenantName, Via
 use super::issuer::{self, BuiltInIssuer};
 use super::jwks::IdpKeys;
 use super::role::Role;
-use super::ConsoleState;
 use crate::error::{unauthorized, Problem};
 
 /// Clock skew tolerated on `exp` and `nbf`.
@@ -83,7 +79,7 @@ impl Verifier {
     }
 
     /// Who the token's claims name, with its tenant looked up.
-    async fn principal(
+    pub(crate) async fn principal(
         &self,
         admin: &Admin,
         token: &str,
@@ -165,114 +161,11 @@ pub enum Principal {
     },
 }
 
-impl FromRequestParts<ConsoleState> for Principal {
-    type Rejection = Problem;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &ConsoleState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)?;
-        let principal = state.verifier.principal(&state.admin, token, parts).await?;
-        if let Principal::Member(member) = &principal {
-            tracing::Span::current().record("tenant", member.tenant.name.as_str());
-        }
-        Ok(principal)
-    }
-}
-
 /// Where a console request's changes come from: the token's subject, the
 /// request id the server answers with, and the connection's peer address.
-fn origin(parts: &Parts, subject: &str) -> Origin {
+pub(crate) fn origin(parts: &Parts, subject: &str) -> Origin {
     let actor = Actor::Console {
         subject: subject.to_owned(),
     };
     signet_http_kit::origin(parts, actor, Via::Console)
-}
-
-/// The token in `Authorization: Bearer TOKEN`.
-fn bearer(parts: &Parts) -> Result<&str, Problem> {
-    let missing = || unauthorized("a console token is required: Authorization: Bearer TOKEN");
-    let value = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(missing)?;
-    let (scheme, token) = value.trim().split_once(' ').ok_or_else(missing)?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(missing());
-    }
-    Ok(token.trim())
-}
-
-/// A member with at least `min` in their tenant.
-async fn member_at_least(
-    parts: &mut Parts,
-    state: &ConsoleState,
-    min: Role,
-) -> Result<Member, Problem> {
-    match Principal::from_request_parts(parts, state).await? {
-        Principal::Member(member) if member.role >= min => Ok(member),
-        Principal::Member(member) => Err(Problem::forbidden(format!(
-            "this needs the {} role or above; the token has {}",
-            min.as_str(),
-            member.role.as_str()
-        ))),
-        Principal::Operator { .. } => Err(Problem::forbidden(
-            "an operator token acts on no tenant; use a tenant member's token",
-        )),
-    }
-}
-
-macro_rules! role_extractor {
-    ($(#[$doc:meta])* $name:ident, $min:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone)]
-        pub struct $name(pub Member);
-
-        impl FromRequestParts<ConsoleState> for $name {
-            type Rejection = Problem;
-
-            async fn from_request_parts(
-                parts: &mut Parts,
-                state: &ConsoleState,
-            ) -> Result<Self, Self::Rejection> {
-                member_at_least(parts, state, $min).await.map(Self)
-            }
-        }
-    };
-}
-
-role_extractor!(
-    /// A viewer, admin or owner: may read the tenant's data.
-    Reader,
-    Role::Viewer
-);
-role_extractor!(
-    /// An admin or owner: may change keys and API keys.
-    Writer,
-    Role::Admin
-);
-role_extractor!(
-    /// An owner: may change the tenant's settings.
-    Owner,
-    Role::Owner
-);
-
-/// A platform operator, as the origin of their changes.
-#[derive(Debug, Clone)]
-pub struct Operator(pub Origin);
-
-impl FromRequestParts<ConsoleState> for Operator {
-    type Rejection = Problem;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &ConsoleState,
-    ) -> Result<Self, Self::Rejection> {
-        match Principal::from_request_parts(parts, state).await? {
-            Principal::Operator { subject } => Ok(Self(origin(parts, &subject))),
-            Principal::Member(_) => Err(Problem::forbidden("this needs a platform operator")),
-        }
-    }
 }

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::Json;
 use signet_domain::{cursor, DomainOrder, DomainQuery};
 
-use super::auth::Reader;
+use super::extract::Reader;
 use super::keys::page_limit;
 use super::ConsoleState;
 use crate::error::{Problem, Query};

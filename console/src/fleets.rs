@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use signet_domain::{DomainName, FleetDomains, FleetName};
 
-use super::auth::Owner;
+use super::extract::Owner;
 use super::ConsoleState;
 use crate::error::{Body, Path, Problem};
 use crate::wire::fleets::{CreatedFleet, FleetItem, FleetList, NewFleet};

@@ -9,7 +9,7 @@ use signet_domain::{
     Selector,
 };
 
-use super::auth::{Reader, Writer};
+use super::extract::{Reader, Writer};
 use super::ConsoleState;
 use crate::error::{Body, Path, Problem, Query};
 use crate::wire::keys::{After, KeyItem, KeyPage, ListKeys, NewKey, DEFAULT_LIMIT, MAX_LIMIT};

@@ -8,6 +8,7 @@ mod audit;
 pub mod auth;
 mod domains;
 pub mod error;
+pub mod extract;
 mod fleets;
 pub mod issuer;
 pub mod jwks;

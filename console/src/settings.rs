@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::Json;
 use signet_domain::TenantSettings;
 
-use super::auth::{Owner, Reader};
+use super::extract::{Owner, Reader};
 use super::ConsoleState;
 use crate::error::{Body, Problem};
 use crate::wire::settings::{Settings, SettingsChange};

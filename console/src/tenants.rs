@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use signet_domain::TenantName;
 
-use super::auth::Operator;
+use super::extract::Operator;
 use super::ConsoleState;
 use crate::error::{Body, Problem};
 use crate::wire::tenants::{CreatedTenant, NewTenant, TenantItem, TenantList};
