@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
+use signet_console::ConsoleIdp;
 use signet_domain::auth_cache::AuthCacheSettings;
 use signet_domain::{KeySize, Span};
+use signet_fleet::FeedCacheSettings;
 
 use crate::dns::DnsSettings;
-use signet_console::ConsoleIdp;
-use signet_fleet::FeedCacheSettings;
 
 /// Where the server listens unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
