@@ -11,8 +11,7 @@ use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::ExposeSecret as _;
-use signet_console::jwks::IdpKeys;
-use signet_console::{BuiltInIssuer, ConsoleState, Verifier};
+use signet_console::{BuiltInIssuer, ConsoleState};
 use signet_domain::auth_cache::CachedTenants;
 use signet_domain::dns_cache::CachedDns;
 use signet_domain::feed_changes::{AnnouncedFleets, AnnouncedKeys, AnnouncedRotations};
@@ -224,18 +223,16 @@ impl Application {
             auth_cache,
             feed_cache: feed_cache.clone(),
         };
-        let idp = match idp {
-            Some(idp) => Some(IdpKeys::start(idp, settings.console.jwks_refetch_interval).await?),
-            None => None,
-        };
-        let console = ConsoleState {
-            core: core.clone(),
-            admin: admin.clone(),
-            verifier: Arc::new(Verifier::new(
-                BuiltInIssuer::of(|purpose| storage.derive_secret(purpose)),
+        let console = ConsoleState::start(
+            core.clone(),
+            admin.clone(),
+            BuiltInIssuer::of(|purpose| storage.derive_secret(purpose)),
+            signet_console::Config {
                 idp,
-            )),
-        };
+                jwks_refetch_interval: settings.console.jwks_refetch_interval,
+            },
+        )
+        .await?;
         let fleet = FleetState {
             core: core.clone(),
             cache: feed_cache,

@@ -21,6 +21,7 @@ mod tenants;
 mod wire;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use signet_domain::{Admin, Signet};
 use utoipa::OpenApi as _;
@@ -41,6 +42,37 @@ pub struct ConsoleState {
     pub admin: Admin,
     /// Checks tokens.
     pub verifier: Arc<Verifier>,
+}
+
+/// The console's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The external identity provider, if one is configured.
+    pub idp: Option<ConsoleIdp>,
+    /// How soon the IdP's keys may be fetched again for an unknown key id.
+    pub jwks_refetch_interval: Duration,
+}
+
+impl ConsoleState {
+    /// The console's state: tokens from `issuer` and from the IdP of
+    /// `config`, whose keys are fetched first (an unreachable IdP does not
+    /// stop it).
+    pub async fn start(
+        core: Signet,
+        admin: Admin,
+        issuer: BuiltInIssuer,
+        config: Config,
+    ) -> anyhow::Result<Self> {
+        let idp = match config.idp {
+            Some(idp) => Some(jwks::IdpKeys::start(idp, config.jwks_refetch_interval).await?),
+            None => None,
+        };
+        Ok(Self {
+            core,
+            admin,
+            verifier: Arc::new(Verifier::new(issuer, idp)),
+        })
+    }
 }
 
 /// The console's routes (absolute paths) and their OpenAPI document.
