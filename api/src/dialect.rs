@@ -8,8 +8,7 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
-
-use crate::console::problem::Problem;
+use signet_http_kit::problem::Problem;
 
 /// The two wire dialects, and the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,9 +11,8 @@ use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use metrics_process::Collector;
 use signet_domain::auth_cache::CachedTenants;
+use signet_fleet::FeedCache;
 use signet_storage::Storage;
-
-use crate::fleet::FeedCache;
 
 /// Latency buckets in seconds, from a cached lookup to a large key generation.
 const BUCKETS: &[f64] = &[

@@ -13,6 +13,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use signet_domain::shared_state::{RateDecision, RateLimiter};
+use signet_fleet::FleetBucket;
+use signet_http_kit::whole_seconds;
 use signet_storage::shared::RateLimitSettings;
 
 use crate::auth::AuthenticatedKey;
@@ -67,11 +69,6 @@ impl RateLimits {
     }
 }
 
-/// The bucket of a fleet token, by its hash: set on feed requests that
-/// present a well-formed one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FleetBucket(pub String);
-
 /// Takes a token for the request's API key or fleet token, if it has one,
 /// and answers 429 with `Retry-After` when the bucket is empty.
 pub async fn enforce(State(limits): State<RateLimits>, req: Request, next: Next) -> Response {
@@ -117,23 +114,9 @@ fn ceil_seconds(wait: Duration) -> u64 {
         .saturating_add(u64::from(wait.subsec_nanos() > 0))
 }
 
-/// A wait in whole seconds, rounded up, at least one: a client retrying
-/// after it must find a token.
-fn whole_seconds(wait: Duration) -> u64 {
-    ceil_seconds(wait).max(1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn waits_round_up_to_at_least_a_second() {
-        assert_eq!(whole_seconds(Duration::ZERO), 1);
-        assert_eq!(whole_seconds(Duration::from_millis(1)), 1);
-        assert_eq!(whole_seconds(Duration::from_secs(2)), 2);
-        assert_eq!(whole_seconds(Duration::from_millis(2001)), 3);
-    }
 
     #[test]
     fn the_reset_is_the_time_to_refill_what_was_used() {

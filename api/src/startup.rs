@@ -11,12 +11,14 @@ use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::ExposeSecret as _;
+use signet_console::{BuiltInIssuer, ConsoleState};
 use signet_domain::auth_cache::CachedTenants;
 use signet_domain::dns_cache::CachedDns;
 use signet_domain::feed_changes::{AnnouncedFleets, AnnouncedKeys, AnnouncedRotations};
 use signet_domain::ports::{DnsLookup, SystemClock};
 use signet_domain::shared_state::{HereAndAway, Leases, Listeners, TenantChanges};
 use signet_domain::{Admin, CoreSettings, Ports, Signet};
+use signet_fleet::{FeedCache, FleetState};
 use signet_storage::shared::{
     ChangeSubscription, RateLimitSettings, SharedHealth, SharedSettings, SharedState,
 };
@@ -26,10 +28,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::api_key_use::UsageRecorder;
-use crate::console::jwks::IdpKeys;
-use crate::console::{BuiltInIssuer, ConsoleState, Verifier};
 use crate::dns::HickoryDns;
-use crate::fleet::{FeedCache, FleetState};
 use crate::health::Readiness;
 use crate::keygen::PooledKeyGenerator;
 use crate::limits::Limits;
@@ -39,8 +38,8 @@ use crate::recheck::Recheck;
 use crate::rotation::Rotation;
 use crate::settings::Settings;
 use crate::{
-    api_key_use, auth, connections, console, dialect, docs, fleet, health, master_key, metrics,
-    ratelimit, recheck, rotation, telemetry,
+    api_key_use, auth, connections, dialect, docs, health, master_key, metrics, ratelimit, recheck,
+    rotation, telemetry,
 };
 
 /// The core and the database it runs on, as the server and the CLI use them.
@@ -227,15 +226,16 @@ impl Application {
             auth_cache,
             feed_cache: feed_cache.clone(),
         };
-        let idp = match idp {
-            Some(idp) => Some(IdpKeys::start(idp, settings.console.jwks_refetch_interval).await?),
-            None => None,
-        };
-        let console = ConsoleState {
-            core: core.clone(),
-            admin: admin.clone(),
-            verifier: Arc::new(Verifier::new(BuiltInIssuer::of(&storage), idp)),
-        };
+        let console = ConsoleState::start(
+            core.clone(),
+            admin.clone(),
+            BuiltInIssuer::of(|purpose| storage.derive_secret(purpose)),
+            signet_console::Config {
+                idp,
+                jwks_refetch_interval: settings.console.jwks_refetch_interval,
+            },
+        )
+        .await?;
         let fleet = FleetState {
             core: core.clone(),
             cache: feed_cache,
@@ -277,7 +277,7 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run_until(shutdown_signal()?).await
+        self.run_until(signet_agent::signal::stop()?).await
     }
 
     /// Serves until `stop` completes, then finishes the requests in flight.
@@ -320,8 +320,8 @@ fn router(
     metrics_state: MetricsState,
 ) -> Router {
     let core = console.core.clone();
-    let (console, console_doc) = console::router(console);
-    let (mut fleet, fleet_doc) = fleet::router(fleet);
+    let (console, console_doc) = signet_console::router(console);
+    let (mut fleet, fleet_doc) = signet_fleet::router(fleet);
     let (mailgun, mailgun_doc) = signet_compat_mailgun::router(
         core.clone(),
         signet_compat_mailgun::Config {
@@ -348,7 +348,7 @@ fn router(
         dialects = dialects.layer(from_fn_with_state(limits.clone(), ratelimit::enforce));
         fleet = fleet
             .layer(from_fn_with_state(limits, ratelimit::enforce))
-            .layer(from_fn(fleet::auth::rate_bucket));
+            .layer(from_fn(signet_fleet::extract::rate_bucket));
     }
     let readiness = Readiness {
         storage: storage.clone(),
@@ -392,19 +392,4 @@ async fn upkeep(handle: PrometheusHandle) {
         tick.tick().await;
         handle.run_upkeep();
     }
-}
-
-/// Completes on SIGTERM or SIGINT (Ctrl-C). The handlers are installed when
-/// this is called, before the server says it is listening, so a signal sent
-/// as soon as it is up stops it cleanly instead of killing it.
-fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    Ok(async move {
-        tokio::select! {
-            _ = terminate.recv() => {},
-            _ = interrupt.recv() => {},
-        }
-    })
 }

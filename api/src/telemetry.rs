@@ -8,6 +8,7 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
+use signet_http_kit::REQUEST_ID;
 use tracing::field::Empty;
 use tracing::Instrument as _;
 use tracing_subscriber::EnvFilter;
@@ -22,8 +23,6 @@ pub enum LogFormat {
     Json,
 }
 
-/// The request id header, generated when absent and echoed back.
-pub const REQUEST_ID: &str = "x-request-id";
 /// The longest request id accepted from a client.
 const MAX_REQUEST_ID: usize = 64;
 

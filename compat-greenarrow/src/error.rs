@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use signet_domain::{Chain, Entity, Error, RuleViolation};
+use signet_http_kit::whole_seconds;
 use utoipa::ToSchema;
 
 /// What `WWW-Authenticate` says on every 401.
@@ -288,13 +289,6 @@ impl IntoResponse for GreenArrowError {
         }
         response
     }
-}
-
-/// `Retry-After` takes whole seconds: round up, and never say 0.
-fn whole_seconds(wait: std::time::Duration) -> u64 {
-    wait.as_secs()
-        .saturating_add(u64::from(wait.subsec_nanos() > 0))
-        .max(1)
 }
 
 #[cfg(test)]

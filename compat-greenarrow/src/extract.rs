@@ -1,10 +1,8 @@
 //! Extractors whose every rejection is a [`GreenArrowError`], so even a malformed
 //! request is answered in the envelope.
 
-use std::net::SocketAddr;
-
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -36,29 +34,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
                     .get::<Actor>()
                     .cloned()
                     .ok_or_else(GreenArrowError::unauthorized)?;
-                Ok(Self(tenant, origin(parts, actor)))
+                Ok(Self(
+                    tenant,
+                    signet_http_kit::origin(parts, actor, Via::GreenArrow),
+                ))
             }
             Authentication::Rejected => Err(GreenArrowError::unauthorized()),
             Authentication::Unavailable => Err(GreenArrowError::unavailable()),
         }
-    }
-}
-
-/// Where a request's changes come from: its API key, the request id the
-/// server answers with, and the connection's peer address.
-fn origin(parts: &Parts, actor: Actor) -> Origin {
-    Origin {
-        actor,
-        via: Via::GreenArrow,
-        request_id: parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        ip: parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| peer.ip()),
     }
 }
 

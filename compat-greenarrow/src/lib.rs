@@ -16,12 +16,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::any;
 use signet_domain::Signet;
-use utoipa::{Modify as _, OpenApi as _};
+use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::GreenArrowError;
-use crate::openapi::Completion;
 
 /// The prefix of every route of this dialect.
 const PREFIX: &str = "/ga/api/v3/eng";
@@ -71,7 +70,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
 /// The routes and their finished document.
 fn document(routes: OpenApiRouter<AppState>) -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let (routes, mut openapi) = routes.split_for_parts();
-    Completion.modify(&mut openapi);
+    openapi::complete(&mut openapi);
     (routes, openapi)
 }
 

@@ -2,10 +2,11 @@
 //! failures every operation can answer (declared once, as response
 //! components), and the links a stateful client follows from a created key.
 
+use signet_http_kit::openapi::{self, Failure, Failures};
 use utoipa::openapi::extensions::Extensions;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::link::LinkBuilder;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{HttpMethod, Operation};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -89,43 +90,40 @@ const WITH_BODY: [(&str, &str, &str); 2] = [
 ];
 
 /// Declares [`COMMON`] and [`WITH_BODY`] once as response components and
-/// refers every operation to them, and links a created key to the operations
-/// on its id. Applied to the finished document, once the routes are in it.
-pub struct Completion;
-
-impl Modify for Completion {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        for (status, name, description) in COMMON.iter().chain(&WITH_BODY) {
-            components
-                .responses
-                .insert((*name).to_owned(), RefOr::T(failure(status, description)));
-        }
-        for item in openapi.paths.paths.values_mut() {
-            for op in [&mut item.get, &mut item.put, &mut item.delete]
-                .into_iter()
-                .flatten()
-            {
-                refer(op, &COMMON);
-            }
-            if let Some(post) = &mut item.post {
-                refer(post, &COMMON);
-                refer(post, &WITH_BODY);
-                link_created_key(post);
-            }
-            if let Some(put) = &mut item.put {
-                refer(put, &WITH_BODY);
-            }
-        }
+/// refers every operation to them (bodies are taken by `POST` and `PUT`),
+/// and links a created key to the operations on its id. Applied to the
+/// finished document, once the routes are in it.
+pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
+    fn with_body(method: &HttpMethod, _: &Operation) -> bool {
+        matches!(method, HttpMethod::Post | HttpMethod::Put)
     }
-}
-
-fn refer(op: &mut Operation, failures: &[(&str, &str, &str)]) {
-    for (status, name, _) in failures {
-        op.responses
-            .responses
-            .entry((*status).to_owned())
-            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
+    let failures = |list: &[(&'static str, &'static str, &'static str)]| {
+        list.iter()
+            .map(|&(status, name, description)| Failure {
+                status,
+                name,
+                response: failure(status, description),
+            })
+            .collect()
+    };
+    openapi::complete(
+        doc,
+        &[
+            Failures {
+                failures: failures(&COMMON),
+                on: openapi::every,
+            },
+            Failures {
+                failures: failures(&WITH_BODY),
+                on: with_body,
+            },
+        ],
+        openapi::Placement::Components,
+    );
+    for item in doc.paths.paths.values_mut() {
+        if let Some(post) = &mut item.post {
+            link_created_key(post);
+        }
     }
 }
 

@@ -10,11 +10,12 @@ use utoipa_axum::routes;
 
 use crate::error::{MailgunError, ManagementError};
 use crate::extract::{Caller, MailgunPath, Params};
+use crate::wire::schemas;
 use crate::wire::{
     GenericResponse, ManagementNotFound, ManagementReason, RotationDomain, RotationDomainResponse,
     RotationForm,
 };
-use crate::{openapi, AppState};
+use crate::AppState;
 
 type Result<T> = std::result::Result<T, ManagementError>;
 
@@ -44,7 +45,7 @@ fn domain_name(path: std::result::Result<MailgunPath<String>, MailgunError>) -> 
     path = "/v1/dkim_management/domains/{name}/rotation",
     tag = "DKIM Security",
     operation_id = "PUT-v1-dkim-management-domains--name--rotation",
-    params(("name" = inline(openapi::DomainNameText), Path, description = "The Domain name")),
+    params(("name" = inline(schemas::DomainNameText), Path, description = "The Domain name")),
     request_body(content = RotationForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The domain's rotation now", body = RotationDomainResponse),
@@ -81,7 +82,7 @@ pub async fn update_rotation(
     path = "/v1/dkim_management/domains/{name}/rotation",
     tag = "DKIM Security",
     operation_id = "GET-v1-dkim-management-domains--name--rotation",
-    params(("name" = inline(openapi::DomainNameText), Path, description = "The Domain name")),
+    params(("name" = inline(schemas::DomainNameText), Path, description = "The Domain name")),
     responses(
         (status = 200, description = "The domain's rotation", body = RotationDomainResponse),
         (status = 400, description = "Bad parameters", body = ManagementReason),
@@ -113,7 +114,7 @@ pub async fn get_rotation(
     path = "/v1/dkim_management/domains/{name}/rotate",
     tag = "DKIM Security",
     operation_id = "POST-v1-dkim-management-domains--name--rotate",
-    params(("name" = inline(openapi::DomainNameText), Path, description = "The Domain name")),
+    params(("name" = inline(schemas::DomainNameText), Path, description = "The Domain name")),
     responses(
         (status = 200, description = "Rotating", body = GenericResponse,
             example = json!({"message": "ok"})),

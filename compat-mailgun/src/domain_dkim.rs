@@ -11,11 +11,12 @@ use crate::error::{MailgunError, Result};
 use crate::extract::Caller;
 use crate::extract::MailgunPath;
 use crate::extract::Params;
+use crate::wire::schemas;
 use crate::wire::{
     DkimAuthorityForm, DkimSelectorForm, FindDomainByNameResp, GenericResponse,
     ReassignDkimAuthorityResp,
 };
-use crate::{openapi, AppState};
+use crate::AppState;
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -37,7 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     path = "/v3/domains/{name}/dkim_authority",
     tag = "Domain Keys",
     operation_id = "PUT-v3-domains--name--dkim-authority",
-    params(("name" = inline(openapi::DomainNameText), Path, description = "The domain name")),
+    params(("name" = inline(schemas::DomainNameText), Path, description = "The domain name")),
     request_body(content = DkimAuthorityForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The authority now in force", body = ReassignDkimAuthorityResp),
@@ -77,7 +78,7 @@ pub async fn update_dkim_authority(
     path = "/v3/domains/{name}/dkim_selector",
     tag = "Domain Keys",
     operation_id = "PUT-v3-domains--name--dkim-selector",
-    params(("name" = inline(openapi::DomainNameText), Path, description = "The domain name")),
+    params(("name" = inline(schemas::DomainNameText), Path, description = "The domain name")),
     request_body(content = DkimSelectorForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "Changed", body = GenericResponse,
@@ -115,7 +116,7 @@ pub async fn update_dkim_selector(
     path = "/v4/domains/{name}/verify",
     tag = "Domains",
     operation_id = "PUT-v4-domains--name--verify",
-    params(("name" = inline(openapi::DomainNameText), Path, description = "The domain name")),
+    params(("name" = inline(schemas::DomainNameText), Path, description = "The domain name")),
     responses(
         (status = 200, description = "The domain, as DNS shows it now", body = FindDomainByNameResp),
         (status = 404, description = "No such domain", body = GenericResponse,
@@ -148,7 +149,7 @@ pub async fn verify_domain(
     path = "/v3/domains/{name}/verify",
     tag = "Domains",
     operation_id = "PUT-v3-domains--name--verify",
-    params(("name" = inline(openapi::DomainNameText), Path, description = "The domain name")),
+    params(("name" = inline(schemas::DomainNameText), Path, description = "The domain name")),
     responses(
         (status = 200, description = "The domain, as DNS shows it now", body = FindDomainByNameResp),
         (status = 404, description = "No such domain", body = GenericResponse),

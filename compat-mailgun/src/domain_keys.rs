@@ -10,8 +10,9 @@ use utoipa_axum::routes;
 use crate::error::{MailgunError, Result};
 use crate::extract::Caller;
 use crate::extract::MailgunPath;
+use crate::wire::schemas;
 use crate::wire::{AuthorityKeysResponse, DomainKeyResponse, GenericResponse, UpdateDomainKeyResp};
-use crate::{openapi, AppState};
+use crate::AppState;
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -38,7 +39,7 @@ fn selector(name: &str) -> Result<Selector> {
     path = "/v4/domains/{authority_name}/keys",
     tag = "Domain Keys",
     operation_id = "GET-v4-domains--authority-name--keys",
-    params(("authority_name" = inline(openapi::DomainNameText), Path, description = "The domain authority name you want to list the domain keys for. Must be a valid domain")),
+    params(("authority_name" = inline(schemas::DomainNameText), Path, description = "The domain authority name you want to list the domain keys for. Must be a valid domain")),
     responses(
         (status = 200, description = "The keys", body = AuthorityKeysResponse),
         (status = 400, description = "Not a domain name", body = GenericResponse),
@@ -98,8 +99,8 @@ async fn set_active(
     tag = "Domain Keys",
     operation_id = "PUT-v4-domains--authority-name--keys--selector--activate",
     params(
-        ("authority_name" = inline(openapi::DomainNameText), Path, description = "The domain authority name you want to activate. Must be a valid domain"),
-        ("selector" = inline(openapi::SelectorText), Path, description = "The selector you want to activate for the domain key. Must be a valid dot atom"),
+        ("authority_name" = inline(schemas::DomainNameText), Path, description = "The domain authority name you want to activate. Must be a valid domain"),
+        ("selector" = inline(schemas::SelectorText), Path, description = "The selector you want to activate for the domain key. Must be a valid dot atom"),
     ),
     responses(
         (status = 200, description = "Activated", body = UpdateDomainKeyResp),
@@ -128,8 +129,8 @@ pub async fn activate_key(
     tag = "Domain Keys",
     operation_id = "PUT-v4-domains--authority-name--keys--selector--deactivate",
     params(
-        ("authority_name" = inline(openapi::DomainNameText), Path, description = "The domain authority name you want to deactivate. Must be a valid domain"),
-        ("selector" = inline(openapi::SelectorText), Path, description = "The selector you want to deactivate for the domain key. Must be a valid dot atom"),
+        ("authority_name" = inline(schemas::DomainNameText), Path, description = "The domain authority name you want to deactivate. Must be a valid domain"),
+        ("selector" = inline(schemas::SelectorText), Path, description = "The selector you want to deactivate for the domain key. Must be a valid dot atom"),
     ),
     responses(
         (status = 200, description = "Deactivated", body = UpdateDomainKeyResp,

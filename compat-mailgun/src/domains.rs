@@ -12,11 +12,12 @@ use crate::error::{MailgunError, Result};
 use crate::extract::Caller;
 use crate::extract::MailgunPath;
 use crate::extract::Params;
+use crate::wire::schemas;
 use crate::wire::{
     CreateDomainForm, CreateDomainResp, Domain, FindDomainByNameResp, GenericResponse,
     ListDomainResponse, ListDomainsQuery,
 };
-use crate::{openapi, AppState};
+use crate::AppState;
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -186,7 +187,7 @@ pub async fn create_domain_v3(
     path = "/v4/domains/{name}",
     tag = "Domains",
     operation_id = "GET-v4-domains--name-",
-    params(("name" = inline(openapi::DomainNameText), Path, description = "The name of the domain you want to fetch")),
+    params(("name" = inline(schemas::DomainNameText), Path, description = "The name of the domain you want to fetch")),
     responses(
         (status = 200, description = "The domain", body = FindDomainByNameResp),
         (status = 404, description = "No such domain", body = GenericResponse,
@@ -215,7 +216,7 @@ pub async fn get_domain(
     path = "/v3/domains/{name}",
     tag = "Domains",
     operation_id = "GET-v3-domains--name-",
-    params(("name" = inline(openapi::DomainNameText), Path, description = "The name of the domain you want to fetch")),
+    params(("name" = inline(schemas::DomainNameText), Path, description = "The name of the domain you want to fetch")),
     responses(
         (status = 200, description = "The domain", body = FindDomainByNameResp),
         (status = 404, description = "No such domain", body = GenericResponse),
@@ -239,7 +240,7 @@ pub async fn get_domain_v3(
     path = "/v3/domains/{name}",
     tag = "Domains",
     operation_id = "DELETE-v3-domains--name-",
-    params(("name" = inline(openapi::DomainNameText), Path, description = "The domain name")),
+    params(("name" = inline(schemas::DomainNameText), Path, description = "The domain name")),
     responses(
         (status = 200, description = "Deleted", body = GenericResponse,
             example = json!({"message": "Domain has been deleted"})),

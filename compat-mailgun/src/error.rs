@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use signet_domain::excerpt::{excerpt, scrub};
 use signet_domain::{Chain, Entity, Error, RuleViolation};
+use signet_http_kit::whole_seconds;
 
 use crate::wire::{GenericResponse, ManagementNotFound, ManagementReason};
 
@@ -195,13 +196,6 @@ impl IntoResponse for MailgunError {
         }
         response
     }
-}
-
-/// `Retry-After` takes whole seconds: round up, and never say 0.
-fn whole_seconds(wait: std::time::Duration) -> u64 {
-    wait.as_secs()
-        .saturating_add(u64::from(wait.subsec_nanos() > 0))
-        .max(1)
 }
 
 /// A failed request to Mailgun's DKIM-management endpoints, which answer

@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod cursor;
 pub mod dns;
 pub mod dns_cache;
+pub mod duration;
 pub mod error;
 pub mod excerpt;
 pub mod feed_changes;

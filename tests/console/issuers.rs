@@ -5,15 +5,16 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use signet_api::console::{BuiltInIssuer, Grant, Role};
 use signet_api::startup::open_storage;
+use signet_console::{BuiltInIssuer, Grant, Role};
 
 use super::{json_of, problem, spawn_console};
 use signet_tests::{spawn_app, TestApp};
 
 /// The issuer every node of `app` derives from its master key.
 async fn issuer_of(app: &TestApp) -> BuiltInIssuer {
-    BuiltInIssuer::of(&open_storage(&app.settings).await.unwrap())
+    let storage = open_storage(&app.settings).await.unwrap();
+    BuiltInIssuer::of(|purpose| storage.derive_secret(purpose))
 }
 
 fn grant(tenant: Option<&str>, role: Role) -> Grant {

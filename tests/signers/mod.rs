@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use signet_api::fleet_sync::targets::Target;
-use signet_api::fleet_sync::{run_until, SyncOptions};
+use signet_agent::targets::Target;
+use signet_agent::{run_until, SyncOptions};
 use signet_tests::skip;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;

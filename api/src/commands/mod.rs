@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
 use serde_json::json;
+use signet_console::{BuiltInIssuer, Grant, Role};
 use signet_domain::shared_state::TenantChanges;
 use signet_domain::{
     Admin, ApiKeyId, ApiKeyLabel, Chain, Fleet, FleetDomains, FleetName, Origin, Tenant,
@@ -13,9 +14,7 @@ use signet_domain::{
 };
 use signet_storage::shared::{LocalLeases, LocalTenantChanges};
 
-use crate::console::{BuiltInIssuer, Grant, Role};
 use crate::dns::NoLookups;
-use crate::fleet_sync;
 use crate::settings::cli::{
     ApiKeyCommand, Command, ConsoleCommand, FleetAdminCommand, FleetCommand, TenantCommand,
 };
@@ -34,7 +33,7 @@ pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result
         Command::Tenant(command) => tenant(command, &admin(&settings).await?).await,
         Command::ApiKey(command) => api_key(command, &admin(&settings).await?).await,
         Command::Console(command) => console(command, &settings).await,
-        Command::Fleet(FleetCommand::Sync(args)) => fleet_sync::run(args.into_options()).await,
+        Command::Fleet(FleetCommand::Sync(args)) => signet_agent::run(args.into_options()).await,
         Command::Fleet(FleetCommand::Admin(command)) => {
             fleet(command, &admin(&settings).await?).await
         }
@@ -73,7 +72,8 @@ async fn console(command: ConsoleCommand, settings: &Settings) -> anyhow::Result
     };
     println!(
         "{}",
-        BuiltInIssuer::of(&composition.storage).mint(&grant, ttl)?
+        BuiltInIssuer::of(|purpose| composition.storage.derive_secret(purpose))
+            .mint(&grant, ttl)?
     );
     Ok(())
 }

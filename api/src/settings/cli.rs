@@ -7,15 +7,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::parser::ValueSource;
-use clap::{Arg, ArgGroup, ArgMatches, Args, CommandFactory as _, FromArgMatches as _, Parser};
+use clap::{Arg, ArgGroup, ArgMatches, CommandFactory as _, FromArgMatches as _, Parser};
 use clap::{Subcommand, ValueEnum};
-use secrecy::SecretString;
 use signet_domain::MinRsaBits;
 
 use super::keys::{self, Scope};
 use super::{positive_duration, Sources};
-use crate::fleet_sync::targets::Target;
-use crate::fleet_sync::SyncOptions;
+use signet_agent::SyncArgs;
 
 /// Signet: DKIM signing keys for many tenants, behind the Mailgun and
 /// GreenArrow APIs. Every setting is read, last one winning, from its
@@ -216,47 +214,6 @@ pub enum FleetAdminCommand {
     },
 }
 
-/// `signet fleet sync`.
-#[derive(Debug, Args)]
-#[command(group(ArgGroup::new("schedule").args(["interval", "once"])))]
-pub struct SyncArgs {
-    /// Signet's URL (`https://signet.example`).
-    #[arg(long)]
-    pub url: String,
-    /// The fleet token (`sgf_...`); better from the environment, where `ps`
-    /// does not show it.
-    #[arg(long, env = crate::fleet_sync::TOKEN_VAR, hide_env_values = true)]
-    pub token: String,
-    /// Where to write the keys, once or more: `opendkim:DIR`,
-    /// `rspamd-redis:redis://HOST:PORT[/DB][?key_prefix=K&selector_prefix=S]`
-    /// or `dir:DIR`.
-    #[arg(long = "to", required = true, value_parser = Target::parse)]
-    pub targets: Vec<Target>,
-    /// Time between two polls (`30s`, `5m`).
-    #[arg(long, default_value = "30s", value_parser = positive_duration)]
-    pub interval: Duration,
-    /// Sync once and exit; non-zero when it could not.
-    #[arg(long)]
-    pub once: bool,
-    /// A shell command run after a change was written (`sh -c`), such as a
-    /// signer's reload.
-    #[arg(long)]
-    pub on_change: Option<String>,
-}
-
-impl SyncArgs {
-    /// The agent's options.
-    pub fn into_options(self) -> SyncOptions {
-        SyncOptions {
-            url: self.url,
-            token: SecretString::from(self.token),
-            targets: self.targets,
-            interval: (!self.once).then_some(self.interval),
-            on_change: self.on_change,
-        }
-    }
-}
-
 /// Console tokens.
 #[derive(Debug, Subcommand)]
 pub enum ConsoleCommand {
@@ -269,7 +226,7 @@ pub enum ConsoleCommand {
         tenant: Option<String>,
         /// viewer, admin, owner, or operator (a platform operator, with no tenant).
         #[arg(long, value_enum)]
-        role: crate::console::Role,
+        role: signet_console::Role,
         /// Who the token names (`sub`).
         #[arg(long, default_value = "signet-cli")]
         subject: String,

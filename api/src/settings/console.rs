@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use signet_console::ConsoleIdp;
+
 /// Shortest time between two fetches of the console IdP's keys caused by
 /// tokens naming unknown key ids.
 pub const DEFAULT_CONSOLE_JWKS_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
@@ -30,17 +32,6 @@ impl Default for ConsoleSettings {
             jwks_refetch_interval: DEFAULT_CONSOLE_JWKS_REFETCH_INTERVAL,
         }
     }
-}
-
-/// A configured external identity provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConsoleIdp {
-    /// Where its JWKS is.
-    pub jwks_url: String,
-    /// Required `iss`.
-    pub issuer: String,
-    /// Required `aud`.
-    pub audience: String,
 }
 
 impl ConsoleSettings {

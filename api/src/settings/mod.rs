@@ -8,7 +8,6 @@ pub mod cli;
 mod compose;
 mod console;
 mod database;
-mod duration;
 pub mod keys;
 mod sources;
 
@@ -19,20 +18,21 @@ use secrecy::{ExposeSecret as _, SecretString};
 use signet_domain::auth_cache::AuthCacheSettings;
 
 pub use self::compose::{load, log_format};
-pub use self::console::{ConsoleIdp, ConsoleSettings, DEFAULT_CONSOLE_JWKS_REFETCH_INTERVAL};
+pub use self::console::{ConsoleSettings, DEFAULT_CONSOLE_JWKS_REFETCH_INTERVAL};
 pub use self::database::{
     Database, MasterKeySource, DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL,
 };
-pub use self::duration::{parse_duration, positive_duration};
 pub use self::sources::{Origin, Sources, CONFIG_VAR};
 use crate::dns::{DnsSettings, DEFAULT_DNS_CACHE_TTL};
-use crate::fleet::FeedCacheSettings;
 use crate::keygen;
 use crate::limits::Limits;
 use crate::ratelimit::RateLimit;
 use crate::recheck::Recheck;
 use crate::rotation::Rotation;
 use crate::telemetry::LogFormat;
+pub use signet_console::ConsoleIdp;
+pub use signet_domain::duration::{parse_duration, positive_duration};
+use signet_fleet::FeedCacheSettings;
 
 /// Where the server listens unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";

@@ -6,9 +6,7 @@ mod params;
 
 pub use params::Params;
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts, Path};
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use signet_domain::{Actor, Authentication, Origin, Tenant, Via};
 
@@ -54,24 +52,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
                 ));
             }
         }
-        Ok(Self(tenant, origin(parts, actor)))
-    }
-}
-
-/// Where a request's changes come from: its API key, the request id the
-/// server answers with, and the connection's peer address.
-fn origin(parts: &Parts, actor: Actor) -> Origin {
-    Origin {
-        actor,
-        via: Via::Mailgun,
-        request_id: parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        ip: parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| peer.ip()),
+        Ok(Self(
+            tenant,
+            signet_http_kit::origin(parts, actor, Via::Mailgun),
+        ))
     }
 }

@@ -4,9 +4,9 @@
 use signet_domain::{DomainName, KeyAlgorithm, KeySize, KeySpec, PrivateKey, Selector};
 use utoipa::{IntoParams, ToSchema};
 
+use super::schemas;
 use crate::error::MailgunError;
 use crate::extract::Params;
-use crate::openapi;
 use crate::paging::Cursor;
 
 /// Page size of key lists when none is asked for.
@@ -77,13 +77,13 @@ pub struct ListKeysQuery {
     #[param(value_type = Option<String>)]
     pub page: Option<Cursor>,
     /// Keys per page: 10 when absent or 0; at most 100.
-    #[param(value_type = Option<openapi::KeyLimit>, inline)]
+    #[param(value_type = Option<schemas::KeyLimit>, inline)]
     pub limit: u64,
     /// Only keys of this signing domain.
-    #[param(value_type = Option<openapi::OptionalDomainNameText>, inline)]
+    #[param(value_type = Option<schemas::OptionalDomainNameText>, inline)]
     pub signing_domain: Option<DomainName>,
     /// Only keys with this selector (case-insensitive).
-    #[param(value_type = Option<openapi::OptionalSelectorText>, inline)]
+    #[param(value_type = Option<schemas::OptionalSelectorText>, inline)]
     pub selector: Option<Selector>,
 }
 
@@ -108,22 +108,22 @@ impl TryFrom<&Params> for ListKeysQuery {
 #[derive(Debug, ToSchema)]
 pub struct CreateKeyForm {
     /// Signing domain to be used for the new domain key.
-    #[schema(value_type = openapi::DomainNameText, inline)]
+    #[schema(value_type = schemas::DomainNameText, inline)]
     pub signing_domain: DomainName,
     /// Selector to be used for the new domain key.
-    #[schema(value_type = openapi::SelectorText, inline)]
+    #[schema(value_type = schemas::SelectorText, inline)]
     pub selector: Selector,
     /// Key size of an RSA key, 1024 or 2048. Mailgun documents no default;
     /// Signet makes 2048-bit keys when it is omitted, the size today's large
     /// receivers expect. Ignored when `pem` is given; refused with
     /// `algorithm=ed25519`. A size below the account's `min_rsa_bits` (1024
     /// unless raised to 2048) is refused.
-    #[schema(value_type = openapi::KeyBits, inline, required = false)]
+    #[schema(value_type = schemas::KeyBits, inline, required = false)]
     pub bits: Option<KeySize>,
     /// Signet extension: `rsa` (the default) or `ed25519` (RFC 8463; its
     /// record is `k=ed25519; p=` and the 44-character base64 public key).
     /// With `pem`, it must name the imported key's algorithm.
-    #[schema(value_type = openapi::KeyAlgorithmText, inline, required = false)]
+    #[schema(value_type = schemas::KeyAlgorithmText, inline, required = false)]
     pub algorithm: Option<KeyAlgorithm>,
     /// A private key to import instead of generating one, as a form field
     /// or a file part: an RSA key of 1024 or 2048 bits and at least the
@@ -206,7 +206,7 @@ fn import(pem: &[u8]) -> Result<PrivateKey, MailgunError> {
 #[into_params(parameter_in = Query)]
 pub struct ZoneQuery {
     /// The signing domain whose records to list.
-    #[param(value_type = openapi::DomainNameText, inline)]
+    #[param(value_type = schemas::DomainNameText, inline)]
     pub domain: DomainName,
 }
 
@@ -226,10 +226,10 @@ impl TryFrom<&Params> for ZoneQuery {
 #[into_params(parameter_in = Query)]
 pub struct DeleteKeyQuery {
     /// Signing domain.
-    #[param(value_type = openapi::DomainNameText, inline)]
+    #[param(value_type = schemas::DomainNameText, inline)]
     pub signing_domain: DomainName,
     /// Selector.
-    #[param(value_type = openapi::SelectorText, inline)]
+    #[param(value_type = schemas::SelectorText, inline)]
     pub selector: Selector,
 }
 
@@ -252,19 +252,19 @@ impl TryFrom<&Params> for DeleteKeyQuery {
 #[derive(Debug, ToSchema)]
 pub struct CreateDomainForm {
     /// The name of the new domain.
-    #[schema(value_type = openapi::DomainNameText, inline)]
+    #[schema(value_type = schemas::DomainNameText, inline)]
     pub name: DomainName,
     /// The size of the new domain's DKIM key: 1024 or 2048, and at least the
     /// account's `min_rsa_bits`; 2048 when omitted.
-    #[schema(value_type = openapi::KeyBits, inline, required = false)]
+    #[schema(value_type = schemas::KeyBits, inline, required = false)]
     pub dkim_key_size: Option<KeySize>,
     /// The selector of the domain's DKIM key: an atom (no dots); `mx` when omitted.
-    #[schema(value_type = openapi::OptionalAtomSelectorText, inline, required = false)]
+    #[schema(value_type = schemas::OptionalAtomSelectorText, inline, required = false)]
     pub dkim_selector: Option<Selector>,
     /// If true, the domain is its own DKIM authority even when its root domain
     /// is registered on the same account; if false (the default), a registered
     /// root domain is its authority.
-    #[schema(value_type = openapi::OptionalFlag, inline, required = false)]
+    #[schema(value_type = schemas::OptionalFlag, inline, required = false)]
     pub force_dkim_authority: bool,
 }
 
@@ -297,19 +297,19 @@ impl TryFrom<&Params> for CreateDomainForm {
 #[into_params(parameter_in = Query)]
 pub struct ListDomainsQuery {
     /// Domains per page: 100 when absent or 0; at most 1000.
-    #[param(value_type = Option<openapi::DomainLimit>, inline)]
+    #[param(value_type = Option<schemas::DomainLimit>, inline)]
     pub limit: u64,
     /// How many domains to skip.
-    #[param(value_type = Option<openapi::DomainSkip>, inline)]
+    #[param(value_type = Option<schemas::DomainSkip>, inline)]
     pub skip: u64,
     /// Only domains in this state: `active` or `unverified` (Signet never disables a domain).
-    #[param(value_type = Option<openapi::DomainState>, inline)]
+    #[param(value_type = Option<schemas::DomainState>, inline)]
     pub state: Option<String>,
     /// `name` or `name:asc`, `name:desc`; newest first when absent.
-    #[param(value_type = Option<openapi::DomainSort>, inline)]
+    #[param(value_type = Option<schemas::DomainSort>, inline)]
     pub sort: Option<String>,
     /// Only domains with this DKIM authority.
-    #[param(value_type = Option<openapi::OptionalDomainNameText>, inline)]
+    #[param(value_type = Option<schemas::OptionalDomainNameText>, inline)]
     pub authority: Option<DomainName>,
     /// Only domains whose name contains this text.
     pub search: Option<String>,
@@ -356,7 +356,7 @@ pub struct DkimAuthorityForm {
     /// If true, the domain is the DKIM authority for itself even if its root
     /// domain is registered on the same account. If false, the domain gets the
     /// DKIM authority of the root domain registered on the same account.
-    #[schema(rename = "self", value_type = openapi::Flag, inline)]
+    #[schema(rename = "self", value_type = schemas::Flag, inline)]
     pub own: bool,
 }
 
@@ -378,7 +378,7 @@ pub struct DkimSelectorForm {
     /// The new selector of the domain's DKIM key. Required: Mailgun's page
     /// says an omitted selector commits no change, but a 200 that changes
     /// nothing hides a client's mistake, so Signet answers 400.
-    #[schema(value_type = openapi::SelectorText, inline)]
+    #[schema(value_type = schemas::SelectorText, inline)]
     pub dkim_selector: Selector,
 }
 

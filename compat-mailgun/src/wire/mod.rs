@@ -4,6 +4,7 @@
 mod domains;
 mod forms;
 mod rotation;
+pub mod schemas;
 
 pub use domains::{
     CreateDomainResp, Domain, FindDomainByNameResp, ListDomainResponse, ReassignDkimAuthorityResp,
@@ -19,8 +20,6 @@ pub use rotation::{
 use serde::Serialize;
 use signet_domain::DkimKey;
 use utoipa::ToSchema;
-
-use crate::openapi;
 
 /// Mailgun's generic answer: a message.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -101,7 +100,7 @@ pub struct DomainKeyResponse {
     /// The selector.
     pub selector: String,
     /// Signet extension: `rsa` or `ed25519`.
-    #[schema(value_type = openapi::KeyAlgorithmText, inline)]
+    #[schema(value_type = schemas::KeyAlgorithmText, inline)]
     pub algorithm: String,
     /// The record to publish.
     pub dns_record: Record,

@@ -10,9 +10,9 @@ use signet_domain::{
 use utoipa::ToSchema;
 
 use super::domains::opaque_id;
+use super::schemas;
 use crate::error::MailgunError;
 use crate::extract::Params;
-use crate::openapi;
 
 /// The 400 answer of the DKIM-management endpoints.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -219,25 +219,25 @@ impl RotationKey {
 #[derive(Debug, Clone, ToSchema)]
 pub struct RotationForm {
     /// `true` enables automatic rotation, `false` disables it.
-    #[schema(value_type = openapi::Flag, inline)]
+    #[schema(value_type = schemas::Flag, inline)]
     pub rotation_enabled: bool,
     /// The active key's age that starts a rotation: a whole number with a
     /// unit, `d`, `h`, `m` or `s` (`5d`, `24h`; `30d` if never set). Only
     /// with `rotation_enabled=true`, and at least Signet's configured
     /// minimum (`SIGNET_ROTATION_MIN_INTERVAL`, 1h by default).
-    #[schema(value_type = openapi::OptionalSpanText, inline, required = false)]
+    #[schema(value_type = schemas::OptionalSpanText, inline, required = false)]
     pub rotation_interval: Option<Span>,
     /// Signet extension: how long a replaced key stays published before it
     /// is retired (default `7d`).
-    #[schema(value_type = openapi::OptionalSpanText, inline, required = false)]
+    #[schema(value_type = schemas::OptionalSpanText, inline, required = false)]
     pub retire_after: Option<Span>,
     /// Signet extension: how long a retired key is kept before it is
     /// deleted; `0` keeps it (default `30d`).
-    #[schema(value_type = openapi::OptionalSpanText, inline, required = false)]
+    #[schema(value_type = schemas::OptionalSpanText, inline, required = false)]
     pub delete_after: Option<Span>,
     /// Signet extension: the algorithms each rotation makes a key of, `rsa`
     /// (2048 bits, the default), `ed25519`, or both comma-separated.
-    #[schema(value_type = openapi::OptionalAlgorithmsText, inline, required = false)]
+    #[schema(value_type = schemas::OptionalAlgorithmsText, inline, required = false)]
     pub algorithms: Option<AlgorithmSet>,
     /// Signet extension: the new keys' selectors: selector characters and
     /// the date fields `%Y %m %d %H %M %S` (default `s%Y%m%d`), made unique
