@@ -13,10 +13,10 @@ use reqwest::{Method, RequestBuilder};
 use secrecy::SecretString;
 use signet_api::dns::DnsSettings;
 use signet_api::{
-    keygen, Application, ConsoleSettings, KeyPool, LogFormat, MasterKeySource, RateLimit, Recheck,
-    Settings,
+    Application, ConsoleSettings, KeyPool, LogFormat, MasterKeySource, RateLimit, Recheck, Settings,
 };
 use signet_domain::{Admin, MinRsaBits, Origin, Signet, TenantName, TenantSettings};
+use signet_keygen as keygen;
 use signet_testkit::postgres::{postgres_url, POSTGRES_URL_VAR};
 use signet_testkit::{FreshPostgres, TcpProxy};
 use tempfile::TempDir;

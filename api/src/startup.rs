@@ -30,7 +30,6 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use crate::api_key_use::UsageRecorder;
 use crate::dns::HickoryDns;
 use crate::health::Readiness;
-use crate::keygen::PooledKeyGenerator;
 use crate::limits::Limits;
 use crate::metrics::MetricsState;
 use crate::ratelimit::RateLimits;
@@ -41,6 +40,7 @@ use crate::{
     api_key_use, auth, connections, dialect, docs, health, master_key, metrics, ratelimit, recheck,
     rotation, telemetry,
 };
+use signet_keygen::PooledKeyGenerator;
 
 /// The core and the database it runs on, as the server and the CLI use them.
 pub struct Composition {

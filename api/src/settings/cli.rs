@@ -400,7 +400,7 @@ mod tests {
 
     #[test]
     fn the_key_pool_defaults_to_2048_and_1024_bits_and_can_be_turned_off() {
-        use crate::keygen::{KeyPool, DEFAULT_KEY_POOL};
+        use signet_keygen::{KeyPool, DEFAULT_KEY_POOL};
         let pool = |args: &[&str]| settings(args).unwrap().keygen.pool;
         assert_eq!(pool(&["serve"]), KeyPool::parse(DEFAULT_KEY_POOL).unwrap());
         assert_eq!(pool(&["serve", "--key-pool", "off"]), KeyPool::default());

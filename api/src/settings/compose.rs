@@ -11,7 +11,6 @@ use signet_storage::MasterKey;
 
 use super::{positive_duration, ConsoleSettings, Database, MasterKeySource, Settings, Sources};
 use crate::dns::DnsSettings;
-use crate::keygen::{self, KeyPool};
 use crate::limits::Limits;
 use crate::ratelimit::RateLimit;
 use crate::recheck::Recheck;
@@ -19,6 +18,7 @@ use crate::rotation::Rotation;
 use crate::settings::parse_duration;
 use crate::telemetry::LogFormat;
 use signet_fleet::FeedCacheSettings;
+use signet_keygen::{self as keygen, KeyPool};
 
 /// The log format the sources give (`text` unless told otherwise).
 pub fn log_format(sources: &Sources) -> anyhow::Result<LogFormat> {

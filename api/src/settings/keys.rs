@@ -5,7 +5,6 @@
 use clap::{Arg, ArgAction};
 
 use crate::dns::DEFAULT_DNS_CACHE_TTL;
-use crate::keygen::{DEFAULT_KEY_POOL, DEFAULT_QUEUE_TIMEOUT};
 use crate::limits::{
     DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_KEYGEN_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_REQUEST_TIMEOUT,
@@ -13,6 +12,7 @@ use crate::limits::{
 use crate::settings::database::{DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL};
 use crate::settings::{DEFAULT_LISTEN, DEFAULT_REDIS_KEY_PREFIX};
 use crate::{dns, ratelimit, recheck, rotation};
+use signet_keygen::{DEFAULT_KEY_POOL, DEFAULT_QUEUE_TIMEOUT};
 
 /// The help heading of the settings every command reads.
 pub const EVERY_HEADING: &str = "Settings";

@@ -1,7 +1,7 @@
 //! The server's settings, read in layers: the defaults, then an optional
 //! TOML file (`--config FILE` or `SIGNET_CONFIG`), then `SIGNET_*`
 //! variables, then flags. Each part owns its settings type (`Limits`,
-//! `keygen::Config`, `RateLimit`, `Recheck`, `Rotation`, `DnsSettings`);
+//! `signet_keygen::Config`, `RateLimit`, `Recheck`, `Rotation`, `DnsSettings`);
 //! [`Settings`] composes them, and tests fill it in directly.
 
 pub mod cli;
@@ -24,7 +24,6 @@ pub use self::database::{
 };
 pub use self::sources::{Origin, Sources, CONFIG_VAR};
 use crate::dns::{DnsSettings, DEFAULT_DNS_CACHE_TTL};
-use crate::keygen;
 use crate::limits::Limits;
 use crate::ratelimit::RateLimit;
 use crate::recheck::Recheck;
@@ -33,6 +32,7 @@ use crate::telemetry::LogFormat;
 pub use signet_console::ConsoleIdp;
 pub use signet_domain::duration::{parse_duration, positive_duration};
 use signet_fleet::FeedCacheSettings;
+use signet_keygen as keygen;
 
 /// Where the server listens unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use signet_domain::KeySize;
 
-use crate::settings::parse_duration;
+use signet_domain::duration::parse_duration;
 
 /// Longest a generation may wait for a free generator before a 503.
 pub const DEFAULT_QUEUE_TIMEOUT: &str = "30s";
