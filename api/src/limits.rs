@@ -14,7 +14,7 @@ use futures::StreamExt as _;
 use tokio::time::Instant;
 
 use crate::dialect::Dialect;
-use crate::settings::parse_duration;
+use signet_domain::duration::parse_duration;
 
 /// Largest request body accepted: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;

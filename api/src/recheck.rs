@@ -8,7 +8,7 @@ use std::time::Duration;
 use rand::Rng as _;
 use signet_domain::{Chain, RecheckRound, Signet};
 
-use crate::settings::parse_duration;
+use signet_domain::duration::parse_duration;
 
 /// How old a key's DNS result may get before the background checks it again.
 pub const DEFAULT_INTERVAL: &str = "1h";

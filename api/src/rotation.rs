@@ -7,7 +7,7 @@ use std::time::Duration;
 use rand::Rng as _;
 use signet_domain::{Chain, RotationRound, Signet, Span};
 
-use crate::settings::parse_duration;
+use signet_domain::duration::parse_duration;
 
 /// The shortest automatic rotation interval an authority may set.
 pub const DEFAULT_MIN_INTERVAL: &str = "1h";

@@ -13,7 +13,7 @@ use signet_domain::excerpt::{excerpt, scrub};
 use signet_domain::{Chain, Entity, Error, RuleViolation};
 use signet_http_kit::whole_seconds;
 
-use crate::wire::{GenericResponse, ManagementNotFound, ManagementReason};
+use crate::wire::messages::{GenericResponse, ManagementNotFound, ManagementReason};
 
 /// The dialect's 404 message for a domain.
 const DOMAIN_NOT_FOUND: &str = "Domain not found";

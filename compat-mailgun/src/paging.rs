@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use signet_domain::{cursor, KeyId, PageStart};
 
 use crate::error::MailgunError;
-use crate::wire::PagingResponse;
+use crate::wire::links::PagingResponse;
 use crate::AppState;
 
 /// Where a page starts: what a `page` token carries.

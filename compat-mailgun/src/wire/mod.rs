@@ -3,6 +3,8 @@
 
 mod domains;
 mod forms;
+pub mod links;
+pub mod messages;
 mod rotation;
 pub mod schemas;
 
@@ -13,30 +15,13 @@ pub use forms::{
     CreateDomainForm, CreateKeyForm, DeleteKeyQuery, DkimAuthorityForm, DkimSelectorForm,
     ListDomainsQuery, ListKeysQuery, ZoneQuery, MAX_DOMAIN_LIMIT, MAX_DOMAIN_SKIP, MAX_KEY_LIMIT,
 };
-pub use rotation::{
-    ManagementNotFound, ManagementReason, RotationDomain, RotationDomainResponse, RotationForm,
-};
+pub use links::PagingResponse;
+pub use messages::{GenericResponse, ManagementNotFound, ManagementReason};
+pub use rotation::{RotationDomain, RotationDomainResponse, RotationForm};
 
 use serde::Serialize;
 use signet_domain::DkimKey;
 use utoipa::ToSchema;
-
-/// Mailgun's generic answer: a message.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"message": "success"}))]
-pub struct GenericResponse {
-    /// What happened, or what went wrong.
-    pub message: String,
-}
-
-impl GenericResponse {
-    /// A message.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-        }
-    }
-}
 
 /// A DNS record to publish, with what DNS showed when last checked.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -123,20 +108,6 @@ impl From<&DkimKey> for DomainKeyResponse {
             safe_to_remove: key.safe_to_remove(),
         }
     }
-}
-
-/// Absolute URLs of the pages around this one. Each carries an opaque `page`
-/// token; `next` after the last page leads to a page with no items.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PagingResponse {
-    /// The page before this one.
-    pub previous: String,
-    /// The first page.
-    pub first: String,
-    /// The page after this one.
-    pub next: String,
-    /// The last page.
-    pub last: String,
 }
 
 /// One page of keys.

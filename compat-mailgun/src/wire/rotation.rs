@@ -14,25 +14,6 @@ use super::schemas;
 use crate::error::MailgunError;
 use crate::extract::Params;
 
-/// The 400 answer of the DKIM-management endpoints.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"Reason": "rotation_interval is not allowed unless also enabling DKIM rotation"}))]
-pub struct ManagementReason {
-    /// What is wrong with the request.
-    #[serde(rename = "Reason")]
-    pub reason: String,
-}
-
-/// The 404 answer of the DKIM-management endpoints.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"Description": "domain not found"}))]
-pub struct ManagementNotFound {
-    /// What was not found: `domain not found`, or `domain key not found`
-    /// when a key went away during the request.
-    #[serde(rename = "Description")]
-    pub description: String,
-}
-
 /// A domain's rotation, as Mailgun shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RotationDomainResponse {
