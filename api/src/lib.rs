@@ -21,6 +21,7 @@ pub mod rotation;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod tls;
 
 pub use keygen::KeyPool;
 pub use limits::Limits;
