@@ -274,6 +274,39 @@ mod tests {
         files
     }
 
+    fn pair() -> (String, String) {
+        let made = rcgen::generate_simple_self_signed(vec!["signet.test".to_owned()]).unwrap();
+        (made.cert.pem(), made.signing_key.serialize_pem())
+    }
+
+    #[test]
+    fn a_key_that_does_not_match_the_certificate_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let ((cert, key), (_, other_key)) = (pair(), pair());
+        Tls::load(write(dir.path(), &cert, &key)).expect("a matching pair");
+        let e = format!(
+            "{:#}",
+            Tls::load(write(dir.path(), &cert, &other_key)).unwrap_err()
+        );
+        assert!(e.contains("does not serve the certificate"), "{e}");
+    }
+
+    #[test]
+    fn a_reload_that_fails_keeps_the_certificate_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = pair();
+        let tls = Tls::load(write(dir.path(), &cert, &key)).unwrap();
+        let served = || tls.certificate.key.read().unwrap().cert[0].clone();
+        let before = served();
+        write(dir.path(), "broken", &key);
+        tls.certificate.reload(false);
+        assert_eq!(served(), before, "kept");
+        let (cert, key) = pair();
+        write(dir.path(), &cert, &key);
+        tls.certificate.reload(true);
+        assert_ne!(served(), before, "replaced");
+    }
+
     #[test]
     fn files_that_hold_no_certificate_or_no_key_are_refused_by_name() {
         let dir = tempfile::tempdir().unwrap();
