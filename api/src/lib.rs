@@ -20,6 +20,7 @@ pub mod rotation;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod tls;
 
 pub use limits::Limits;
 pub use ratelimit::RateLimit;

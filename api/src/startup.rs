@@ -36,6 +36,7 @@ use crate::ratelimit::RateLimits;
 use crate::recheck::Recheck;
 use crate::rotation::Rotation;
 use crate::settings::Settings;
+use crate::tls::Tls;
 use crate::{
     api_key_use, auth, connections, dialect, docs, health, master_key, metrics, ratelimit, recheck,
     rotation, telemetry,
@@ -191,6 +192,8 @@ pub struct Application {
     /// Other nodes' announcements reaching the authentication cache; `None`
     /// without Redis.
     changes: Option<ChangeSubscription>,
+    /// The certificate served, when serving HTTPS.
+    tls: Option<Tls>,
 }
 
 impl Application {
@@ -240,6 +243,7 @@ impl Application {
             core: core.clone(),
             cache: feed_cache,
         };
+        let tls = settings.tls.clone().map(Tls::load).transpose()?;
         let router = router(&settings, console, fleet, storage, shared, metrics_state);
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -257,6 +261,7 @@ impl Application {
             recheck,
             rotation: settings.rotation,
             changes,
+            tls,
         })
     }
 
@@ -296,7 +301,11 @@ impl Application {
         let rotation = tokio::spawn(rotation::run(self.core.clone(), self.rotation));
         let addr = self.listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
-        connections::serve(self.listener, self.router, self.limits, stop).await;
+        let reload = match &self.tls {
+            Some(tls) => Some(tokio::spawn(tls.reload_on_change()?)),
+            None => None,
+        };
+        connections::serve(self.listener, self.router, self.limits, self.tls, stop).await;
         drop(self.changes);
         upkeep.abort();
         refill.abort();
@@ -304,6 +313,9 @@ impl Application {
             recheck.abort();
         }
         rotation.abort();
+        if let Some(reload) = reload {
+            reload.abort();
+        }
         tracing::info!("stopped");
         Ok(())
     }

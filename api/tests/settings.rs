@@ -175,3 +175,35 @@ async fn a_second_server_on_one_sqlite_file_is_refused_and_administration_runs_b
     let list = run(dir.path(), &["tenant", "list"], &[]).await;
     assert!(list.status.success(), "{}", stderr(&list));
 }
+
+#[tokio::test]
+async fn tls_needs_both_files_and_a_file_that_holds_no_certificate_is_named() {
+    let dir = TempDir::new().unwrap();
+    let listen = ("SIGNET_LISTEN", "127.0.0.1:0");
+    let half = run(
+        dir.path(),
+        &["serve"],
+        &[listen, ("SIGNET_TLS_CERT_FILE", "cert.pem")],
+    )
+    .await;
+    assert!(!half.status.success());
+    let err = stderr(&half);
+    assert!(
+        err.contains("SIGNET_TLS_CERT_FILE is set without its pair")
+            && err.contains("SIGNET_TLS_KEY_FILE"),
+        "{err}"
+    );
+
+    std::fs::write(dir.path().join("empty.pem"), "").unwrap();
+    let files = [
+        ("SIGNET_TLS_CERT_FILE", "empty.pem"),
+        ("SIGNET_TLS_KEY_FILE", "empty.pem"),
+    ];
+    let out = run(dir.path(), &["serve"], &[listen, files[0], files[1]]).await;
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("the TLS certificate file empty.pem holds no certificate"),
+        "{err}"
+    );
+}

@@ -8,6 +8,11 @@
 //! nodes through the announcement channel; a node that (re)subscribes drops
 //! everything; and no entry outlives [`FeedCacheSettings::max_age`], counted
 //! from before the database was asked, for a missed announcement.
+//!
+//! A revocation must hold within a second on every node, Redis or not, so a
+//! token is trusted for [`FeedCacheSettings::revalidate_after`] only: past
+//! that, its fleet is read again (one indexed row) before the cached body is
+//! served, and a revoked or changed fleet is not served from memory.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +28,9 @@ use zeroize::Zeroizing;
 pub struct FeedCacheSettings {
     /// The longest an entry is trusted: the safety net for a missed announcement.
     pub max_age: Duration,
+    /// How long a token is trusted before its fleet is read again: the
+    /// longest a revocation missed by the announcements goes unnoticed.
+    pub revalidate_after: Duration,
     /// Most entries held of each kind (feeds, and tokens no fleet has); a
     /// full kind drops its expired entries, then all of that kind, so a flood
     /// of unknown tokens never evicts a real fleet's feed.
@@ -33,6 +41,8 @@ impl Default for FeedCacheSettings {
     fn default() -> Self {
         Self {
             max_age: Duration::from_secs(30),
+            // Half the one-second bound, as the authentication cache's TTL.
+            revalidate_after: Duration::from_millis(500),
             max_entries: 10_000,
         }
     }
@@ -65,7 +75,10 @@ impl std::fmt::Debug for Rendered {
 
 struct Entry {
     feed: Arc<Rendered>,
+    /// Until when its body may be served.
     expires: Instant,
+    /// Until when its token is trusted without a read of its fleet.
+    trusted: Instant,
 }
 
 #[derive(Default)]
@@ -79,10 +92,22 @@ struct State {
 }
 
 /// Where a miss started: handed back with its answer.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Miss {
     epoch: u64,
     asked: Instant,
+    /// A body still young enough to serve, whose token is due for a check,
+    /// and until when the body may be served.
+    due: Option<(Arc<Rendered>, Instant)>,
+}
+
+impl Miss {
+    /// The cached feed whose token is due for a check: if its fleet is
+    /// still live and unchanged, it is served again (with the access read),
+    /// with no need to read the keys.
+    pub fn cached(&self) -> Option<&Arc<Rendered>> {
+        self.due.as_ref().map(|(feed, _)| feed)
+    }
 }
 
 /// The feed cache (see the module).
@@ -132,7 +157,8 @@ impl FeedCache {
     pub fn get(&self, token: &FleetTokenHash) -> Result<Option<Arc<Rendered>>, Miss> {
         let asked = Instant::now();
         let state = self.lock();
-        if let Some(entry) = state.entries.get(token).filter(|e| e.expires > asked) {
+        let live = state.entries.get(token).filter(|e| e.expires > asked);
+        if let Some(entry) = live.filter(|e| e.trusted > asked) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(Some(entry.feed.clone()));
         }
@@ -144,17 +170,23 @@ impl FeedCache {
         Err(Miss {
             epoch: state.epoch,
             asked,
+            due: live.map(|e| (e.feed.clone(), e.expires)),
         })
     }
 
     /// Keeps the database's answer to a miss, unless a change was announced
-    /// since the miss began.
+    /// since the miss began. A body served again after a check keeps the
+    /// expiry it had.
     pub fn put(&self, token: FleetTokenHash, miss: Miss, feed: Option<Arc<Rendered>>) {
         let mut state = self.lock();
         if state.epoch != miss.epoch {
             return;
         }
-        let expires = miss.asked + self.settings.max_age;
+        let expires = match (&miss.due, &feed) {
+            (Some((due, expires)), Some(feed)) if Arc::ptr_eq(&due.body, &feed.body) => *expires,
+            _ => miss.asked + self.settings.max_age,
+        };
+        let trusted = expires.min(miss.asked + self.settings.revalidate_after);
         let (max, now) = (self.settings.max_entries, Instant::now());
         match feed {
             Some(feed) => {
@@ -165,7 +197,12 @@ impl FeedCache {
                     }
                 }
                 state.unknown.remove(&token);
-                state.entries.insert(token, Entry { feed, expires });
+                let entry = Entry {
+                    feed,
+                    expires,
+                    trusted,
+                };
+                state.entries.insert(token, entry);
             }
             None => {
                 if state.unknown.len() >= max {
@@ -244,6 +281,7 @@ mod tests {
     fn cache(max_age: Duration, max_entries: usize) -> FeedCache {
         FeedCache::new(FeedCacheSettings {
             max_age,
+            revalidate_after: max_age,
             max_entries,
         })
     }
@@ -291,6 +329,38 @@ mod tests {
         cache.put(token("sgf_a"), miss, Some(rendered(1, "\"1\"")));
         std::thread::sleep(Duration::from_millis(30));
         assert!(cache.get(&token("sgf_a")).is_err());
+    }
+
+    #[test]
+    fn a_token_past_its_trust_is_checked_and_its_body_served_again_until_the_max_age() {
+        let cache = FeedCache::new(FeedCacheSettings {
+            max_age: LONG,
+            revalidate_after: Duration::from_millis(20),
+            max_entries: 100,
+        });
+        let miss = cache.get(&token("sgf_a")).unwrap_err();
+        assert!(miss.cached().is_none(), "nothing cached yet");
+        let feed = rendered(1, "\"1\"");
+        cache.put(token("sgf_a"), miss, Some(feed.clone()));
+        assert!(cache.get(&token("sgf_a")).unwrap().is_some(), "trusted");
+        std::thread::sleep(Duration::from_millis(30));
+        let miss = cache.get(&token("sgf_a")).unwrap_err();
+        let due = miss
+            .cached()
+            .expect("the body is still young enough")
+            .clone();
+        assert!(Arc::ptr_eq(&due.body, &feed.body));
+        cache.put(token("sgf_a"), miss, Some(due));
+        let expires = cache.lock().entries[&token("sgf_a")].expires;
+        assert!(
+            cache.get(&token("sgf_a")).unwrap().is_some(),
+            "trusted again"
+        );
+        assert!(expires < Instant::now() + LONG, "its expiry was kept");
+        std::thread::sleep(Duration::from_millis(30));
+        let miss = cache.get(&token("sgf_a")).unwrap_err();
+        cache.put(token("sgf_a"), miss, None);
+        assert!(cache.get(&token("sgf_a")).unwrap().is_none(), "revoked");
     }
 
     #[test]

@@ -103,8 +103,10 @@ pub async fn keys(
     let rendered = match state.cache.get(&hash) {
         Ok(cached) => cached,
         Err(miss) => {
-            let feed = state.core.fleet_feed(token.expose()).await?;
-            let rendered = feed.map(|feed| Arc::new(render(feed)));
+            let rendered = match miss.cached() {
+                Some(cached) => checked(&state, token.expose(), cached).await?,
+                None => read(&state, token.expose()).await?,
+            };
             state.cache.put(hash.clone(), miss, rendered.clone());
             rendered
         }
@@ -140,6 +142,37 @@ pub async fn keys(
     out.insert(ETAG, etag);
     out.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(response)
+}
+
+/// The feed of the fleet `token` belongs to, read and rendered; `None` if
+/// the token is not live.
+async fn read(state: &FleetState, token: &str) -> Result<Option<Arc<Rendered>>, Problem> {
+    let feed = state.core.fleet_feed(token).await?;
+    Ok(feed.map(|feed| Arc::new(render(feed))))
+}
+
+/// The cached feed again if its token is still live and its fleet
+/// unchanged, at the cost of one indexed read; `None` if the token was
+/// revoked; the feed read afresh if the fleet changed.
+async fn checked(
+    state: &FleetState,
+    token: &str,
+    cached: &Arc<Rendered>,
+) -> Result<Option<Arc<Rendered>>, Problem> {
+    match state.core.fleet_access(token).await? {
+        None => Ok(None),
+        Some(access)
+            if access.fleet == cached.access.fleet
+                && access.tenant.id == cached.access.tenant.id =>
+        {
+            Ok(Some(Arc::new(Rendered {
+                access,
+                body: cached.body.clone(),
+                etag: cached.etag.clone(),
+            })))
+        }
+        Some(_) => read(state, token).await,
+    }
 }
 
 /// Whether `If-None-Match` names `etag`: one of its comma-separated ETags

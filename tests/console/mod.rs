@@ -2,6 +2,7 @@
 //! key served by a JWKS server) and from the built-in issuer, roles,
 //! tenant isolation, and keys shared with both dialects.
 
+mod across_nodes;
 mod audit;
 mod endpoints;
 mod fleets;

@@ -35,6 +35,7 @@ async fn metric(app: &TestApp, name: &str) -> u64 {
 /// Nothing expires during a test: only an announcement explains a new ETag.
 fn cache_long(settings: &mut Settings) {
     settings.feed_cache.max_age = Duration::from_secs(600);
+    settings.feed_cache.revalidate_after = Duration::from_secs(600);
     settings.auth_cache.ttl = Duration::from_secs(600);
 }
 

@@ -220,6 +220,7 @@ fn sha256_hex(body: &[u8]) -> String {
 /// Keep cached feeds for ten minutes: only invalidation explains a new ETag.
 fn cache_long(settings: &mut signet_api::Settings) {
     settings.feed_cache.max_age = std::time::Duration::from_secs(600);
+    settings.feed_cache.revalidate_after = std::time::Duration::from_secs(600);
     settings.auth_cache.ttl = std::time::Duration::from_secs(600);
 }
 

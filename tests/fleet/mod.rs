@@ -4,6 +4,7 @@
 
 mod cache;
 mod feed;
+mod revocation;
 mod rotation;
 
 use reqwest::header::{AUTHORIZATION, ETAG, IF_NONE_MATCH};

@@ -13,6 +13,7 @@ use super::{create_fleet, poll};
 /// Keep cached feeds for ten minutes: only invalidation explains a change.
 fn cache_long(settings: &mut signet_api::Settings) {
     settings.feed_cache.max_age = std::time::Duration::from_secs(600);
+    settings.feed_cache.revalidate_after = std::time::Duration::from_secs(600);
 }
 
 /// (selector, stage, signing) of each key of a feed.

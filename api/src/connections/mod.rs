@@ -22,15 +22,17 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt as _;
 
 use crate::limits::Limits;
+use crate::tls::{Stream, Tls};
 use deadline::{Activity, Deadlined, Timeouts};
 use per_ip::{IpSlot, PerIp};
 
-/// Serves `router` on `listener` until `stop` completes, then waits for the
-/// requests in flight.
+/// Serves `router` on `listener`, over TLS if given, until `stop`
+/// completes, then waits for the requests in flight.
 pub async fn serve(
     mut listener: TcpListener,
     router: Router,
     limits: Limits,
+    tls: Option<Tls>,
     stop: impl Future<Output = ()>,
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -66,7 +68,7 @@ pub async fn serve(
             None => None,
         };
         let held = Held::new(permit, ip_slot);
-        let connection = connection(&builder, stream, peer, router.clone(), timeouts);
+        let connection = connection(&builder, stream, peer, router.clone(), timeouts, &tls);
         let watched = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(e) = watched.await {
@@ -95,17 +97,23 @@ async fn accept(
     (permit, stream, peer)
 }
 
-/// One connection served by `router`, its reads under `timeouts`. Each
-/// request carries the peer's address as [`ConnectInfo`], for the audit trail.
+/// One connection served by `router`, its reads under `timeouts` (the TLS
+/// handshake's included: TLS runs over the deadlined socket). Each request
+/// carries the peer's address as [`ConnectInfo`], for the audit trail.
 fn connection(
     builder: &http1::Builder,
     stream: TcpStream,
     peer: SocketAddr,
     router: Router,
     timeouts: Timeouts,
+    tls: &Option<Tls>,
 ) -> impl GracefulConnection<Error = hyper::Error> + Send + 'static {
     let activity = Arc::new(Activity::default());
-    let io = TokioIo::new(Deadlined::new(stream, activity.clone(), timeouts));
+    let deadlined = Deadlined::new(stream, activity.clone(), timeouts);
+    let io = TokioIo::new(match tls {
+        Some(tls) => tls.accept(deadlined),
+        None => Stream::Plain(deadlined),
+    });
     let service = service_fn(move |mut req: Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
         let busy = activity.begin();

@@ -17,6 +17,7 @@ use crate::recheck::Recheck;
 use crate::rotation::Rotation;
 use crate::settings::parse_duration;
 use crate::telemetry::LogFormat;
+use crate::tls::TlsFiles;
 use signet_fleet::FeedCacheSettings;
 use signet_keygen::{self as keygen, KeyPool};
 
@@ -55,6 +56,17 @@ pub fn load(mut sources: Sources) -> anyhow::Result<Settings> {
                 .map_err(|e| anyhow!("invalid {origin}: entry {} {e}", i + 1))?;
         }
     }
+    let tls = match (s.value("tls_cert_file"), s.value("tls_key_file")) {
+        (Some((cert, _)), Some((key, _))) => Some(TlsFiles {
+            cert: cert.into(),
+            key: key.into(),
+        }),
+        (None, None) => None,
+        (Some((_, given)), None) | (None, Some((_, given))) => bail!(
+            "{given} is set without its pair: TLS needs both SIGNET_TLS_CERT_FILE and \
+             SIGNET_TLS_KEY_FILE (or --tls-cert-file and --tls-key-file), or neither"
+        ),
+    };
     Ok(Settings {
         listen: s.get("listen", address)?.unwrap_or(d.listen),
         database_url: s
@@ -145,6 +157,7 @@ pub fn load(mut sources: Sources) -> anyhow::Result<Settings> {
             jwt_audience: text("console_jwt_audience"),
             ..d.console
         },
+        tls,
     })
 }
 

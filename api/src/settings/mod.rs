@@ -29,6 +29,7 @@ use crate::ratelimit::RateLimit;
 use crate::recheck::Recheck;
 use crate::rotation::Rotation;
 use crate::telemetry::LogFormat;
+use crate::tls::TlsFiles;
 pub use signet_console::ConsoleIdp;
 pub use signet_domain::duration::{parse_duration, positive_duration};
 use signet_fleet::FeedCacheSettings;
@@ -86,6 +87,8 @@ pub struct Settings {
     pub feed_cache: FeedCacheSettings,
     /// Who may sign console tokens besides the built-in issuer.
     pub console: ConsoleSettings,
+    /// The certificate and key to serve HTTPS with; `None` serves plain HTTP.
+    pub tls: Option<TlsFiles>,
 }
 
 impl Default for Settings {
@@ -112,6 +115,7 @@ impl Default for Settings {
             auth_cache: AuthCacheSettings::default(),
             feed_cache: FeedCacheSettings::default(),
             console: ConsoleSettings::default(),
+            tls: None,
         }
     }
 }

@@ -63,11 +63,7 @@ impl Signet {
     /// among them) is refused without a lookup. Private keys are served
     /// whatever the tenant's export policy: a fleet is the way out it chose.
     pub async fn fleet_feed(&self, presented: &str) -> Result<Option<FleetFeed>> {
-        if !FleetToken::is_well_formed(presented) {
-            return Ok(None);
-        }
-        let hash = FleetTokenHash::of(presented);
-        let Some(access) = self.ports.fleets.fleet_by_token(&hash).await? else {
+        let Some(access) = self.fleet_access(presented).await? else {
             return Ok(None);
         };
         let keys = self
@@ -76,6 +72,16 @@ impl Signet {
             .feed_keys(access.tenant.id, &access.fleet.domains)
             .await?;
         Ok(Some(FleetFeed { access, keys }))
+    }
+
+    /// The fleet a presented token belongs to, without its keys; `None` if
+    /// the token is not live: how a cached feed is confirmed still served.
+    pub async fn fleet_access(&self, presented: &str) -> Result<Option<FleetAccess>> {
+        if !FleetToken::is_well_formed(presented) {
+            return Ok(None);
+        }
+        let hash = FleetTokenHash::of(presented);
+        self.ports.fleets.fleet_by_token(&hash).await
     }
 
     /// Records in the audit trail that a fleet was served the feed with
