@@ -57,6 +57,10 @@ pub enum RuleViolation {
     /// Activation needs a DNS answer, and the lookup failed (timeout, SERVFAIL).
     #[error("DNS record {0} could not be looked up; try again later")]
     DnsUnanswered(String),
+    /// A fleet reads only domains its tenant has (a sending domain, or a
+    /// key signing for it): never another tenant's names.
+    #[error("the tenant has no domain or key named {}: a fleet reads only its own tenant's domains", .0.join(", "))]
+    NotTenantsDomains(Vec<String>),
     /// `self=false` needs a root domain registered by the same tenant.
     #[error("no root domain of {0} is registered to take DKIM authority")]
     NoRootDomain(String),
