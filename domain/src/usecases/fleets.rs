@@ -48,7 +48,13 @@ impl Admin {
     /// domain rows). Another tenant's names are unknown here, so the
     /// refusal tells nothing about them.
     async fn has_domain(&self, tenant: &Tenant, domain: &DomainName) -> Result<bool> {
-        if self.ports.domains.get_domain(tenant.id, domain).await?.is_some() {
+        if self
+            .ports
+            .domains
+            .get_domain(tenant.id, domain)
+            .await?
+            .is_some()
+        {
             return Ok(true);
         }
         let filter = KeyFilter {
