@@ -38,7 +38,10 @@ async fn a_certificate_is_trusted_through_ca_file_and_refused_otherwise() {
         assert!(!out.status.success(), "{args:?}: {}", stderr(&out));
         let said = stderr(&out);
         assert!(said.contains("polling https://127.0.0.1:"), "{said}");
-        assert!(said.contains("invalid peer certificate"), "a certificate error: {said}");
+        assert!(
+            said.contains("invalid peer certificate"),
+            "a certificate error: {said}"
+        );
         assert!(!written(work.path()), "{args:?}: nothing written");
     }
 
