@@ -738,7 +738,10 @@ async fn fleet_sync_once_writes_its_target_and_exits_non_zero_when_it_cannot() {
         serde_json::from_slice(&std::fs::read(keys.join("keys.json")).unwrap()).unwrap();
     assert_eq!(manifest["fleet"], "mta");
     let listed = manifest["keys"].as_array().unwrap();
-    assert!(listed.iter().all(|k| k["domain"] == "a.example"), "{manifest}");
+    assert!(
+        listed.iter().all(|k| k["domain"] == "a.example"),
+        "{manifest}"
+    );
     let env = std::fs::read_to_string(&seen).expect("--on-change ran after the first write");
     assert!(
         !env.contains(&token),

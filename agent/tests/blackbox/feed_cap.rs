@@ -2,13 +2,11 @@
 //! 1 GiB body, streamed by the server, leaves the agent's memory bounded
 //! and the last good set in place.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use support::{feed, stderr, sync_once, Answer, FeedServer};
+use crate::support::{feed, stderr, sync_once, Answer, FeedServer};
 
 /// The files under `dir` and their contents.
 fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {

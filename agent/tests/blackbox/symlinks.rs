@@ -2,14 +2,12 @@
 //! target: the agent writes, chmods and removes nothing through it, leaves
 //! what it points to as it was, and names the link in one line.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::fs::{self, Permissions};
 use std::os::unix::fs::{symlink, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
-use support::{feed, stderr, sync_once, Answer, FeedServer};
+use crate::support::{feed, stderr, sync_once, Answer, FeedServer};
 
 /// Everything under `root`: each path with its mode and, for a file, its
 /// content; links as their target.

@@ -2,11 +2,9 @@
 //! `--ca-file` alone; without it, or with another CA, the agent refuses
 //! the server and writes nothing. `http://` goes only to loopback.
 
-mod support;
-
 use std::path::Path;
 
-use support::{feed, stderr, sync_once, Answer, FeedServer};
+use crate::support::{feed, stderr, sync_once, Answer, FeedServer};
 
 fn certificate() -> rcgen::CertifiedKey<rcgen::KeyPair> {
     rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])

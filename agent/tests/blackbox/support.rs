@@ -1,8 +1,6 @@
 //! What the agent's black-box tests share: the `signet-agent` binary, and a
 //! small feed server on loopback (plain or TLS) whose answer a test sets.
 
-#![allow(dead_code)] // Each test binary uses its own part.
-
 use std::process::Output;
 use std::sync::{Arc, Mutex};
 
