@@ -1,6 +1,7 @@
 //! The agent's options: `signet-agent sync ...`, and the same [`SyncArgs`]
 //! under `signet fleet sync`.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
@@ -8,6 +9,7 @@ use secrecy::SecretString;
 use signet_domain::duration::positive_duration;
 
 use crate::targets::Target;
+use crate::transport::{byte_count, Transport, DEFAULT_MAX_FEED_BYTES};
 use crate::{SyncOptions, TOKEN_VAR};
 
 /// `signet-agent`: keeps a signer's DKIM keys in step with its fleet's feed.
@@ -52,6 +54,18 @@ pub struct SyncArgs {
     /// signer's reload.
     #[arg(long)]
     pub on_change: Option<String>,
+    /// Trust only the certificates in this PEM file for Signet's TLS,
+    /// instead of the system's roots (a private CA, a self-signed server).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Allow an `http://` URL to a host that is not a loopback address: the
+    /// private keys then cross the network in clear text.
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// The largest feed body read (`64MiB`; a number of bytes, or with KiB,
+    /// MiB or GiB); over it the poll fails and the last good set stays.
+    #[arg(long, value_parser = byte_count, default_value_t = DEFAULT_MAX_FEED_BYTES)]
+    pub max_feed_bytes: u64,
 }
 
 impl SyncArgs {
@@ -63,6 +77,11 @@ impl SyncArgs {
             targets: self.targets,
             interval: (!self.once).then_some(self.interval),
             on_change: self.on_change,
+            transport: Transport {
+                ca_file: self.ca_file,
+                insecure_http: self.insecure_http,
+                max_feed_bytes: self.max_feed_bytes,
+            },
         }
     }
 }
@@ -93,5 +112,13 @@ mod tests {
         assert!(sync(&[]).is_err(), "a target is required");
         assert!(sync(&["--to", "smtp:/x"]).is_err());
         assert!(sync(&["--to", "dir:/k", "--once", "--interval", "5s"]).is_err());
+        assert_eq!(
+            options.transport.max_feed_bytes, DEFAULT_MAX_FEED_BYTES,
+            "64 MiB unless told"
+        );
+        let Command::Sync(capped) = sync(&["--to", "dir:/k", "--max-feed-bytes", "1MiB"])
+            .unwrap()
+            .command;
+        assert_eq!(capped.max_feed_bytes, 1 << 20);
     }
 }

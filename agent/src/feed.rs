@@ -2,22 +2,19 @@
 //! `If-None-Match`, its body checked before anything reaches a signer.
 
 use std::fmt;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use reqwest::header::{AUTHORIZATION, ETAG, IF_NONE_MATCH};
-use reqwest::StatusCode;
+use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use signet_domain::{DomainName, KeyAlgorithm, KeyStage, Selector};
 use zeroize::Zeroizing;
 
+use crate::transport::Transport;
+
 /// The feed's path under the server's URL.
 const FEED_PATH: &str = "/fleet/v1/keys";
-/// Longest one poll may take, connection included.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// Longest a connection may take to open.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a poll brought no feed.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +28,10 @@ pub enum FeedError {
     /// Signet could not be reached or the answer was cut short.
     #[error("the feed could not be read")]
     Transport(#[from] reqwest::Error),
+    /// A 200 whose body is larger than `--max-feed-bytes`; the rest of it
+    /// is not read.
+    #[error("the feed's body is over --max-feed-bytes ({0} bytes)")]
+    TooLarge(u64),
     /// A 200 whose body is not a feed this agent can write.
     #[error("the feed's body is not valid")]
     Body(#[source] serde_json::Error),
@@ -195,36 +196,36 @@ impl TryFrom<WireKey> for FleetKey {
 /// Polls one fleet's feed.
 pub struct FeedClient {
     http: reqwest::Client,
-    url: String,
+    url: Url,
     token: SecretString,
+    max_bytes: u64,
 }
 
 impl FeedClient {
     /// A client of the feed of the Signet at `base_url`
-    /// (`https://signet.example`), authenticated by `token`.
-    pub fn new(base_url: &str, token: SecretString) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("signet-fleet-sync/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+    /// (`https://signet.example`), authenticated by `token`, reaching it
+    /// as `transport` allows.
+    pub fn new(base_url: &str, token: SecretString, transport: &Transport) -> anyhow::Result<Self> {
+        let url = format!("{}{FEED_PATH}", base_url.trim_end_matches('/'));
+        let url = Url::parse(&url).map_err(|e| anyhow::anyhow!("--url {base_url}: {e}"))?;
         Ok(Self {
-            http,
-            url: format!("{}{FEED_PATH}", base_url.trim_end_matches('/')),
+            http: transport.client(&url)?,
+            url,
             token,
+            max_bytes: transport.max_feed_bytes,
         })
     }
 
     /// Asks for the feed, sending `etag` as `If-None-Match`.
     pub async fn poll(&self, etag: Option<&str>) -> Result<Poll, FeedError> {
-        let mut request = self.http.get(&self.url).header(
+        let mut request = self.http.get(self.url.clone()).header(
             AUTHORIZATION,
             format!("Bearer {}", self.token.expose_secret()),
         );
         if let Some(etag) = etag {
             request = request.header(IF_NONE_MATCH, etag);
         }
-        let response = request.send().await?;
+        let mut response = request.send().await?;
         match response.status() {
             StatusCode::OK => {
                 let etag = response
@@ -232,8 +233,7 @@ impl FeedClient {
                     .get(ETAG)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned);
-                // The body holds every private key: wiped once parsed.
-                let body = Zeroizing::new(Vec::from(response.bytes().await?));
+                let body = self.body(&mut response).await?;
                 Ok(Poll::Changed {
                     feed: Feed::parse(&body)?,
                     etag,
@@ -243,6 +243,37 @@ impl FeedClient {
             StatusCode::UNAUTHORIZED => Err(FeedError::Unauthorized),
             other => Err(FeedError::Status(other)),
         }
+    }
+
+    /// The body, read chunk by chunk up to the cap, so that memory stays
+    /// bounded whatever the server sends. It holds every private key:
+    /// wiped once parsed.
+    async fn body(
+        &self,
+        response: &mut reqwest::Response,
+    ) -> Result<Zeroizing<Vec<u8>>, FeedError> {
+        let announced = response.content_length().unwrap_or(0);
+        if announced > self.max_bytes {
+            return Err(FeedError::TooLarge(self.max_bytes));
+        }
+        // Reserved whole when announced: a growing Vec would leave copies
+        // of the keys behind in the buffers it outgrew.
+        let reserve = usize::try_from(announced).unwrap_or(0);
+        let mut body = Zeroizing::new(Vec::with_capacity(reserve));
+        while let Some(chunk) = response.chunk().await? {
+            if (body.len() + chunk.len()) as u64 > self.max_bytes {
+                return Err(FeedError::TooLarge(self.max_bytes));
+            }
+            if body.len() + chunk.len() > body.capacity() {
+                let cap = usize::try_from(self.max_bytes).unwrap_or(usize::MAX);
+                let wanted = (body.capacity() * 2).clamp(body.len() + chunk.len(), cap);
+                let mut larger = Zeroizing::new(Vec::with_capacity(wanted));
+                larger.extend_from_slice(&body);
+                body = larger;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod feed;
 pub mod signal;
 pub mod targets;
+pub mod transport;
 
 use std::future::Future;
 use std::time::Duration;
@@ -21,6 +22,7 @@ use tokio::process::Command;
 
 use self::feed::{Feed, FeedClient, Poll};
 use self::targets::Target;
+use self::transport::Transport;
 
 /// The variable the token may come from.
 pub const TOKEN_VAR: &str = "SIGNET_FLEET_TOKEN";
@@ -44,6 +46,8 @@ pub struct SyncOptions {
     pub interval: Option<Duration>,
     /// A shell command run after a change was written.
     pub on_change: Option<String>,
+    /// TLS, clear text, and the largest feed read.
+    pub transport: Transport,
 }
 
 /// Runs the agent: once, or until SIGTERM or SIGINT.
@@ -108,7 +112,7 @@ struct Agent {
 impl Agent {
     fn new(options: SyncOptions) -> anyhow::Result<Self> {
         anyhow::ensure!(!options.targets.is_empty(), "give at least one --to");
-        let client = FeedClient::new(&options.url, options.token.clone())?;
+        let client = FeedClient::new(&options.url, options.token.clone(), &options.transport)?;
         Ok(Self {
             options,
             client,

@@ -675,6 +675,22 @@ async fn a_cli_minted_console_token_works_on_the_server_and_an_unknown_tenant_ge
 async fn fleet_sync_once_writes_its_target_and_exits_non_zero_when_it_cannot() {
     let dir = TempDir::new().unwrap();
     run_ok(dir.path(), &["tenant", "create", "acme"]).await;
+    let issued = run_json(
+        dir.path(),
+        &["api-key", "create", "--tenant", "acme", "--json"],
+    )
+    .await;
+    let key = issued["api_key"].as_str().unwrap().to_owned();
+    let server = serve(dir.path()).await;
+    // A fleet reads only its tenant's domains: a.example is made its own.
+    let made = reqwest::Client::new()
+        .post(format!("{}/v4/domains", server.base_url))
+        .basic_auth("api", Some(&key))
+        .form(&[("name", "a.example"), ("dkim_key_size", "1024")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 200);
     let created = run_json(
         dir.path(),
         &[
@@ -690,7 +706,6 @@ async fn fleet_sync_once_writes_its_target_and_exits_non_zero_when_it_cannot() {
     )
     .await;
     let token = created["token"].as_str().unwrap().to_owned();
-    let server = serve(dir.path()).await;
     let keys = dir.path().join("keys");
     let target = format!("dir:{}", keys.display());
     let seen = dir.path().join("on-change.env");
@@ -721,7 +736,12 @@ async fn fleet_sync_once_writes_its_target_and_exits_non_zero_when_it_cannot() {
     assert!(!stderr.contains(&token), "the token is never logged");
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(keys.join("keys.json")).unwrap()).unwrap();
-    assert_eq!(manifest, serde_json::json!({"fleet": "mta", "keys": []}));
+    assert_eq!(manifest["fleet"], "mta");
+    let listed = manifest["keys"].as_array().unwrap();
+    assert!(
+        listed.iter().all(|k| k["domain"] == "a.example"),
+        "{manifest}"
+    );
     let env = std::fs::read_to_string(&seen).expect("--on-change ran after the first write");
     assert!(
         !env.contains(&token),

@@ -55,11 +55,56 @@ async fn feed_status(server: &SignetServer, token: &str) -> u16 {
         .as_u16()
 }
 
+/// A new API key of `tenant`.
+async fn api_key(dir: &Path, tenant: &str) -> String {
+    let out = run_ok(dir, &["api-key", "create", "--tenant", tenant, "--json"]).await;
+    let issued: Value = serde_json::from_str(&out).unwrap();
+    issued["api_key"].as_str().unwrap().to_owned()
+}
+
+/// Registers `domains` through Mailgun's `POST /v4/domains` with `key`.
+async fn add_domains(server: &SignetServer, key: &str, domains: &[&str]) {
+    for domain in domains {
+        let params = [("name", *domain), ("dkim_key_size", "1024")];
+        let answer = reqwest::Client::new()
+            .post(format!("{}/v4/domains", server.base_url))
+            .basic_auth("api", Some(key))
+            .form(&params)
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(answer.status(), 200, "{domain}: {:?}", answer.text().await);
+    }
+}
+
 #[tokio::test]
 async fn fleets_are_created_listed_and_revoked_with_clear_errors() {
     let dir = TempDir::new().unwrap();
     let dir = dir.path();
     run_ok(dir, &["tenant", "create", "acme"]).await;
+    run_ok(dir, &["tenant", "create", "other"]).await;
+    let (acme, other) = (api_key(dir, "acme").await, api_key(dir, "other").await);
+    let server = SignetServer::start(signet(dir, &["serve"], &[])).await;
+    add_domains(&server, &acme, &["a.example", "b.example", "c.example"]).await;
+    add_domains(&server, &other, &["o.example"]).await;
+    // Another tenant's domain, and one nobody has: the same refusal, which
+    // tells nothing of other tenants.
+    for foreign in ["o.example", "n.example"] {
+        run_fails(
+            dir,
+            &[
+                "fleet",
+                "create",
+                "mta-eu",
+                "--tenant",
+                "acme",
+                "--domains",
+                &format!("a.example,{foreign}"),
+            ],
+            &format!("the tenant has no domain or key named {foreign}: a fleet reads only its own tenant's domains"),
+        )
+        .await;
+    }
     let out = run_ok(
         dir,
         &[
@@ -174,7 +219,6 @@ async fn fleets_are_created_listed_and_revoked_with_clear_errors() {
         );
     }
 
-    let server = SignetServer::start(signet(dir, &["serve"], &[])).await;
     assert_eq!(feed_status(&server, &token).await, 200);
     run_ok(dir, &["fleet", "revoke", "mta-us", "--tenant", "acme"]).await;
     run_fails(
@@ -199,6 +243,9 @@ async fn with_redis_a_revocation_by_the_cli_stops_a_running_servers_feed_within_
     let dir = TempDir::new().unwrap();
     let dir = dir.path();
     run_ok(dir, &["tenant", "create", "acme"]).await;
+    let key = api_key(dir, "acme").await;
+    let server = SignetServer::start(signet(dir, &["serve"], &env)).await;
+    add_domains(&server, &key, &["a.example"]).await;
     let out = run_ok(
         dir,
         &[
@@ -217,7 +264,6 @@ async fn with_redis_a_revocation_by_the_cli_stops_a_running_servers_feed_within_
         .as_str()
         .unwrap()
         .to_owned();
-    let server = SignetServer::start(signet(dir, &["serve"], &env)).await;
     assert_eq!(feed_status(&server, &token).await, 200, "read, and cached");
     let revoke = signet(
         dir,

@@ -42,6 +42,7 @@ pub async fn list_fleets(
     responses(
         (status = 201, description = "The new fleet and its token, shown this once", body = CreatedFleet),
         (status = 409, description = "The tenant has a fleet of that name", body = super::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "A domain is not the tenant's: it has no sending domain and no key of that name", body = super::error::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(tenant = %member.0.tenant.name), err(Display, level = "info"))]

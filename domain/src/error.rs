@@ -57,6 +57,10 @@ pub enum RuleViolation {
     /// Activation needs a DNS answer, and the lookup failed (timeout, SERVFAIL).
     #[error("DNS record {0} could not be looked up; try again later")]
     DnsUnanswered(String),
+    /// A fleet reads only domains its tenant has (a sending domain, or a
+    /// key signing for it): never another tenant's names.
+    #[error("the tenant has no domain or key named {}: a fleet reads only its own tenant's domains", first_names(.0))]
+    NotTenantsDomains(Vec<String>),
     /// `self=false` needs a root domain registered by the same tenant.
     #[error("no root domain of {0} is registered to take DKIM authority")]
     NoRootDomain(String),
@@ -80,6 +84,17 @@ pub enum RuleViolation {
         /// Sent by the client (`true`) rather than to be generated.
         imported: bool,
     },
+}
+
+/// The first few of `names`, and how many more: an answer stays short
+/// whatever the list sent.
+fn first_names(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let shown = names[..names.len().min(SHOWN)].join(", ");
+    match names.len().saturating_sub(SHOWN) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
 }
 
 fn dns_not_valid_message(name: &str, found: &[String]) -> String {
@@ -176,6 +191,16 @@ mod tests {
         assert_eq!(
             Chain(&e).to_string(),
             "internal error: database: connection refused"
+        );
+    }
+
+    #[test]
+    fn a_refusal_of_many_domains_names_the_first_five_and_counts_the_rest() {
+        let names: Vec<String> = (1..=7).map(|n| format!("d{n}.example")).collect();
+        assert_eq!(
+            RuleViolation::NotTenantsDomains(names).to_string(),
+            "the tenant has no domain or key named d1.example, d2.example, d3.example, \
+             d4.example, d5.example and 2 more: a fleet reads only its own tenant's domains"
         );
     }
 

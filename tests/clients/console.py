@@ -62,9 +62,6 @@ def main():
     settings = expect(get_settings.sync(client=client), Settings, "settings")
     assert settings.min_rsa_bits >= 512, settings
 
-    deleted = delete_key.sync_detailed(client=client, id=key.id)
-    assert deleted.status_code == 204, deleted.status_code
-
     fleet_name = f"client-{uuid.uuid4().hex[:12]}"
     fleet = expect(
         create_fleet.sync(client=client, body=NewFleet(name=fleet_name, domains=[domain])),
@@ -76,6 +73,10 @@ def main():
     assert fleet_name in [f.name for f in fleets.items], fleets
     revoked = revoke_fleet.sync_detailed(client=client, name=fleet_name)
     assert revoked.status_code == 204, revoked.status_code
+
+    # Last: a fleet reads only domains its tenant has, the key's among them.
+    deleted = delete_key.sync_detailed(client=client, id=key.id)
+    assert deleted.status_code == 204, deleted.status_code
     print("console client: ok")
 
 

@@ -4,6 +4,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+use signet_tests::fixtures::keys;
+
 use super::{json_of, problem, spawn_console};
 use crate::fleet::poll;
 
@@ -12,7 +14,32 @@ const FLEETS: &str = "/console/v1/fleets";
 #[tokio::test]
 async fn an_owner_makes_lists_and_revokes_a_fleet_whose_token_reads_the_feed() {
     let console = spawn_console().await;
+    let pems = keys().await;
+    let ga = console.app.greenarrow();
+    ga.import("a.example", "s1", &pems[0].pkcs1).await;
+    ga.import("b.example", "s1", &pems[1].pkcs1).await;
+    let other = console.app.new_tenant("other").await;
+    console
+        .app
+        .greenarrow_as(&other)
+        .import("o.example", "s1", &pems[2].pkcs1)
+        .await;
     let owner = console.token("owner");
+    // Another tenant's domain, or one nobody has: refused alike, so the
+    // answer tells nothing of other tenants.
+    for foreign in ["o.example", "n.example"] {
+        let refused = console
+            .call(Method::POST, FLEETS, &owner)
+            .json(&json!({"name": "mta-eu", "domains": ["a.example", foreign]}))
+            .send()
+            .await
+            .unwrap();
+        let detail = problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(
+            detail,
+            format!("the tenant has no domain or key named {foreign}: a fleet reads only its own tenant's domains")
+        );
+    }
     let created = console
         .call(Method::POST, FLEETS, &owner)
         .json(&json!({"name": "mta-eu", "domains": ["b.example", "a.example"]}))

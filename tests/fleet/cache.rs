@@ -104,6 +104,9 @@ async fn a_cached_feed_is_read_again_once_its_age_is_up() {
         ..AppOptions::default()
     })
     .await;
+    app.greenarrow()
+        .import("a.example", "s1", &keys().await[0].pkcs1)
+        .await;
     let token = create_fleet(&app, "mta-eu", "a.example").await;
     let etag = poll(&app, &token, None).await.etag.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;

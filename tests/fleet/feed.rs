@@ -98,6 +98,7 @@ async fn a_fleet_reads_its_domains_keys_with_private_keys_on_every_backend() {
 #[tokio::test]
 async fn the_token_is_shown_once_and_stored_only_as_its_hash() {
     let app = spawn_app_on(Backend::Sqlite).await;
+    three_domains(&app).await;
     let token = create_fleet(&app, "mta-eu", "a.example").await;
     assert_eq!(poll(&app, &token, None).await.status, StatusCode::OK);
     let tenant = app.admin.tenant(&app.tenant).await.unwrap();
@@ -406,6 +407,10 @@ async fn each_fleet_token_has_a_rate_limit_of_its_own() {
         ..AppOptions::default()
     })
     .await;
+    // One request of the API key's two: a fleet reads only its tenant's domains.
+    app.greenarrow()
+        .import("a.example", "s1", &keys().await[0].pkcs1)
+        .await;
     let token = create_fleet(&app, "mta-eu", "a.example").await;
     let other = create_fleet(&app, "mta-us", "a.example").await;
     for _ in 0..2 {

@@ -178,7 +178,10 @@ async fn additions_deletions_and_rotations_reach_every_target_on_the_next_poll(b
     let pems = keys().await;
     let ga = app.greenarrow();
     let s1 = ga.import("a.example", "s1", &pems[0].pkcs1).await;
+    // A fleet reads only domains its tenant has: b.example had a key once.
+    let b0 = ga.import("b.example", "b0", &pems[2].pkcs1).await;
     let token = create_fleet(&app, "mta", "a.example,b.example").await;
+    ga.delete(b0).await.ok();
     let targets = Targets::new(redis);
     let mut opts = options(&app.base_url, &token, &targets.specs());
     opts.on_change = Some(targets.on_change());

@@ -13,6 +13,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use signet_agent::targets::Target;
+use signet_agent::transport::Transport;
 use signet_agent::{run_until, SyncOptions};
 use signet_tests::skip;
 use tokio::sync::oneshot;
@@ -92,6 +93,7 @@ pub fn options(url: &str, token: &str, targets: &[String]) -> SyncOptions {
             .collect(),
         interval: None,
         on_change: None,
+        transport: Transport::default(),
     }
 }
 

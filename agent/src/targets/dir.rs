@@ -11,17 +11,14 @@
 //! previous manifest listed.
 
 use std::collections::HashSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use serde_json::{json, Value};
 use signet_domain::{DomainName, Selector};
 
-use super::files::{
-    create_dir, ensure_dir, remove_listed, replace, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_FILE,
-};
-use crate::feed::{Feed, FleetKey};
+use super::files::{remove_listed, KeyFile, SafeDir, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_FILE};
+use crate::feed::Feed;
 
 /// A directory of PEM files the agent owns.
 #[derive(Debug, Clone)]
@@ -40,51 +37,50 @@ impl DirTarget {
         &self.dir
     }
 
-    fn key_path(&self, key: &FleetKey) -> PathBuf {
-        self.path_of(&key.domain, &key.selector)
-    }
-
-    fn path_of(&self, domain: &DomainName, selector: &Selector) -> PathBuf {
-        self.dir
-            .join(domain.as_str())
-            .join(format!("{selector}.pem"))
+    fn file_of(domain: &DomainName, selector: &Selector) -> KeyFile {
+        (domain.to_string(), format!("{selector}.pem"))
     }
 
     /// The PEM files the manifest in place lists: its names parsed again,
     /// never its `path`s trusted, so an edited manifest cannot point the
-    /// agent at a file outside DIR. None without a readable manifest.
-    fn written_before(&self) -> HashSet<PathBuf> {
-        let Ok(bytes) = fs::read(self.dir.join("keys.json")) else {
-            return HashSet::new();
+    /// agent at a file outside DIR. None without a readable manifest; a
+    /// link in its place is refused.
+    fn written_before(root: &SafeDir) -> std::io::Result<HashSet<KeyFile>> {
+        let Some((bytes, _)) = root.read("keys.json")? else {
+            return Ok(HashSet::new());
         };
         let Ok(manifest) = serde_json::from_slice::<Value>(&bytes) else {
-            return HashSet::new();
+            return Ok(HashSet::new());
         };
         let keys = manifest["keys"].as_array().map_or(&[][..], Vec::as_slice);
-        keys.iter()
+        Ok(keys
+            .iter()
             .filter_map(|key| {
                 let domain = DomainName::parse(key["domain"].as_str()?).ok()?;
                 let selector = Selector::parse(key["selector"].as_str()?).ok()?;
-                Some(self.path_of(&domain, &selector))
+                Some(Self::file_of(&domain, &selector))
             })
-            .collect()
+            .collect())
     }
 
     /// Writes the PEM files, then the manifest, then removes the PEM files
     /// it no longer lists; whether anything changed.
     pub fn write(&self, feed: &Feed) -> anyhow::Result<bool> {
-        create_dir(&self.dir, PRIVATE_DIR)
-            .with_context(|| format!("cannot create {}", self.dir.display()))?;
-        let before = self.written_before();
+        let root = SafeDir::root(&self.dir, PRIVATE_DIR)
+            .with_context(|| format!("cannot open {}", self.dir.display()))?;
+        let before = Self::written_before(&root)
+            .with_context(|| format!("cannot read {}/keys.json", self.dir.display()))?;
         let mut changed = false;
         let mut kept = HashSet::new();
         let mut manifest = Vec::with_capacity(feed.keys.len());
         for key in &feed.keys {
-            let path = self.key_path(key);
-            let parent = path.parent().expect("a key file has a directory");
-            ensure_dir(parent, PRIVATE_DIR)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-            changed |= replace(&path, key.private_key.expose().as_bytes(), PRIVATE_FILE)
+            let (domain, file) = Self::file_of(&key.domain, &key.selector);
+            let path = self.dir.join(&domain).join(&file);
+            let dir = root
+                .subdir(&domain, PRIVATE_DIR)
+                .with_context(|| format!("cannot create {}", self.dir.join(&domain).display()))?;
+            changed |= dir
+                .replace(&file, key.private_key.expose().as_bytes(), PRIVATE_FILE)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             manifest.push(json!({
                 "domain": key.domain.as_str(),
@@ -97,15 +93,15 @@ impl DirTarget {
                 "dns_record": key.dns_record,
                 "updated_at": key.updated_at,
             }));
-            kept.insert(path);
+            kept.insert((domain, file));
         }
         let manifest = json!({ "fleet": feed.fleet, "keys": manifest });
         let mut bytes = serde_json::to_vec_pretty(&manifest)?;
         bytes.push(b'\n');
-        let path = self.dir.join("keys.json");
-        changed |= replace(&path, &bytes, PUBLIC_FILE)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        changed |= remove_listed(&before, &kept)
+        changed |= root
+            .replace("keys.json", &bytes, PUBLIC_FILE)
+            .with_context(|| format!("cannot write {}/keys.json", self.dir.display()))?;
+        changed |= remove_listed(&root, &before, &kept)
             .with_context(|| format!("cannot remove old keys in {}", self.dir.display()))?;
         Ok(changed)
     }

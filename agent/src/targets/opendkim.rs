@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use signet_domain::KeyAlgorithm;
 
-use super::files::{ensure_dir, remove_stale, replace, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_FILE};
+use super::files::{remove_stale, SafeDir, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_DIR, PUBLIC_FILE};
 use super::{domains, signing_keys};
 use crate::feed::{Feed, FleetKey};
 
@@ -57,19 +57,23 @@ impl OpenDkimTarget {
     /// Writes the key files first, then the tables that name them, then
     /// removes the files no table names any more; whether anything changed.
     pub fn write(&self, feed: &Feed) -> anyhow::Result<bool> {
-        let keys_dir = self.dir.join("keys");
-        ensure_dir(&keys_dir, PRIVATE_DIR)
-            .with_context(|| format!("cannot create {}", keys_dir.display()))?;
+        let root = SafeDir::root(&self.dir, PUBLIC_DIR)
+            .with_context(|| format!("cannot open {}", self.dir.display()))?;
+        let keys_dir = root
+            .subdir("keys", PRIVATE_DIR)
+            .with_context(|| format!("cannot create {}", self.dir.join("keys").display()))?;
         let mut changed = false;
         let mut kept = HashSet::new();
         for key in &feed.keys {
             let path = self.key_path(key);
-            let parent = path.parent().expect("a key file has a directory");
-            ensure_dir(parent, PRIVATE_DIR)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-            changed |= replace(&path, key.private_key.expose().as_bytes(), PRIVATE_FILE)
+            let (domain, file) = (key.domain.to_string(), format!("{}.private", key.selector));
+            let dir = keys_dir.subdir(&domain, PRIVATE_DIR).with_context(|| {
+                format!("cannot create {}", keys_dir.path().join(&domain).display())
+            })?;
+            changed |= dir
+                .replace(&file, key.private_key.expose().as_bytes(), PRIVATE_FILE)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            kept.insert(path);
+            kept.insert((domain, file));
         }
         for (name, content) in [
             ("KeyTable", self.key_table(feed)),
@@ -79,12 +83,12 @@ impl OpenDkimTarget {
                 signing_table(feed, KeyAlgorithm::Ed25519),
             ),
         ] {
-            let path = self.dir.join(name);
-            changed |= replace(&path, content.as_bytes(), PUBLIC_FILE)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            changed |= root
+                .replace(name, content.as_bytes(), PUBLIC_FILE)
+                .with_context(|| format!("cannot write {}", self.dir.join(name).display()))?;
         }
         changed |= remove_stale(&keys_dir, "private", &kept)
-            .with_context(|| format!("cannot remove old keys in {}", keys_dir.display()))?;
+            .with_context(|| format!("cannot remove old keys in {}", keys_dir.path().display()))?;
         Ok(changed)
     }
 

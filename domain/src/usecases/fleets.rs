@@ -2,10 +2,12 @@
 //! CLI, console owners), and their feed read with a fleet token.
 
 use crate::audit::Action;
-use crate::error::{Entity, Error, Result};
+use crate::error::{Entity, Error, Result, RuleViolation};
 use crate::fleet::{
     Fleet, FleetAccess, FleetDomains, FleetFeed, FleetName, FleetToken, FleetTokenHash,
 };
+use crate::key::KeyFilter;
+use crate::names::DomainName;
 use crate::origin::Origin;
 use crate::tenant::Tenant;
 
@@ -13,7 +15,8 @@ use super::{Admin, Signet};
 
 impl Admin {
     /// Makes a fleet reading `domains` and its token, to show once.
-    /// `Conflict(Fleet)` if the tenant has a fleet of that name.
+    /// `Conflict(Fleet)` if the tenant has a fleet of that name;
+    /// `NotTenantsDomains` naming every domain the tenant does not have.
     pub async fn create_fleet(
         &self,
         tenant: &Tenant,
@@ -21,6 +24,15 @@ impl Admin {
         name: &FleetName,
         domains: &FleetDomains,
     ) -> Result<(Fleet, FleetToken)> {
+        let mut missing = Vec::new();
+        for domain in domains.as_slice() {
+            if !self.has_domain(tenant, domain).await? {
+                missing.push(domain.to_string());
+            }
+        }
+        if !missing.is_empty() {
+            return Err(RuleViolation::NotTenantsDomains(missing).into());
+        }
         let token = FleetToken::generate();
         let note = self.note(origin, Action::FleetCreated);
         let fleet = self
@@ -29,6 +41,27 @@ impl Admin {
             .create_fleet(tenant.id, name, domains, &token.hash(), &note)
             .await?;
         Ok((fleet, token))
+    }
+
+    /// Whether `domain` is the tenant's: a sending domain of it, or the
+    /// signing domain of one of its keys (GreenArrow's tenants have no
+    /// domain rows). Another tenant's names are unknown here, so the
+    /// refusal tells nothing about them.
+    async fn has_domain(&self, tenant: &Tenant, domain: &DomainName) -> Result<bool> {
+        if self
+            .ports
+            .domains
+            .get_domain(tenant.id, domain)
+            .await?
+            .is_some()
+        {
+            return Ok(true);
+        }
+        let filter = KeyFilter {
+            signing_domain: Some(domain.clone()),
+            selector: None,
+        };
+        Ok(self.ports.keys.count_keys(tenant.id, &filter).await? > 0)
     }
 
     /// The tenant's fleets, by name, without tokens.
