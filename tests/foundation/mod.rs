@@ -13,6 +13,7 @@ mod limits;
 mod observability;
 mod rotation;
 mod round_trips;
+mod slow_clients;
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
