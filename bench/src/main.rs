@@ -42,6 +42,9 @@ enum Command {
         /// Length of each of the three attacks.
         #[arg(long, default_value = "30s", value_parser = seconds)]
         seconds: Duration,
+        /// The server's `SIGNET_MAX_CONNECTIONS`, in place of its default.
+        #[arg(long)]
+        max_connections: Option<usize>,
     },
 }
 
@@ -112,9 +115,12 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Hello { listen }) => return hello::serve(listen).await,
-        Some(Command::SlowClients { seconds }) => {
+        Some(Command::SlowClients {
+            seconds,
+            max_connections,
+        }) => {
             let bin = processes::signet_binary(cli.options.signet_bin.as_deref()).await?;
-            return slow::run(&bin, seconds).await;
+            return slow::run(&bin, seconds, max_connections).await;
         }
         None => {}
     }

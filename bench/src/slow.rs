@@ -80,8 +80,13 @@ impl Attack {
 
 /// Starts a server with its default connection limits (rate limits and the
 /// DNS re-check off, so that only connections are measured), runs the three
-/// attacks in turn and prints the normal client's times.
-pub async fn run(bin: &std::path::Path, seconds: Duration) -> anyhow::Result<()> {
+/// attacks in turn and prints the normal client's times. `max_connections`
+/// replaces the server's default cap, to see shedding at work.
+pub async fn run(
+    bin: &std::path::Path,
+    seconds: Duration,
+    max_connections: Option<usize>,
+) -> anyhow::Result<()> {
     // The attackers' ends of the connections, in this process.
     let files = rlimit::increase_nofile_limit(3 * CONNECTIONS as u64)?;
     println!("open-file limit of the bench: {files}");
@@ -97,12 +102,15 @@ pub async fn run(bin: &std::path::Path, seconds: Duration) -> anyhow::Result<()>
         log_dir: logs.path(),
     };
     let (_, api_key) = signet.create_tenant("slow").await?;
-    let server = signet
-        .serve_with(&[
-            ("SIGNET_RATE_LIMIT_CAPACITY", "0"),
-            ("SIGNET_DNS_RECHECK_INTERVAL", "0"),
-        ])
-        .await?;
+    let cap = max_connections.map(|n| n.to_string());
+    let mut settings = vec![
+        ("SIGNET_RATE_LIMIT_CAPACITY", "0"),
+        ("SIGNET_DNS_RECHECK_INTERVAL", "0"),
+    ];
+    if let Some(cap) = &cap {
+        settings.push(("SIGNET_MAX_CONNECTIONS", cap));
+    }
+    let server = signet.serve_with(&settings).await?;
     let port: u16 = server
         .base
         .rsplit(':')
@@ -110,11 +118,12 @@ pub async fn run(bin: &std::path::Path, seconds: Duration) -> anyhow::Result<()>
         .and_then(|p| p.parse().ok())
         .context("the server's port")?;
     println!(
-        "server {} ({}), {seconds:?} per attack",
+        "server {} ({}), max connections {}, {seconds:?} per attack",
         server.base,
-        bin.display()
+        bin.display(),
+        cap.as_deref().unwrap_or("by default")
     );
-    println!("\n| attack | connected at the end | /healthz p50 / p99 / max | key list p50 / p99 / max | failed |");
+    println!("\n| attack | attackers connected (peak) | /healthz p50 / p99 / max | key list p50 / p99 / max | failed |");
     println!("|---|---|---|---|---|");
     for attack in [Attack::Heads, Attack::Bodies, Attack::Idle] {
         let line = phase(attack, port, &server.base, &api_key, seconds).await;
@@ -154,7 +163,9 @@ async fn phase(attack: Attack, port: u16, base: &str, api_key: &str, seconds: Du
         .build()
         .expect("a client");
     let (mut health, mut list, mut failed) = (Vec::new(), Vec::new(), 0);
+    let mut peak = 0;
     while Instant::now() < until {
+        peak = peak.max(open.load(Ordering::SeqCst));
         for (times, path, auth) in [
             (&mut health, "/healthz", None),
             (&mut list, "/v1/dkim/keys", Some(basic(api_key))),
@@ -173,12 +184,11 @@ async fn phase(attack: Attack, port: u16, base: &str, api_key: &str, seconds: Du
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let connected = open.load(Ordering::SeqCst);
     for task in attackers {
         task.abort();
     }
     format!(
-        "| {} | {connected} | {} | {} | {failed} of {} |",
+        "| {} | {peak} | {} | {} | {failed} of {} |",
         attack.name(),
         quantiles(&mut health),
         quantiles(&mut list),
