@@ -22,7 +22,7 @@ use hyper::service::service_fn;
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::{GracefulConnection, GracefulShutdown};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt as _;
 
@@ -34,6 +34,25 @@ use shed::{Entry, Shedder};
 
 /// The share of the global cap kept free by shedding: a sixteenth.
 const SHED_RESERVE_DIVISOR: usize = 16;
+
+/// Connections the kernel may hold completed for the accept loop (capped by
+/// `net.core.somaxconn`). Tokio's 1,024 overflows when many clients
+/// reconnect at once, and a client whose handshake is dropped waits a
+/// second to try again.
+const BACKLOG: u32 = 8192;
+
+/// Binds the listening socket, with a backlog for crowds of connections.
+pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // As std's bind does, so a restarted server can bind at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(BACKLOG)
+}
 
 /// Serves `router` on `listener` until `stop` completes, then waits for the
 /// requests in flight.
