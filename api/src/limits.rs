@@ -4,7 +4,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::header::CONTENT_LENGTH;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -24,11 +24,17 @@ pub const DEFAULT_REQUEST_TIMEOUT: &str = "120s";
 /// Longest a key-generating request may take: an 8192-bit key alone takes
 /// tens of seconds, and it may first wait its turn.
 pub const DEFAULT_KEYGEN_TIMEOUT: &str = "10m";
-/// Most connections served at once; further ones wait to be accepted.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
-/// Most connections one client address may hold open: a sixteenth of the
-/// global cap, so no single client can take every slot.
+/// Most connections served at once. A connection costs a task and a few
+/// kilobytes, not a thread: the cap is set by open files, and the server
+/// raises its soft limit to fit it at start.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 16384;
+/// Most connections one client address may hold open, so no single client
+/// can take many slots.
 pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 64;
+/// Longest a request body may go without sending a byte, as nginx's
+/// `client_body_timeout`: a body trickled slower holds its connection no
+/// longer than this per byte, not for the whole request timeout.
+pub const DEFAULT_BODY_READ_TIMEOUT: &str = "10s";
 /// Longest a client may take to send a request head, from connecting (or
 /// from the head's first byte on a kept-alive connection).
 pub const DEFAULT_HEADER_READ_TIMEOUT: &str = "10s";
@@ -57,6 +63,8 @@ pub struct Limits {
     pub header_read_timeout: Duration,
     /// Longest a kept-alive connection may idle between requests.
     pub idle_timeout: Duration,
+    /// Longest a request body may go without sending a byte; slower ones get 408.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -70,15 +78,18 @@ impl Default for Limits {
             max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
             header_read_timeout: duration(DEFAULT_HEADER_READ_TIMEOUT),
             idle_timeout: duration(DEFAULT_IDLE_TIMEOUT),
+            body_read_timeout: duration(DEFAULT_BODY_READ_TIMEOUT),
         }
     }
 }
 
-/// Reads the whole body (at most `body_limit` bytes) within
-/// `request_timeout`, then runs the request within what is left of it, or
-/// within `keygen_timeout` for a request that may generate a key. Buffering
-/// here means no extractor further in ever meets an over-long body, whatever
-/// its own limit.
+/// Reads the whole body (at most `body_limit` bytes, no wait between reads
+/// longer than `body_read_timeout`) within `request_timeout`, then runs the
+/// request within what is left of it, or within `keygen_timeout` for a
+/// request that may generate a key. Buffering here means no extractor further
+/// in ever meets an over-long body, whatever its own limit. A request to a
+/// route that reads no body is served at once, its body (if any) left
+/// unread, so that a body trickled in cannot hold it up.
 pub async fn enforce(State(limits): State<Limits>, req: Request, next: Next) -> Response {
     let dialect = Dialect::of(req.uri().path());
     let started = Instant::now();
@@ -88,9 +99,17 @@ pub async fn enforce(State(limits): State<Limits>, req: Request, next: Next) -> 
         started + limits.request_timeout
     };
     let timed_out = || dialect.error(StatusCode::REQUEST_TIMEOUT, "request timed out");
+    if reads_no_body(&req, dialect) {
+        let (parts, _unread) = req.into_parts();
+        let req = Request::from_parts(parts, Body::empty());
+        return match tokio::time::timeout_at(deadline, next.run(req)).await {
+            Ok(response) => response,
+            Err(_) => timed_out(),
+        };
+    }
     let body = tokio::time::timeout_at(
         started + limits.request_timeout,
-        buffer(req, limits.body_limit),
+        buffer(req, limits.body_limit, limits.body_read_timeout),
     );
     let req = match body.await {
         Ok(Ok(req)) => req,
@@ -103,6 +122,11 @@ pub async fn enforce(State(limits): State<Limits>, req: Request, next: Next) -> 
         }
         Ok(Err(BodyError::Unreadable)) => {
             return dialect.error(StatusCode::BAD_REQUEST, "request body could not be read")
+        }
+        Ok(Err(BodyError::Stalled)) => {
+            metrics::counter!("signet_connections_timed_out_total", "phase" => "body_read")
+                .increment(1);
+            return timed_out();
         }
         Err(_) => return timed_out(),
     };
@@ -126,12 +150,27 @@ fn generates_key(method: &Method, path: &str) -> bool {
     }
 }
 
+/// Whether the route `req` goes to reads no body: the operational
+/// endpoints, and GET, HEAD and OPTIONS, except Mailgun's, which read a body
+/// that has a `Content-Type` on every method (its clients may put
+/// parameters there). DELETE is not among them: Mailgun's takes its
+/// parameters in the body too.
+fn reads_no_body(req: &Request, dialect: Dialect) -> bool {
+    let operational = matches!(req.uri().path(), "/healthz" | "/readyz" | "/metrics");
+    let bodiless = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let mailgun_body =
+        matches!(dialect, Dialect::Mailgun) && req.headers().contains_key(CONTENT_TYPE);
+    operational || (bodiless && !mailgun_body)
+}
+
 enum BodyError {
     TooLarge,
     Unreadable,
+    /// No byte within the body-read timeout.
+    Stalled,
 }
 
-async fn buffer(req: Request, limit: usize) -> Result<Request, BodyError> {
+async fn buffer(req: Request, limit: usize, between_reads: Duration) -> Result<Request, BodyError> {
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
@@ -143,7 +182,11 @@ async fn buffer(req: Request, limit: usize) -> Result<Request, BodyError> {
     let (parts, body) = req.into_parts();
     let mut stream = body.into_data_stream();
     let mut bytes = Vec::new();
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let next = tokio::time::timeout(between_reads, stream.next()).await;
+        let Some(chunk) = next.map_err(|_| BodyError::Stalled)? else {
+            break;
+        };
         let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
         if bytes.len() + chunk.len() > limit {
             return Err(BodyError::TooLarge);

@@ -245,8 +245,7 @@ impl Application {
         };
         let tls = settings.tls.clone().map(Tls::load).transpose()?;
         let router = router(&settings, console, fleet, storage, shared, metrics_state);
-        let listener = TcpListener::bind(settings.listen)
-            .await
+        let listener = connections::bind(settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
         Ok(Self {

@@ -10,6 +10,7 @@ mod processes;
 mod report;
 mod scale;
 mod seed;
+mod slow;
 mod suite;
 
 use std::time::{Duration, Instant};
@@ -33,6 +34,17 @@ enum Command {
         /// Address to listen on.
         #[arg(long)]
         listen: std::net::SocketAddr,
+    },
+    /// Issue 19's slow and idle clients at full scale (2,000 connections
+    /// from 40 loopback addresses, then idle ones from 8) against the
+    /// server, and a normal client's times meanwhile.
+    SlowClients {
+        /// Length of each of the three attacks.
+        #[arg(long, default_value = "30s", value_parser = seconds)]
+        seconds: Duration,
+        /// The server's `SIGNET_MAX_CONNECTIONS`, in place of its default.
+        #[arg(long)]
+        max_connections: Option<usize>,
     },
 }
 
@@ -101,8 +113,16 @@ fn seconds(s: &str) -> Result<Duration, String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Some(Command::Hello { listen }) = cli.command {
-        return hello::serve(listen).await;
+    match cli.command {
+        Some(Command::Hello { listen }) => return hello::serve(listen).await,
+        Some(Command::SlowClients {
+            seconds,
+            max_connections,
+        }) => {
+            let bin = processes::signet_binary(cli.options.signet_bin.as_deref()).await?;
+            return slow::run(&bin, seconds, max_connections).await;
+        }
+        None => {}
     }
     let started = Instant::now();
     // Ctrl-C drops the run: its children are killed on drop, and the

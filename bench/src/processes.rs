@@ -107,14 +107,21 @@ impl Signet<'_> {
     /// cap and the background DNS re-check off (they would limit or disturb
     /// the load generator, not measure the server), and waits for `/readyz`.
     pub async fn serve(&self) -> anyhow::Result<Server> {
+        self.serve_with(&[
+            ("SIGNET_RATE_LIMIT_CAPACITY", "0"),
+            ("SIGNET_MAX_CONNECTIONS_PER_IP", "0"),
+            ("SIGNET_DNS_RECHECK_INTERVAL", "0"),
+        ])
+        .await
+    }
+
+    /// Starts `signet serve` with these settings and waits for `/readyz`.
+    pub async fn serve_with(&self, settings: &[(&str, &str)]) -> anyhow::Result<Server> {
         let port = free_port()?;
         let log = self.log_dir.join(format!("signet-{port}.log"));
         let mut command = self.command(&["serve"]);
-        command
-            .env("SIGNET_LISTEN", format!("127.0.0.1:{port}"))
-            .env("SIGNET_RATE_LIMIT_CAPACITY", "0")
-            .env("SIGNET_MAX_CONNECTIONS_PER_IP", "0")
-            .env("SIGNET_DNS_RECHECK_INTERVAL", "0");
+        command.env("SIGNET_LISTEN", format!("127.0.0.1:{port}"));
+        command.envs(settings.iter().copied());
         Server::start(command, port, "/readyz", log).await
     }
 }

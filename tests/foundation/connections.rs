@@ -29,7 +29,7 @@ fn short_timeouts(s: &mut signet_api::Settings) {
 }
 
 /// A connection to the app from `source`, a loopback address.
-async fn connect_from(source: &str, port: u16) -> TcpStream {
+pub(super) async fn connect_from(source: &str, port: u16) -> TcpStream {
     let socket = TcpSocket::new_v4().unwrap();
     let source: std::net::IpAddr = source.parse().unwrap();
     socket.bind((source, 0).into()).unwrap();
@@ -41,7 +41,7 @@ async fn connect_from(source: &str, port: u16) -> TcpStream {
 
 /// Reads until the server closes `stream` (end of stream or a reset), and
 /// says whether it did within `limit`.
-async fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
+pub(super) async fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
     let mut buf = [0u8; 1024];
     let read_to_end = async {
         loop {
@@ -57,7 +57,7 @@ async fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
 /// Whether the server has closed `stream` already, without waiting.
 /// Unconstrained: tokio's cooperative budget would otherwise report every
 /// socket after the 128th as not ready.
-fn closed_now(stream: &mut TcpStream) -> bool {
+pub(super) fn closed_now(stream: &mut TcpStream) -> bool {
     let mut buf = [0u8; 64];
     let read = tokio::task::unconstrained(stream.read(&mut buf));
     matches!(read.now_or_never(), Some(Ok(0) | Err(_)))
@@ -65,7 +65,7 @@ fn closed_now(stream: &mut TcpStream) -> bool {
 
 /// `/healthz` and the authenticated list, each on a new connection, with the
 /// time each took; `None` when it did not answer 200 within a second.
-async fn probe(app: &TestApp) -> (Option<Duration>, Option<Duration>) {
+pub(super) async fn probe(app: &TestApp) -> (Option<Duration>, Option<Duration>) {
     let timed = |request: reqwest::RequestBuilder| async move {
         let started = Instant::now();
         match tokio::time::timeout(Duration::from_secs(1), request.send()).await {
@@ -116,7 +116,7 @@ async fn open_many(source: &str, port: u16, count: usize) -> Vec<TcpStream> {
 
 /// Trickles a request head that never ends, one byte a second on each
 /// connection, until the server closes them; counts those still open.
-fn trickle(streams: Vec<TcpStream>) -> (Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
+pub(super) fn trickle(streams: Vec<TcpStream>) -> (Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
     let open = Arc::new(AtomicUsize::new(streams.len()));
     let counter = open.clone();
     let task = tokio::spawn(async move {

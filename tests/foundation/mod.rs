@@ -13,6 +13,7 @@ mod limits;
 mod observability;
 mod rotation;
 mod round_trips;
+mod slow_clients;
 mod tls;
 
 use serde_json::Value;

@@ -11,12 +11,15 @@
 //!   the header-read timeout of that byte.
 //!
 //! While a request is being served nothing here applies: the request timeout
-//! bounds it, body upload included.
+//! bounds it, and the body-read timeout each wait for its body.
+//!
+//! [`Activity`] also tells the shedding which connections have not finished a
+//! request head or body.
 
 use std::future::Future as _;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -24,6 +27,7 @@ use std::time::Duration;
 use futures::task::AtomicWaker;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::sync::Notify;
 use tokio::time::{Instant, Sleep};
 
 /// How long a connection may wait for a request head, and idle between requests.
@@ -36,20 +40,90 @@ pub struct Timeouts {
 }
 
 /// Requests in flight on one connection, as its service sees them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Activity {
     in_flight: AtomicUsize,
     answered: AtomicU64,
     /// The connection's reader, woken when an answer is done: hyper may
     /// have started a read while the request ran and not poll again.
     reader: AtomicWaker,
+    /// A request head is due: from the connection's start, or a request's
+    /// first byte after an answer, until that request reaches the service.
+    head_due: AtomicBool,
+    /// The body of the request in flight has been read to its end.
+    body_read: AtomicBool,
+    /// Told when the connection is shed, to close it.
+    shed: Notify,
+}
+
+/// What a connection that has not finished a request is still sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfinished {
+    /// Its request head.
+    Head,
+    /// The body of a request whose head arrived.
+    Body,
+}
+
+impl Unfinished {
+    /// The metric's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Head => "header",
+            Self::Body => "body",
+        }
+    }
+}
+
+impl Default for Activity {
+    /// A new connection's: its first request head is due.
+    fn default() -> Self {
+        Self {
+            in_flight: AtomicUsize::new(0),
+            answered: AtomicU64::new(0),
+            reader: AtomicWaker::new(),
+            head_due: AtomicBool::new(true),
+            body_read: AtomicBool::new(true),
+            shed: Notify::new(),
+        }
+    }
 }
 
 impl Activity {
-    /// Marks a request in flight until the returned guard drops.
-    pub fn begin(self: &Arc<Self>) -> Busy {
+    /// Marks a request in flight until the returned guard drops; its body
+    /// counts as unread until [`Activity::body_read`] unless it has none.
+    pub fn begin(self: &Arc<Self>, without_body: bool) -> Busy {
+        self.body_read.store(without_body, Ordering::SeqCst);
+        self.head_due.store(false, Ordering::SeqCst);
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         Busy(self.clone())
+    }
+
+    /// The request in flight has sent its whole body.
+    pub fn body_read(&self) {
+        self.body_read.store(true, Ordering::SeqCst);
+    }
+
+    /// What the connection is still sending of a request, if anything: not
+    /// while it idles after an answer, nor while its request is served.
+    pub fn unfinished(&self) -> Option<Unfinished> {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            (!self.body_read.load(Ordering::SeqCst)).then_some(Unfinished::Body)
+        } else {
+            self.head_due
+                .load(Ordering::SeqCst)
+                .then_some(Unfinished::Head)
+        }
+    }
+
+    /// Asks the connection to close at once.
+    pub fn shed(&self) {
+        self.shed.notify_one();
+    }
+
+    /// Completes once the connection is shed.
+    pub async fn shed_requested(&self) {
+        self.shed.notified().await;
     }
 }
 
@@ -63,6 +137,7 @@ impl Drop for Busy {
         // Counted before `in_flight` falls, so a reader that sees no request
         // in flight also sees this answer.
         self.0.answered.fetch_add(1, Ordering::SeqCst);
+        self.0.head_due.store(false, Ordering::SeqCst);
         self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
         self.0.reader.wake();
     }
@@ -150,6 +225,7 @@ impl AsyncRead for Deadlined {
             Poll::Ready(Ok(())) => {
                 if !busy && this.head_since.is_none() && buf.filled().len() > before {
                     this.head_since = Some(Instant::now());
+                    this.activity.head_due.store(true, Ordering::SeqCst);
                 }
                 return Poll::Ready(Ok(()));
             }

@@ -1,9 +1,14 @@
-//! The serve loop: accepts connections under a global cap and a per-address
-//! cap, closes connections that wait too long for a request (see
-//! [`deadline`]), and on stop finishes the requests in flight.
+//! The serve loop: accepts connections under a global cap (the open-file
+//! limit raised to fit it, see [`descriptors`]) and a per-address cap, closes
+//! connections that wait too long for a request (see [`deadline`]), sheds
+//! the oldest unfinished ones when the global cap is nearly reached (see
+//! [`shed`]), and on stop finishes the requests in flight.
 
+mod body;
 mod deadline;
+mod descriptors;
 mod per_ip;
+mod shed;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -11,20 +16,44 @@ use std::sync::Arc;
 
 use axum::extract::ConnectInfo;
 use axum::Router;
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::{GracefulConnection, GracefulShutdown};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt as _;
 
 use crate::limits::Limits;
 use crate::tls::{Stream, Tls};
+use body::Tracked;
 use deadline::{Activity, Deadlined, Timeouts};
 use per_ip::{IpSlot, PerIp};
+use shed::{Entry, Shedder};
+
+/// The share of the global cap kept free by shedding: a sixteenth.
+const SHED_RESERVE_DIVISOR: usize = 16;
+
+/// Connections the kernel may hold completed for the accept loop (capped by
+/// `net.core.somaxconn`). Tokio's 1,024 overflows when many clients
+/// reconnect at once, and a client whose handshake is dropped waits a
+/// second to try again.
+const BACKLOG: u32 = 8192;
+
+/// Binds the listening socket, with a backlog for crowds of connections.
+pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // As std's bind does, so a restarted server can bind at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(BACKLOG)
+}
 
 /// Serves `router` on `listener`, over TLS if given, until `stop`
 /// completes, then waits for the requests in flight.
@@ -35,7 +64,12 @@ pub async fn serve(
     tls: Option<Tls>,
     stop: impl Future<Output = ()>,
 ) {
-    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let max_connections = descriptors::connection_cap(limits.max_connections.max(1));
+    let permits = Arc::new(Semaphore::new(max_connections));
+    // Shedding starts once fewer slots than this are free, so that a
+    // connection is closed before new ones would wait for a slot.
+    let reserve = (max_connections / SHED_RESERVE_DIVISOR).max(1);
+    let shedder = Arc::new(Shedder::default());
     let per_ip =
         (limits.max_connections_per_ip > 0).then(|| PerIp::new(limits.max_connections_per_ip));
     let timeouts = Timeouts {
@@ -67,12 +101,29 @@ pub async fn serve(
             },
             None => None,
         };
-        let held = Held::new(permit, ip_slot);
-        let connection = connection(&builder, stream, peer, router.clone(), timeouts, &tls);
+        if permits.available_permits() < reserve {
+            shedder.shed_oldest();
+        }
+        let activity = Arc::new(Activity::default());
+        let held = Held::new(permit, ip_slot, shedder.enter(activity.clone()));
+        let connection = connection(
+            &builder,
+            stream,
+            peer,
+            router.clone(),
+            timeouts,
+            &activity,
+            &tls,
+        );
         let watched = graceful.watch(connection);
         tokio::spawn(async move {
-            if let Err(e) = watched.await {
-                tracing::debug!(error = %e, "connection closed");
+            tokio::select! {
+                served = watched => if let Err(e) = served {
+                    tracing::debug!(error = %e, "connection closed");
+                },
+                () = activity.shed_requested() => {
+                    tracing::debug!(peer = %peer.ip(), "unfinished connection shed");
+                }
             }
             drop(held);
         });
@@ -106,17 +157,19 @@ fn connection(
     peer: SocketAddr,
     router: Router,
     timeouts: Timeouts,
+    activity: &Arc<Activity>,
     tls: &Option<Tls>,
 ) -> impl GracefulConnection<Error = hyper::Error> + Send + 'static {
-    let activity = Arc::new(Activity::default());
     let deadlined = Deadlined::new(stream, activity.clone(), timeouts);
     let io = TokioIo::new(match tls {
         Some(tls) => tls.accept(deadlined),
         None => Stream::Plain(deadlined),
     });
-    let service = service_fn(move |mut req: Request<Incoming>| {
+    let activity = activity.clone();
+    let service = service_fn(move |req: Request<Incoming>| {
+        let busy = activity.begin(req.body().is_end_stream());
+        let mut req = req.map(|body| Tracked::new(body, activity.clone()));
         req.extensions_mut().insert(ConnectInfo(peer));
-        let busy = activity.begin();
         let router = router.clone();
         async move {
             let response = router.oneshot(req).await;
@@ -127,18 +180,21 @@ fn connection(
     builder.serve_connection(io, service)
 }
 
-/// What an open connection holds until it closes: its slots under both caps.
+/// What an open connection holds until it closes: its slots under both
+/// caps and its place among the connections that may be shed.
 struct Held {
     _permit: OwnedSemaphorePermit,
     _ip_slot: Option<IpSlot>,
+    _entry: Entry,
 }
 
 impl Held {
-    fn new(permit: OwnedSemaphorePermit, ip_slot: Option<IpSlot>) -> Self {
+    fn new(permit: OwnedSemaphorePermit, ip_slot: Option<IpSlot>, entry: Entry) -> Self {
         metrics::gauge!("signet_connections_open").increment(1);
         Self {
             _permit: permit,
             _ip_slot: ip_slot,
+            _entry: entry,
         }
     }
 }

@@ -417,6 +417,8 @@ mod tests {
         assert_eq!(defaults.limits.max_connections_per_ip, 64);
         assert_eq!(defaults.limits.header_read_timeout, Duration::from_secs(10));
         assert_eq!(defaults.limits.idle_timeout, Duration::from_secs(75));
+        assert_eq!(defaults.limits.body_read_timeout, Duration::from_secs(10));
+        assert_eq!(defaults.limits.max_connections, 16384);
         let limits = settings(&[
             "serve",
             "--max-connections-per-ip",
@@ -425,13 +427,20 @@ mod tests {
             "2s",
             "--idle-timeout",
             "1m",
+            "--body-read-timeout",
+            "3s",
         ])
         .unwrap()
         .limits;
         assert_eq!(limits.max_connections_per_ip, 0);
         assert_eq!(limits.header_read_timeout, Duration::from_secs(2));
         assert_eq!(limits.idle_timeout, Duration::from_secs(60));
-        for flag in ["--header-read-timeout", "--idle-timeout"] {
+        assert_eq!(limits.body_read_timeout, Duration::from_secs(3));
+        for flag in [
+            "--header-read-timeout",
+            "--idle-timeout",
+            "--body-read-timeout",
+        ] {
             assert!(settings(&["serve", flag, "0"]).is_err(), "{flag}");
         }
     }

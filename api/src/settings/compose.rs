@@ -98,6 +98,9 @@ pub fn load(mut sources: Sources) -> anyhow::Result<Settings> {
             header_read_timeout: s
                 .get("header_read_timeout", positive_duration)?
                 .unwrap_or(d.limits.header_read_timeout),
+            body_read_timeout: s
+                .get("body_read_timeout", positive_duration)?
+                .unwrap_or(d.limits.body_read_timeout),
             idle_timeout: s
                 .get("idle_timeout", positive_duration)?
                 .unwrap_or(d.limits.idle_timeout),

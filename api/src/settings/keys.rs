@@ -6,8 +6,9 @@ use clap::{Arg, ArgAction};
 
 use crate::dns::DEFAULT_DNS_CACHE_TTL;
 use crate::limits::{
-    DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_KEYGEN_TIMEOUT,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_KEYGEN_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_REQUEST_TIMEOUT,
 };
 use crate::settings::database::{DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL};
 use crate::settings::{DEFAULT_LISTEN, DEFAULT_REDIS_KEY_PREFIX};
@@ -128,11 +129,13 @@ pub fn all() -> Vec<Key> {
         key("request_timeout", Server, some(DEFAULT_REQUEST_TIMEOUT),
             "Longest a request may take; slower ones get 408"),
         key("max_connections", Server, Some(DEFAULT_MAX_CONNECTIONS.to_string()),
-            "Most connections served at once; further ones wait to be accepted"),
+            "Most connections served at once (the open-file limit is raised to fit); near it, unfinished ones are shed"),
         key("max_connections_per_ip", Server, Some(DEFAULT_MAX_CONNECTIONS_PER_IP.to_string()),
             "Most connections open from one client address; 0 is no cap (behind a load balancer)"),
         key("header_read_timeout", Server, some(DEFAULT_HEADER_READ_TIMEOUT),
             "Longest from connecting, or from a request's first byte, to its complete head"),
+        key("body_read_timeout", Server, some(DEFAULT_BODY_READ_TIMEOUT),
+            "Longest a request body may go without sending a byte; slower ones get 408"),
         key("idle_timeout", Server, some(DEFAULT_IDLE_TIMEOUT),
             "Longest a kept-alive connection may idle between requests"),
         key("keygen_concurrency", Server, None,
