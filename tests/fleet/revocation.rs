@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use signet_api::settings::cli::{Command, FleetAdminCommand, FleetCommand};
+use signet_tests::fixtures::keys;
 use signet_tests::{backends, spawn_app_with, AppOptions, Backend, RedisConfig, TestApp};
 use tokio::time::Instant;
 
@@ -44,6 +45,9 @@ async fn cli_revocation_delays(backend: Backend, redis: Option<RedisConfig>) -> 
     })
     .await;
     let node = app.spawn_node().await;
+    app.greenarrow()
+        .import("a.example", "s1", &keys().await[0].pkcs1)
+        .await;
     let token = create_fleet(&app, "mta-eu", "a.example").await;
     let nodes = [app.base_url.clone(), node.base_url.clone()];
     let mut etag = String::new();
