@@ -161,10 +161,31 @@ impl From<PathRejection> for Problem {
     }
 }
 
-/// A JSON body whose rejection is a problem document.
-#[derive(Debug, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(Problem))]
+/// A JSON object body whose rejection is a problem document. Only an
+/// object is a body: serde would also read a struct from an array of its
+/// fields in order (`[true]`), which no document describes.
+#[derive(Debug)]
 pub struct Body<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for Body<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Problem> {
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(Problem::bad_request("the body must be a JSON object"));
+        }
+        serde_json::from_value(value).map(Self).map_err(|e| {
+            Problem::bad_request(format!(
+                "Failed to deserialize the JSON body into the target type: {e}"
+            ))
+        })
+    }
+}
 
 /// A query string whose rejection is a problem document.
 #[derive(Debug, axum::extract::FromRequestParts)]
