@@ -3,6 +3,7 @@
 //! tenant isolation, and keys shared with both dialects.
 
 mod audit;
+mod bodies;
 mod endpoints;
 mod fleets;
 mod issuers;
