@@ -132,6 +132,9 @@ fn selector_pattern() -> String {
 
 /// A string of at most the core's name length made of `pattern`, or empty
 /// when `min_length` is 0 (the server reads an empty value as an absent one).
+/// Or a whole number from 0: every parameter is text (a form field, a query
+/// parameter, a JSON number read as its digits), and digits alone are a
+/// valid domain label and selector, so a number is a name the server takes.
 fn name(pattern: &str, example: &str, min_length: usize) -> Object {
     let pattern = if min_length == 0 {
         format!("^(?:{pattern})?$")
@@ -139,7 +142,8 @@ fn name(pattern: &str, example: &str, min_length: usize) -> Object {
         format!("^{pattern}$")
     };
     ObjectBuilder::new()
-        .schema_type(Type::String)
+        .schema_type(SchemaType::from_iter([Type::String, Type::Integer]))
+        .minimum(Some(0))
         .pattern(Some(pattern))
         .min_length(Some(min_length))
         .max_length(Some(MAX_NAME_LEN))
