@@ -39,7 +39,9 @@ fn domain_name(path: std::result::Result<MailgunPath<String>, MailgunError>) -> 
 /// has keys). With rotation on, a pending key is made once the active key
 /// is `rotation_interval` old; it signs once DNS shows its record, and the
 /// key it replaces retires. Mailgun's minimum interval is 5 days; Signet's
-/// is its own `SIGNET_ROTATION_MIN_INTERVAL` (1h by default).
+/// is its own `SIGNET_ROTATION_MIN_INTERVAL` (1h by default). Refused with
+/// 400: `rotation_interval` without enabling rotation, an interval below the
+/// minimum or beyond ten years.
 #[utoipa::path(
     put,
     path = "/v1/dkim_management/domains/{name}/rotation",

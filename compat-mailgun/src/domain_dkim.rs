@@ -71,7 +71,8 @@ pub async fn update_dkim_authority(
 /// Update a DKIM selector
 ///
 /// Renames the selector of the key the domain signs with. Its record moves,
-/// so it must be verified again before it signs. `dkim_selector` is required
+/// so it must be verified again before it signs. A selector another key of
+/// the authority already has is refused with 400. `dkim_selector` is required
 /// (400 when missing or empty) and may come in the query string or the body.
 #[utoipa::path(
     put,

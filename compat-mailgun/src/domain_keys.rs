@@ -90,8 +90,9 @@ async fn set_active(
 
 /// Activate a domain key
 ///
-/// Lets a key sign mail. Its DNS record must be published and valid: a result
-/// older than a minute is looked up again, and a record that does not carry
+/// Lets a key sign mail. Activation before DNS is refused: its record must be
+/// published and valid (a result
+/// older than a minute is looked up again), and a record that does not carry
 /// the key is refused with a 400 naming what was found.
 #[utoipa::path(
     put,

@@ -121,6 +121,8 @@ pub async fn list_domains_v3(
 /// domain the tenant registered becomes its DKIM authority; otherwise it gets
 /// a DKIM key of its own (`dkim_selector`, `mx` by default; `dkim_key_size`,
 /// 2048 by default), inactive until its record is published and verified.
+/// A domain the tenant already registered is refused with 400 ("Domain
+/// already exists").
 #[utoipa::path(
     post,
     path = "/v4/domains",
@@ -157,7 +159,8 @@ pub async fn create_domain(
 
 /// Create a domain (v3 form)
 ///
-/// The same as `POST /v4/domains`.
+/// The same as `POST /v4/domains`, including its 400 for a domain the
+/// tenant already registered.
 #[utoipa::path(
     post,
     path = "/v3/domains",

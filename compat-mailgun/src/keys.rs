@@ -31,7 +31,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Lists the tenant's DKIM keys in creation order, optionally filtered by
 /// signing domain or selector. Parameters may come in the query string or in
 /// the body. Follow the absolute URLs in `paging` to move between pages; `next`
-/// after the last page leads to a page with no items.
+/// after the last page leads to a page with no items. `page` is a token this
+/// server made: a foreign one is refused with 400.
 #[utoipa::path(
     get,
     path = "/v1/dkim/keys",
@@ -91,6 +92,10 @@ pub async fn list_keys(
 /// Ed25519 with Signet's `algorithm=ed25519`) or imported from `pem`, a field
 /// or a file part. Private keys are never
 /// exported. The first key of a signing domain becomes the one it signs with.
+/// Refused with 400: `bits` with `algorithm=ed25519`, a `pem` that is not an
+/// RSA key of 1024 or 2048 bits nor an Ed25519 key, an `algorithm` other than
+/// the imported key's, and a signing domain and selector that already have a
+/// key.
 #[utoipa::path(
     post,
     path = "/v1/dkim/keys",

@@ -58,12 +58,8 @@ pub async fn create_fleet(
         .domains
         .iter()
         .map(|d| {
-            DomainName::parse(d).map_err(|e| {
-                Problem::bad_request(format!(
-                    "domains has {:?}, which {e}",
-                    signet_domain::excerpt::excerpt(d)
-                ))
-            })
+            DomainName::parse(d)
+                .map_err(|e| Problem::bad_request(format!("domains has {d:?}, which {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let domains =

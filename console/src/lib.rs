@@ -138,4 +138,22 @@ mod tests {
             "bearer"
         );
     }
+
+    #[test]
+    fn the_audit_filter_documents_every_audited_action_and_nothing_else() {
+        let (_, doc) = documented_routes().split_for_parts();
+        let json = serde_json::to_value(&doc).unwrap();
+        let parameters = json["paths"]["/console/v1/audit"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let action = parameters.iter().find(|p| p["name"] == "action").unwrap();
+        let names: Vec<String> = signet_domain::Action::ALL
+            .iter()
+            .map(|a| a.as_str().replace('.', r"\."))
+            .collect();
+        assert_eq!(
+            action["schema"]["pattern"],
+            format!("^(?:{})?$", names.join("|"))
+        );
+    }
 }

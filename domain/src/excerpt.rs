@@ -76,7 +76,8 @@ fn closing_quote(inside: &str, quote: char) -> Option<usize> {
 
 /// A parser's own words: from the first to the last piece of key material
 /// (pieces are separated by white space) becomes one [`REDACTED`], and the
-/// words around it stay.
+/// words around it stay, each cut to [`MAX_EXCERPT_CHARS`] (a parser's words
+/// are short: a long one is input it repeated without quotes).
 fn unquoted(text: &str) -> String {
     let offset = |piece: &str| piece.as_ptr() as usize - text.as_ptr() as usize;
     let mut key = text
@@ -90,7 +91,14 @@ fn unquoted(text: &str) -> String {
             format!("{}{REDACTED}{}", &text[..offset(first)], &text[end..])
         }
     };
-    truncate(&kept, MAX_UNQUOTED_CHARS)
+    let words: String = kept
+        .split_inclusive(char::is_whitespace)
+        .map(|word| {
+            let bare = word.trim_end();
+            truncate(bare, MAX_EXCERPT_CHARS) + &word[bare.len()..]
+        })
+        .collect();
+    truncate(&words, MAX_UNQUOTED_CHARS)
 }
 
 /// Drops control characters and keeps at most `max` characters.
@@ -103,11 +111,14 @@ fn truncate(input: &str, max: usize) -> String {
     out
 }
 
-/// Part of a PEM armour line, or a long run of base64 (percent-encoded or
-/// backslash-escaped as it may be in a URL or a `Debug` quote).
+/// Part of a PEM armour line, a token Signet issues (an `sgn_` API key or
+/// an `sgf_` fleet token: their random part may be cut by `_` and `-` into
+/// runs too short to look like base64), or a long run of base64
+/// (percent-encoded or backslash-escaped as it may be in a URL or a `Debug`
+/// quote).
 fn looks_like_key_material(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
-    if ["-----", "PRIVATE KEY", "PRIVATE%20KEY"]
+    if ["-----", "PRIVATE KEY", "PRIVATE%20KEY", "SGN_", "SGF_"]
         .iter()
         .any(|marker| upper.contains(marker))
     {
@@ -165,6 +176,26 @@ mod tests {
         assert_eq!(excerpt(&format!("\\n{PEM_LINE}")), REDACTED);
         assert_eq!(excerpt(&PEM_LINE.replace('+', "%2B")), REDACTED);
         assert_eq!(excerpt(&PEM_LINE.to_ascii_lowercase()), REDACTED);
+    }
+
+    #[test]
+    fn a_long_word_outside_quotes_is_cut_like_an_excerpt() {
+        let message = format!("failed: {}: unknown field", "x".repeat(500));
+        assert_eq!(
+            scrub(&message),
+            format!("failed: {}… unknown field", "x".repeat(MAX_EXCERPT_CHARS))
+        );
+    }
+
+    #[test]
+    fn an_api_key_or_a_fleet_token_is_redacted_however_short_its_runs() {
+        for input in [
+            "sgn_kry_wTmWJmyce-XwjLb_QlV7eqTr",
+            "SGF_ab-cd_ef",
+            "x sgn_a",
+        ] {
+            assert_eq!(excerpt(input), REDACTED, "{input}");
+        }
     }
 
     #[test]

@@ -10,9 +10,16 @@ use crate::error::InvalidValue;
 use crate::names::{Selector, MAX_NAME_LEN};
 
 /// A whole number of seconds written with one unit: `5d`, `24h`, `30m`,
-/// `45s` (a bare number is seconds). Shown in the largest unit that divides it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Span(i64);
+/// `45s` (a bare number is seconds). It is shown as it was written (`24h`
+/// stays `24h`, though it equals `1d`), so that a client comparing what it
+/// set with what it reads sees no difference; a span Signet makes itself is
+/// shown in the largest unit that divides it. Spans compare by length.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    seconds: i64,
+    /// The unit as written; `None` for a bare number of seconds.
+    unit: Option<char>,
+}
 
 /// Units, largest first, with their length in seconds.
 const UNITS: [(char, i64); 4] = [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)];
@@ -20,10 +27,24 @@ const UNITS: [(char, i64); 4] = [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1
 /// Ten years: far beyond any sensible rotation, and safe from overflow.
 const MAX_SPAN_SECONDS: i64 = 10 * 366 * 86_400;
 
+/// The length of `unit` (either case), if it is one.
+fn unit_length(unit: char) -> Option<i64> {
+    let unit = unit.to_ascii_lowercase();
+    UNITS.iter().find(|(u, _)| *u == unit).map(|(_, l)| *l)
+}
+
 impl Span {
     /// A span of this many seconds (negative counts as zero).
     pub fn seconds(n: i64) -> Self {
-        Self(n.clamp(0, MAX_SPAN_SECONDS))
+        let seconds = n.clamp(0, MAX_SPAN_SECONDS);
+        let (unit, _) = UNITS
+            .into_iter()
+            .find(|(_, length)| seconds % length == 0 && seconds > 0)
+            .unwrap_or(('s', 1));
+        Self {
+            seconds,
+            unit: Some(unit),
+        }
     }
 
     /// A span of this many days.
@@ -37,43 +58,65 @@ impl Span {
         let wrong =
             || InvalidValue("must be a whole number with a unit: d, h, m or s (such as 5d)".into());
         let (digits, unit) = match s.char_indices().last() {
-            Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], c.to_ascii_lowercase()),
-            _ => (s, 's'),
+            Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], Some(c)),
+            _ => (s, None),
         };
-        let (_, length) = UNITS.iter().find(|(u, _)| *u == unit).ok_or_else(wrong)?;
+        let length = match unit {
+            Some(unit) => unit_length(unit).ok_or_else(wrong)?,
+            None => 1,
+        };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(wrong());
         }
         let n: i64 = digits.parse().map_err(|_| wrong())?;
-        n.checked_mul(*length)
+        n.checked_mul(length)
             .filter(|s| *s <= MAX_SPAN_SECONDS)
-            .map(Self)
+            .map(|seconds| Self { seconds, unit })
             .ok_or_else(|| InvalidValue("must be at most ten years".into()))
     }
 
     /// Whole seconds.
     pub fn as_seconds(self) -> i64 {
-        self.0
+        self.seconds
     }
 
     /// As a chrono duration.
     pub fn duration(self) -> Duration {
-        Duration::seconds(self.0)
+        Duration::seconds(self.seconds)
     }
 
     /// Whether it is zero.
     pub fn is_zero(self) -> bool {
-        self.0 == 0
+        self.seconds == 0
+    }
+}
+
+impl PartialEq for Span {
+    fn eq(&self, other: &Self) -> bool {
+        self.seconds == other.seconds
+    }
+}
+
+impl Eq for Span {}
+
+impl PartialOrd for Span {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Span {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.seconds.cmp(&other.seconds)
     }
 }
 
 impl fmt::Display for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (unit, length) = UNITS
-            .into_iter()
-            .find(|(_, length)| self.0 % length == 0 && self.0 > 0)
-            .unwrap_or(('s', 1));
-        write!(f, "{}{unit}", self.0 / length)
+        match self.unit.and_then(|u| Some((u, unit_length(u)?))) {
+            Some((unit, length)) => write!(f, "{}{unit}", self.seconds / length),
+            None => write!(f, "{}", self.seconds),
+        }
     }
 }
 
@@ -226,7 +269,10 @@ impl Default for RotationPolicy {
 
 impl RotationPolicy {
     /// The interval automatic rotation uses when enabled without one.
-    pub const DEFAULT_INTERVAL: Span = Span(30 * 86_400);
+    pub const DEFAULT_INTERVAL: Span = Span {
+        seconds: 30 * 86_400,
+        unit: Some('d'),
+    };
 }
 
 #[cfg(test)]
@@ -236,12 +282,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spans_read_with_a_unit_and_print_in_the_largest_that_fits() {
+    fn spans_read_with_a_unit_print_as_they_were_written() {
         assert_eq!(Span::parse("5d").unwrap().as_seconds(), 432_000);
-        assert_eq!(Span::parse("24h").unwrap().to_string(), "1d");
-        assert_eq!(Span::parse("90").unwrap().to_string(), "90s");
-        assert_eq!(Span::parse("2M").unwrap().to_string(), "2m");
+        for written in ["24h", "1d", "30d", "720h", "90", "2M", "0"] {
+            assert_eq!(Span::parse(written).unwrap().to_string(), written);
+        }
+        assert_eq!(Span::parse(" 024h ").unwrap().to_string(), "24h");
+    }
+
+    #[test]
+    fn spans_made_by_signet_print_in_the_largest_unit_that_fits() {
+        assert_eq!(Span::seconds(86_400).to_string(), "1d");
+        assert_eq!(Span::seconds(90).to_string(), "90s");
         assert_eq!(Span::seconds(0).to_string(), "0s");
+    }
+
+    #[test]
+    fn spans_of_the_same_length_are_equal_however_written() {
+        assert_eq!(Span::parse("24h").unwrap(), Span::parse("1d").unwrap());
+        assert!(Span::parse("23h").unwrap() < Span::parse("1d").unwrap());
     }
 
     #[test]

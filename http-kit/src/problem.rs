@@ -39,11 +39,14 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// A problem with this status and explanation.
+    /// A problem with this status and explanation. Whatever the explanation
+    /// quotes of the request goes through [`scrub`]: it is written back to
+    /// the client and into the log, so only excerpts of client input stay
+    /// and key material never does, whichever handler wrote it.
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self {
             status,
-            detail: detail.into(),
+            detail: scrub(&detail.into()),
             retry_after: None,
             realm: None,
         }
@@ -137,14 +140,14 @@ impl From<JsonRejection> for Problem {
             JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             _ => StatusCode::BAD_REQUEST,
         };
-        // The parser quotes the body it failed on: only excerpts come back.
-        Self::new(status, scrub(&rejection.body_text()))
+        // The parser quotes the body it failed on: `new` keeps excerpts only.
+        Self::new(status, rejection.body_text())
     }
 }
 
 impl From<QueryRejection> for Problem {
     fn from(rejection: QueryRejection) -> Self {
-        Self::bad_request(scrub(&rejection.body_text()))
+        Self::bad_request(rejection.body_text())
     }
 }
 
@@ -153,15 +156,36 @@ impl From<PathRejection> for Problem {
         // An id that is not a number names no key: the same 404 as an unknown one.
         Self::new(
             StatusCode::NOT_FOUND,
-            format!("not found: {}", scrub(&rejection.body_text())),
+            format!("not found: {}", rejection.body_text()),
         )
     }
 }
 
-/// A JSON body whose rejection is a problem document.
-#[derive(Debug, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(Problem))]
+/// A JSON object body whose rejection is a problem document. Only an
+/// object is a body: serde would also read a struct from an array of its
+/// fields in order (`[true]`), which no document describes.
+#[derive(Debug)]
 pub struct Body<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for Body<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Problem> {
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(Problem::bad_request("the body must be a JSON object"));
+        }
+        serde_json::from_value(value).map(Self).map_err(|e| {
+            Problem::bad_request(format!(
+                "Failed to deserialize the JSON body into the target type: {e}"
+            ))
+        })
+    }
+}
 
 /// A query string whose rejection is a problem document.
 #[derive(Debug, axum::extract::FromRequestParts)]

@@ -51,6 +51,9 @@ impl RotationStore for Storage {
             algorithms: Set(policy.algorithms.to_string()),
             selector_template: Set(policy.selector_template.as_str().to_owned()),
             updated_at: Set(stored_time(audit.at)),
+            interval_text: Set(policy.interval.map(|i| i.to_string())),
+            retire_after_text: Set(Some(policy.retire_after.to_string())),
+            delete_after_text: Set(Some(policy.delete_after.to_string())),
         };
         let upsert = OnConflict::columns([
             rotation_setting::Column::TenantId,
@@ -64,6 +67,9 @@ impl RotationStore for Storage {
             rotation_setting::Column::Algorithms,
             rotation_setting::Column::SelectorTemplate,
             rotation_setting::Column::UpdatedAt,
+            rotation_setting::Column::IntervalText,
+            rotation_setting::Column::RetireAfterText,
+            rotation_setting::Column::DeleteAfterText,
         ])
         .to_owned();
         let txn = self.begin_write().await.or_internal()?;
@@ -308,13 +314,23 @@ fn to_policy(row: rotation_setting::Model) -> Result<RotationPolicy> {
     let what = format!("rotation settings of {}", row.authority);
     Ok(RotationPolicy {
         enabled: row.enabled,
-        interval: row.interval_seconds.map(Span::seconds),
-        retire_after: Span::seconds(row.retire_after_seconds),
-        delete_after: Span::seconds(row.delete_after_seconds),
+        interval: row
+            .interval_seconds
+            .map(|seconds| as_written(seconds, row.interval_text.as_deref())),
+        retire_after: as_written(row.retire_after_seconds, row.retire_after_text.as_deref()),
+        delete_after: as_written(row.delete_after_seconds, row.delete_after_text.as_deref()),
         algorithms: AlgorithmSet::parse(&row.algorithms).map_err(|e| corrupt(&what, e))?,
         selector_template: SelectorTemplate::parse(&row.selector_template)
             .map_err(|e| corrupt(&what, e))?,
     })
+}
+
+/// A stored span, spelt as the client wrote it when that spelling was kept
+/// and still names the same length; otherwise in the largest unit.
+fn as_written(seconds: i64, text: Option<&str>) -> Span {
+    text.and_then(|text| Span::parse(text).ok())
+        .filter(|span| span.as_seconds() == seconds)
+        .unwrap_or_else(|| Span::seconds(seconds))
 }
 
 /// The settings, for the audit trail.

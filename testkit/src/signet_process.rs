@@ -3,6 +3,7 @@
 //! listens. The binary is the calling test's `env!("CARGO_BIN_EXE_signet")`.
 
 use std::process::{Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -46,6 +47,8 @@ pub struct SignetServer {
     pub child: Child,
     /// `http://ADDRESS` it listens on.
     pub base_url: String,
+    /// Every line it has logged so far.
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl SignetServer {
@@ -77,11 +80,24 @@ impl SignetServer {
             }
         })
         .await;
-        // Keep draining stderr so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        // Keep draining stderr so the server never blocks on a full pipe,
+        // and keep what it says for a test to read.
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&log);
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                kept.lock().expect("the log is not poisoned").push(line);
+            }
+        });
         Self {
             child,
             base_url: format!("http://{address}"),
+            log,
         }
+    }
+
+    /// What the server has logged since it listened, a line each.
+    pub fn log(&self) -> String {
+        self.log.lock().expect("the log is not poisoned").join("\n")
     }
 }

@@ -4,6 +4,7 @@
 
 mod across_nodes;
 mod audit;
+mod bodies;
 mod endpoints;
 mod fleets;
 mod issuers;

@@ -191,6 +191,24 @@ async fn domains_are_listed_filtered_sorted_and_paged() {
     assert_eq!(names(&searched), ["mail.a.example"]);
     let active = list(&[("state", "active")]).await.expect(200);
     assert_eq!(active, json!({"total_count": 0, "items": []}));
+    // An empty count is an absent one, as the document says (integer or empty).
+    let empty = list(&[("skip", ""), ("limit", "")]).await.expect(200);
+    assert_eq!(names(&empty), names(&all));
+    let doc = send(mg.request(Method::GET, "/openapi/mailgun.json"))
+        .await
+        .expect(200);
+    let parameters = doc["paths"]["/v4/domains"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    for name in ["skip", "limit"] {
+        let schema = &parameters.iter().find(|p| p["name"] == name).unwrap()["schema"];
+        assert_eq!(
+            schema["type"],
+            json!(["integer", "string"]),
+            "{name}: {schema}"
+        );
+        assert_eq!(schema["maxLength"], 0, "{name}: {schema}");
+    }
 
     let v3 = send(mg.request(Method::GET, "/v3/domains?sort=name"))
         .await

@@ -92,15 +92,15 @@ schema!(
         .build()
 );
 schema!(
-    /// Keys per page: 0 (the default) to 100.
+    /// Keys per page: 0 (the default) to 100; empty is the default too.
     KeyLimit => bounded(MAX_KEY_LIMIT)
 );
 schema!(
-    /// Domains per page: 0 (the default) to 1000.
+    /// Domains per page: 0 (the default) to 1000; empty is the default too.
     DomainLimit => bounded(MAX_DOMAIN_LIMIT)
 );
 schema!(
-    /// Domains to skip: any count the server can hold.
+    /// Domains to skip: any count the server can hold; empty skips none.
     DomainSkip => bounded(MAX_DOMAIN_SKIP)
 );
 
@@ -132,6 +132,9 @@ fn selector_pattern() -> String {
 
 /// A string of at most the core's name length made of `pattern`, or empty
 /// when `min_length` is 0 (the server reads an empty value as an absent one).
+/// Or a whole number from 0: every parameter is text (a form field, a query
+/// parameter, a JSON number read as its digits), and digits alone are a
+/// valid domain label and selector, so a number is a name the server takes.
 fn name(pattern: &str, example: &str, min_length: usize) -> Object {
     let pattern = if min_length == 0 {
         format!("^(?:{pattern})?$")
@@ -139,7 +142,8 @@ fn name(pattern: &str, example: &str, min_length: usize) -> Object {
         format!("^{pattern}$")
     };
     ObjectBuilder::new()
-        .schema_type(Type::String)
+        .schema_type(SchemaType::from_iter([Type::String, Type::Integer]))
+        .minimum(Some(0))
         .pattern(Some(pattern))
         .min_length(Some(min_length))
         .max_length(Some(MAX_NAME_LEN))
@@ -167,11 +171,15 @@ fn flag(empty: &str) -> Object {
         .build()
 }
 
-/// A whole number from 0 to `max`.
+/// A whole number from 0 to `max`, or empty: the server takes an empty
+/// parameter for an absent one, as it does every other (`limit=` is the
+/// default limit), so the document says so rather than let a client believe
+/// `skip=` is refused. The bounds apply to the number, the length to the text.
 fn bounded(max: u64) -> Object {
     ObjectBuilder::new()
-        .schema_type(Type::Integer)
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::String]))
         .minimum(Some(0))
         .maximum(Some(max))
+        .max_length(Some(0))
         .build()
 }

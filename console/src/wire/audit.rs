@@ -102,9 +102,14 @@ pub struct AuditPageBody {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListEvents {
-    /// Only events of this action, such as `key.created`.
+    /// Only events of this action, such as `key.created`; empty for all.
+    #[param(
+        pattern = r"^(?:key\.created|key\.imported|key\.updated|key\.activated|key\.deactivated|key\.deleted|key\.dns_changed|domain\.registered|domain\.deleted|domain\.authority_changed|domain\.selector_changed|api_key\.created|api_key\.revoked|settings\.changed|tenant\.created|key\.rotated|key\.stage_changed|rotation\.changed|fleet\.created|fleet\.revoked|fleet\.read)?$"
+    )]
     pub action: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page. A cursor this server did not hand
+    /// out is refused with 400.
+    #[param(pattern = r"^[A-Za-z0-9_-]*={0,2}$", max_length = 512)]
     pub cursor: Option<String>,
     /// Events per page, 1 to 500 (default 100).
     #[param(minimum = 1, maximum = 500)]

@@ -37,7 +37,9 @@ pub struct DomainList {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListDomains {
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page. A cursor this server did not hand
+    /// out is refused with 400.
+    #[param(pattern = r"^[A-Za-z0-9_-]*={0,2}$", max_length = 512)]
     pub cursor: Option<String>,
     /// Domains per page, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]

@@ -109,9 +109,15 @@ pub struct KeyPage {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListKeys {
-    /// Only keys of this signing domain.
+    /// Only keys of this signing domain; empty for all.
+    #[param(
+        pattern = r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)?$",
+        max_length = 200
+    )]
     pub domain: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page. A cursor this server did not hand
+    /// out is refused with 400.
+    #[param(pattern = r"^[A-Za-z0-9_-]*={0,2}$", max_length = 512)]
     pub cursor: Option<String>,
     /// Keys per page, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
@@ -128,7 +134,13 @@ pub struct After {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
-    /// The signing domain.
+    /// The signing domain: dot-separated labels of letters, digits and inner
+    /// dashes, at most 200 characters.
+    #[schema(
+        pattern = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub domain: String,
     /// The selector, unique within the domain.
     pub selector: String,

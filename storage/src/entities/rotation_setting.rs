@@ -21,6 +21,12 @@ pub struct Model {
     pub algorithms: String,
     pub selector_template: String,
     pub updated_at: DateTimeUtc,
+    /// `interval_seconds` as the client wrote it (`24h`); NULL before it was kept.
+    pub interval_text: Option<String>,
+    /// `retire_after_seconds` as the client wrote it.
+    pub retire_after_text: Option<String>,
+    /// `delete_after_seconds` as the client wrote it.
+    pub delete_after_text: Option<String>,
 }
 
 /// No relation is navigated from the settings.
