@@ -227,7 +227,12 @@ macro_rules! forward {
         match this {
             Stream::Plain(s) => Pin::new(s).$call($cx $(, $arg)*),
             Stream::Tls(s) => Pin::new(s).$call($cx $(, $arg)*),
-            Stream::Handshake(_) | Stream::Failed => unreachable!("handshaken"),
+            // `handshaken` left neither of these behind an `Ok`; should
+            // that ever change, the connection fails rather than the task.
+            Stream::Handshake(_) | Stream::Failed => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "the TLS handshake is not finished",
+            ))),
         }
     }};
 }
