@@ -6,7 +6,6 @@
 pub mod api_key_use;
 pub mod auth;
 pub mod commands;
-pub mod connections;
 pub mod dialect;
 pub mod dns;
 pub mod docs;
@@ -20,7 +19,6 @@ pub mod rotation;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
-pub mod tls;
 
 pub use limits::Limits;
 pub use ratelimit::RateLimit;

@@ -67,6 +67,18 @@ pub struct Limits {
     pub body_read_timeout: Duration,
 }
 
+impl Limits {
+    /// The part the connection layer keeps.
+    pub fn connections(&self) -> signet_connections::Config {
+        signet_connections::Config {
+            max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
+            header_read_timeout: self.header_read_timeout,
+            idle_timeout: self.idle_timeout,
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         let duration = |s| parse_duration(s).expect("a valid literal duration");

@@ -36,11 +36,11 @@ use crate::ratelimit::RateLimits;
 use crate::recheck::Recheck;
 use crate::rotation::Rotation;
 use crate::settings::Settings;
-use crate::tls::Tls;
 use crate::{
-    api_key_use, auth, connections, dialect, docs, health, master_key, metrics, ratelimit, recheck,
-    rotation, telemetry,
+    api_key_use, auth, dialect, docs, health, master_key, metrics, ratelimit, recheck, rotation,
+    telemetry,
 };
+use signet_connections::tls::Tls;
 use signet_keygen::PooledKeyGenerator;
 
 /// The core and the database it runs on, as the server and the CLI use them.
@@ -245,7 +245,7 @@ impl Application {
         };
         let tls = settings.tls.clone().map(Tls::load).transpose()?;
         let router = router(&settings, console, fleet, storage, shared, metrics_state);
-        let listener = connections::bind(settings.listen)
+        let listener = signet_connections::bind(settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
         Ok(Self {
@@ -304,7 +304,14 @@ impl Application {
             Some(tls) => Some(tokio::spawn(tls.reload_on_change()?)),
             None => None,
         };
-        connections::serve(self.listener, self.router, self.limits, self.tls, stop).await;
+        signet_connections::serve(
+            self.listener,
+            self.router,
+            self.limits.connections(),
+            self.tls,
+            stop,
+        )
+        .await;
         drop(self.changes);
         upkeep.abort();
         refill.abort();

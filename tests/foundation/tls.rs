@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use reqwest::{Certificate, Client, StatusCode};
 use secrecy::SecretString;
-use signet_api::tls::TlsFiles;
+use signet_connections::tls::TlsFiles;
 use signet_api::{Application, MasterKeySource, Settings};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};

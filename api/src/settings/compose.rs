@@ -17,7 +17,7 @@ use crate::recheck::Recheck;
 use crate::rotation::Rotation;
 use crate::settings::parse_duration;
 use crate::telemetry::LogFormat;
-use crate::tls::TlsFiles;
+use signet_connections::tls::TlsFiles;
 use signet_fleet::FeedCacheSettings;
 use signet_keygen::{self as keygen, KeyPool};
 

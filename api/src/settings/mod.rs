@@ -29,7 +29,7 @@ use crate::ratelimit::RateLimit;
 use crate::recheck::Recheck;
 use crate::rotation::Rotation;
 use crate::telemetry::LogFormat;
-use crate::tls::TlsFiles;
+use signet_connections::tls::TlsFiles;
 pub use signet_console::ConsoleIdp;
 pub use signet_domain::duration::{parse_duration, positive_duration};
 use signet_fleet::FeedCacheSettings;

@@ -1,14 +1,16 @@
-//! The serve loop: accepts connections under a global cap (the open-file
+//! The server's connection layer: the serve loop, which accepts connections under a global cap (the open-file
 //! limit raised to fit it, see [`descriptors`]) and a per-address cap, closes
 //! connections that wait too long for a request (see [`deadline`]), sheds
 //! the oldest unfinished ones when the global cap is nearly reached (see
-//! [`shed`]), and on stop finishes the requests in flight.
+//! [`shed`]), serves TLS if given (see [`tls`]), and on stop finishes the
+//! requests in flight.
 
 mod body;
 mod deadline;
 mod descriptors;
 mod per_ip;
 mod shed;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,12 +28,25 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt as _;
 
-use crate::limits::Limits;
-use crate::tls::{Stream, Tls};
 use body::Tracked;
 use deadline::{Activity, Deadlined, Timeouts};
 use per_ip::{IpSlot, PerIp};
 use shed::{Entry, Shedder};
+use tls::{Stream, Tls};
+
+/// The connection limits the serve loop keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    /// Connections served at once (the open-file limit is raised to fit).
+    pub max_connections: usize,
+    /// Connections one client address may hold; 0 is no cap.
+    pub max_connections_per_ip: usize,
+    /// Longest from connecting, or from a request's first byte, to its
+    /// complete head.
+    pub header_read_timeout: std::time::Duration,
+    /// Longest a kept-alive connection may idle between requests.
+    pub idle_timeout: std::time::Duration,
+}
 
 /// The share of the global cap kept free by shedding: a sixteenth.
 const SHED_RESERVE_DIVISOR: usize = 16;
@@ -60,7 +75,7 @@ pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
 pub async fn serve(
     mut listener: TcpListener,
     router: Router,
-    limits: Limits,
+    limits: Config,
     tls: Option<Tls>,
     stop: impl Future<Output = ()>,
 ) {
