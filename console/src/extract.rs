@@ -2,7 +2,6 @@
 //! [`Writer`] can only run for an admin or owner of the token's tenant.
 
 use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use signet_domain::Origin;
 
@@ -29,17 +28,8 @@ impl FromRequestParts<ConsoleState> for Principal {
 
 /// The token in `Authorization: Bearer TOKEN`.
 fn bearer(parts: &Parts) -> Result<&str, Problem> {
-    let missing = || unauthorized("a console token is required: Authorization: Bearer TOKEN");
-    let value = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(missing)?;
-    let (scheme, token) = value.trim().split_once(' ').ok_or_else(missing)?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(missing());
-    }
-    Ok(token.trim())
+    signet_http_kit::bearer_token(parts)
+        .ok_or_else(|| unauthorized("a console token is required: Authorization: Bearer TOKEN"))
 }
 
 /// A member with at least `min` in their tenant.

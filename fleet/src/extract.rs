@@ -77,17 +77,9 @@ impl FromRequestParts<FleetState> for FleetCaller {
         parts: &mut Parts,
         _state: &FleetState,
     ) -> Result<Self, Self::Rejection> {
-        let missing = || unauthorized("a fleet token is required: Authorization: Bearer sgf_...");
-        let value = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(missing)?;
-        let (scheme, token) = value.trim().split_once(' ').ok_or_else(missing)?;
-        let token = token.trim();
-        if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-            return Err(missing());
-        }
+        let token = signet_http_kit::bearer_token(parts).ok_or_else(|| {
+            unauthorized("a fleet token is required: Authorization: Bearer sgf_...")
+        })?;
         if !FleetToken::is_well_formed(token) {
             return Err(unauthorized(
                 "not a fleet token: they start with sgf_ (an API key is no fleet credential)",

@@ -1,6 +1,7 @@
 //! What every HTTP front end shares: the `application/problem+json` document
 //! ([`problem`]), the origin of a request for the audit trail, the request
-//! id header, `Retry-After` rounding and the OpenAPI completion ([`openapi`]).
+//! id header, the bearer token, `Retry-After` rounding and the OpenAPI
+//! completion ([`openapi`]).
 //! It names no storage and no other front end.
 
 pub mod openapi;
@@ -32,6 +33,15 @@ pub fn origin(parts: &Parts, actor: Actor, via: Via) -> Origin {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(peer)| peer.ip()),
     }
+}
+
+/// The token of `Authorization: Bearer TOKEN` (scheme in any case, spaces
+/// trimmed); `None` when the header is absent, of another scheme or empty.
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?;
+    let (scheme, token) = value.to_str().ok()?.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// A wait in whole seconds for `Retry-After`: rounded up, and never 0, so a
