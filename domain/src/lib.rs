@@ -23,6 +23,7 @@ pub mod rotation;
 pub mod sending_domain;
 pub mod shared_state;
 pub mod tenant;
+pub mod tsig;
 pub mod usecases;
 
 pub use algorithm::{KeyAlgorithm, KeyStage};
