@@ -112,6 +112,7 @@ pub async fn compose(
         fleets: Arc::new(AnnouncedFleets::new(store.clone(), changes.clone())),
         rotation: Arc::new(AnnouncedRotations::new(store.clone(), changes)),
         tenants: auth_cache.clone(),
+        zone: storage.clone(),
         audit: store,
         generator: Arc::new(generator.clone()),
         dns,

@@ -107,6 +107,7 @@ impl Seeder {
                     authority: name.clone(),
                     name: name.clone(),
                     created_at: Utc::now(),
+                    zone_label: None,
                 };
                 self.storage
                     .insert_domain(TenantId(tenant), &domain, &seeded(Action::DomainRegistered))

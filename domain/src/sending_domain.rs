@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::delegation::ZoneLabel;
 use crate::key::DkimKey;
 use crate::names::DomainName;
 
@@ -16,6 +17,10 @@ pub struct SendingDomain {
     pub authority: DomainName,
     /// When it was registered.
     pub created_at: DateTime<Utc>,
+    /// Its label in Signet's zone when its DKIM records are delegated to
+    /// Signet (Automatic Sender Security); `None` when the tenant publishes
+    /// TXT records itself.
+    pub zone_label: Option<ZoneLabel>,
 }
 
 impl SendingDomain {

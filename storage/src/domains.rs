@@ -7,6 +7,7 @@ use sea_orm::{
     JoinType, PaginatorTrait as _, PartialModelTrait as _, QueryFilter as _, QueryOrder as _,
     QueryResult, QuerySelect as _, QueryTrait as _, Select, Set,
 };
+use signet_domain::delegation::ZoneLabel;
 use signet_domain::ports::DomainStore;
 use signet_domain::{
     AuditNote, DnsStatus, DomainName, DomainOrder, DomainPage, DomainQuery, DomainView, Entity,
@@ -34,6 +35,7 @@ impl DomainStore for Storage {
             name: Set(domain.name.as_str().to_owned()),
             authority: Set(domain.authority.as_str().to_owned()),
             created_at: Set(stored_time(domain.created_at)),
+            zone_label: Set(domain.zone_label.as_ref().map(|l| l.as_str().to_owned())),
         };
         let txn = self.begin_write().await.or_internal()?;
         let work = async {
@@ -288,5 +290,11 @@ fn to_domain(row: sending_domain::Model) -> Result<SendingDomain> {
         name: DomainName::parse(&row.name).map_err(|e| corrupt(&what(), e))?,
         authority: DomainName::parse(&row.authority).map_err(|e| corrupt(&what(), e))?,
         created_at: row.created_at,
+        zone_label: row
+            .zone_label
+            .as_deref()
+            .map(ZoneLabel::parse)
+            .transpose()
+            .map_err(|e| corrupt(&what(), e))?,
     })
 }

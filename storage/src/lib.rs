@@ -15,6 +15,7 @@ mod rotation;
 pub mod sealing;
 pub mod shared;
 mod tenants;
+mod zone;
 
 pub use bounded::Bounded;
 pub use connect::{PoolStatus, Storage};

@@ -107,7 +107,7 @@ storage_tests! {
         let missing = db.store.update_key(acme.id, KeyId(99), KeyChange::at(Utc::now()), &note()).await.unwrap_err();
         assert!(matches!(missing, Error::NotFound(Entity::Key)), "{missing:?}");
         assert!(!db.store.delete_key(acme.id, KeyId(99), DeleteRule::Any, &note()).await.unwrap());
-        let registered = SendingDomain { name: domain("example.com"), authority: domain("example.com"), created_at: Utc::now() };
+        let registered = SendingDomain { name: domain("example.com"), authority: domain("example.com"), created_at: Utc::now() , zone_label: None};
         db.store.insert_domain(acme.id, &registered, &note()).await.unwrap();
         let twice = db.store.insert_domain(acme.id, &registered, &note()).await.unwrap_err();
         assert!(matches!(twice, Error::Conflict(Entity::Domain)), "{twice:?}");

@@ -13,6 +13,7 @@ async fn register(db: &TestDb, tenant: &Tenant, name: &str, authority: &str) -> 
         name: domain(name),
         authority: domain(authority),
         created_at: Utc::now(),
+        zone_label: None,
     };
     db.store
         .insert_domain(tenant.id, &d, &note())
@@ -65,6 +66,7 @@ async fn registered_at(db: &TestDb, tenant: &Tenant, name: &str, authority: &str
         name: domain(name),
         authority: domain(authority),
         created_at: Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap() + Duration::seconds(at),
+        zone_label: None,
     };
     db.store
         .insert_domain(tenant.id, &d, &note())

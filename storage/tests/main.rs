@@ -15,3 +15,4 @@ mod listing;
 mod rotation;
 mod support;
 mod tenants;
+mod zone;

@@ -71,6 +71,7 @@ impl Signet {
             authority: root.unwrap_or_else(|| req.name.clone()),
             name: req.name.clone(),
             created_at: note.at,
+            zone_label: None,
         };
         // The domain row first: of two racing registrations only one gets
         // past it, and a failure of the key step removes it again (and the

@@ -7,6 +7,7 @@ mod keys;
 mod recheck;
 mod rotation;
 mod tenants;
+mod zone;
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ pub use rotation::{RotationReport, RotationRound, RotationUpdate, RotationView};
 pub use tenants::{Admin, IssuedApiKey};
 
 use crate::audit::{Action, AuditNote};
+use crate::delegation::ServedKeys;
 use crate::origin::Origin;
 use crate::ports::{
     AuditLog, Clock, DnsLookup, DomainStore, FleetStore, KeyGenerator, KeyStore, RotationStore,
@@ -52,6 +54,8 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     /// Leases shared by the nodes, so one node does each background job.
     pub leases: Arc<dyn Leases>,
+    /// What Signet's DNS zone serves.
+    pub zone: Arc<dyn ServedKeys>,
 }
 
 /// Tunables of the use cases.

@@ -14,6 +14,9 @@ pub struct Model {
     /// Whose keys sign its mail: itself or a parent domain.
     pub authority: String,
     pub created_at: DateTimeUtc,
+    /// The label in Signet's zone when delegated (Automatic Sender
+    /// Security); unique across tenants.
+    pub zone_label: Option<String>,
 }
 
 /// No relation is navigated from a domain.
