@@ -125,6 +125,7 @@ pub async fn compose(
             ports,
             CoreSettings {
                 rotation_min_interval: settings.rotation.min_span(),
+                dns_zone: settings.dns_zone.zone.clone(),
                 ..CoreSettings::default()
             },
         ),

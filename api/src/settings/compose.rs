@@ -161,6 +161,7 @@ pub fn load(mut sources: Sources) -> anyhow::Result<Settings> {
             ..d.console
         },
         tls,
+        dns_zone: super::dns_zone::load(s)?,
     })
 }
 
@@ -189,14 +190,14 @@ fn positive_rate(s: &str) -> Result<f64, String> {
     }
 }
 
-fn address(s: &str) -> Result<SocketAddr, String> {
+pub(super) fn address(s: &str) -> Result<SocketAddr, String> {
     s.trim()
         .parse()
         .map_err(|_| format!("`{s}` is not an address such as 127.0.0.1:8080"))
 }
 
 /// `ip:port` addresses separated by commas.
-fn addresses(s: &str) -> Result<Vec<SocketAddr>, String> {
+pub(super) fn addresses(s: &str) -> Result<Vec<SocketAddr>, String> {
     s.split(',').map(address).collect()
 }
 

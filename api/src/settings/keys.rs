@@ -11,7 +11,7 @@ use crate::limits::{
     DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_REQUEST_TIMEOUT,
 };
 use crate::settings::database::{DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL};
-use crate::settings::{DEFAULT_LISTEN, DEFAULT_REDIS_KEY_PREFIX};
+use crate::settings::{DEFAULT_DNS_TTL, DEFAULT_LISTEN, DEFAULT_REDIS_KEY_PREFIX};
 use crate::{dns, ratelimit, recheck, rotation};
 use signet_keygen::{DEFAULT_KEY_POOL, DEFAULT_QUEUE_TIMEOUT};
 
@@ -157,6 +157,17 @@ pub fn all() -> Vec<Key> {
             "How old a key's DNS result may get before the background looks it up again; 0 is never"),
         key("dns_recheck_concurrency", Server, Some(recheck::DEFAULT_CONCURRENCY.to_string()),
             "Background DNS lookups in flight at once, per node"),
+        key("dns_zone", Server, None,
+            "The zone Signet answers for (such as `dkim.signet.example`): delegated domains' CNAMEs point into it"),
+        key("dns_listen", Server, None,
+            "Answer DNS for the zone on this address, UDP and TCP [default: off]"),
+        key("dns_nameservers", Server, None,
+            "The zone's NS names, comma-separated [default: `ns1.<zone>`]"),
+        key("dns_ttl", Server, Some(DEFAULT_DNS_TTL.to_string()), "TTL of served records, in seconds"),
+        key("dns_tsig_key", Server, None,
+            "TSIG key of zone transfers and NOTIFYs: `NAME:ALGORITHM:BASE64SECRET` [default: transfers refused]"),
+        key("dns_notify", Server, None,
+            "Secondaries (`ip:port`, comma-separated) sent a signed NOTIFY on every change"),
         Key {
             switch: true,
             ..key("trust_forwarded_headers", Server, some("false"),

@@ -8,6 +8,7 @@ pub mod cli;
 mod compose;
 mod console;
 mod database;
+mod dns_zone;
 pub mod keys;
 mod sources;
 
@@ -22,6 +23,7 @@ pub use self::console::{ConsoleSettings, DEFAULT_CONSOLE_JWKS_REFETCH_INTERVAL};
 pub use self::database::{
     Database, MasterKeySource, DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL,
 };
+pub use self::dns_zone::{DnsZoneSettings, DEFAULT_DNS_TTL};
 pub use self::sources::{Origin, Sources, CONFIG_VAR};
 use crate::dns::{DnsSettings, DEFAULT_DNS_CACHE_TTL};
 use crate::limits::Limits;
@@ -89,6 +91,8 @@ pub struct Settings {
     pub console: ConsoleSettings,
     /// The certificate and key to serve HTTPS with; `None` serves plain HTTP.
     pub tls: Option<TlsFiles>,
+    /// Signet's authoritative DNS zone.
+    pub dns_zone: DnsZoneSettings,
 }
 
 impl Default for Settings {
@@ -116,6 +120,7 @@ impl Default for Settings {
             feed_cache: FeedCacheSettings::default(),
             console: ConsoleSettings::default(),
             tls: None,
+            dns_zone: DnsZoneSettings::default(),
         }
     }
 }

@@ -23,6 +23,7 @@ pub use tenants::{Admin, IssuedApiKey};
 
 use crate::audit::{Action, AuditNote};
 use crate::delegation::ServedKeys;
+use crate::names::DomainName;
 use crate::origin::Origin;
 use crate::ports::{
     AuditLog, Clock, DnsLookup, DomainStore, FleetStore, KeyGenerator, KeyStore, RotationStore,
@@ -59,12 +60,15 @@ pub struct Ports {
 }
 
 /// Tunables of the use cases.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CoreSettings {
     /// A DNS result younger than this is trusted for activation without a new lookup.
     pub dns_fresh_for: Duration,
     /// The shortest automatic rotation interval an authority may set.
     pub rotation_min_interval: Span,
+    /// The zone Signet answers DNS for, where delegated domains' CNAMEs
+    /// point; `None` when Signet serves no zone, so no domain can delegate.
+    pub dns_zone: Option<DomainName>,
 }
 
 impl Default for CoreSettings {
@@ -72,6 +76,7 @@ impl Default for CoreSettings {
         Self {
             dns_fresh_for: Duration::seconds(60),
             rotation_min_interval: Span::seconds(3600),
+            dns_zone: None,
         }
     }
 }
