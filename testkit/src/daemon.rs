@@ -1,10 +1,12 @@
 //! A DNS daemon as a child process: its own temporary directory, its output
 //! in a log file there, killed when dropped, waited for with a deadline.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use tempfile::TempDir;
@@ -24,8 +26,7 @@ pub(crate) struct Daemon {
     addr: SocketAddr,
     child: Child,
     log: PathBuf,
-    // Holds its configuration, data and log; removed when dropped.
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 impl Daemon {
@@ -57,7 +58,7 @@ impl Daemon {
                 addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
                 child,
                 log,
-                _dir: dir,
+                dir,
             };
             let deadline = Instant::now() + START_TIMEOUT;
             let exited = loop {
@@ -94,18 +95,28 @@ impl Daemon {
         self.addr
     }
 
+    /// Its temporary directory, where its configuration and data lie.
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// What it has written so far, for a failing test's message.
     pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
 
-/// A loopback port free for both UDP and TCP right now.
+/// A loopback port free for both UDP and TCP right now, and never handed
+/// out before in this process: Knot binds its UDP port with SO_REUSEPORT,
+/// so two daemons given one port would both start, and tests run in
+/// parallel.
 pub fn free_dns_port() -> u16 {
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    let mut given = GIVEN.lock().unwrap_or_else(PoisonError::into_inner);
     for _ in 0..50 {
         let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a loopback UDP port");
         let port = udp.local_addr().expect("a local address").port();
-        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() && given.insert(port) {
             return port;
         }
     }

@@ -4,8 +4,8 @@
 //! or a private `redis-server` a test may kill), a fresh PostgreSQL database
 //! (behind a TCP proxy that can break the network, if a test wants),
 //! the `signet` binary as a child process, a swappable JWKS endpoint standing
-//! in for an identity provider, real OpenDKIM and rspamd signers, real DNS software (BIND 9 as a
-//! tenant's primary or a secondary) with TSIG keys, zone files and a small
+//! in for an identity provider, real OpenDKIM and rspamd signers, real DNS software (BIND 9 and
+//! Knot DNS as primaries or secondaries) with TSIG keys, zone files and a small
 //! DNS client, and waiting with a deadline.
 
 pub mod bind;
@@ -14,6 +14,7 @@ pub mod dns_query;
 pub mod dns_server;
 pub mod dns_tools;
 pub mod jwks_server;
+pub mod knot;
 pub mod opendkim;
 pub mod postgres;
 pub mod redis_server;
@@ -29,6 +30,7 @@ pub use bind::Bind;
 pub use daemon::free_dns_port;
 pub use dns_server::TestDns;
 pub use jwks_server::JwksServer;
+pub use knot::Knot;
 pub use opendkim::{OpenDkim, TestMessage};
 pub use postgres::FreshPostgres;
 pub use redis_server::{PrivateRedis, RedisConfig};

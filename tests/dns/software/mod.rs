@@ -3,6 +3,7 @@
 //! configured the software wrongly.
 
 mod bind;
+mod knot;
 
 use std::time::Duration;
 
