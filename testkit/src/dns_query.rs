@@ -5,8 +5,10 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::{Name, RData, Record, RecordType};
+pub use hickory_proto::op::ResponseCode;
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
+pub use hickory_proto::rr::RecordType;
+use hickory_proto::rr::{Name, RData, Record};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpStream, UdpSocket};
 

@@ -5,7 +5,7 @@
 //! (behind a TCP proxy that can break the network, if a test wants),
 //! the `signet` binary as a child process, a swappable JWKS endpoint standing
 //! in for an identity provider, real OpenDKIM and rspamd signers, real DNS software (BIND 9 and
-//! Knot DNS as primaries or secondaries) with TSIG keys, zone files and a small
+//! Knot DNS as primaries or secondaries, Unbound as the resolver) with TSIG keys, zone files and a small
 //! DNS client, and waiting with a deadline.
 
 pub mod bind;
@@ -23,6 +23,7 @@ pub mod signet_process;
 mod skip;
 pub mod tcp_proxy;
 pub mod tsig;
+pub mod unbound;
 pub mod wait;
 pub mod zone_file;
 
@@ -38,6 +39,7 @@ pub use rspamd::Rspamd;
 pub use skip::skip;
 pub use tcp_proxy::TcpProxy;
 pub use tsig::TsigKey;
+pub use unbound::Unbound;
 pub use wait::{eventually, within};
 pub use zone_file::ZoneFile;
 

@@ -4,6 +4,7 @@
 
 mod bind;
 mod knot;
+mod unbound;
 
 use std::time::Duration;
 
