@@ -100,6 +100,11 @@ impl Daemon {
         self.dir.path()
     }
 
+    /// Its process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id().expect("the daemon runs")
+    }
+
     /// What it has written so far, for a failing test's message.
     pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

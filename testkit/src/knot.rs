@@ -155,6 +155,11 @@ impl Knot {
         .await;
     }
 
+    /// Its process id (a benchmark reads its memory).
+    pub fn pid(&self) -> u32 {
+        self.daemon.pid()
+    }
+
     /// What knotd has logged, for a failing test's message.
     pub fn log(&self) -> String {
         self.daemon.log()
