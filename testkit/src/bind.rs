@@ -44,6 +44,7 @@ impl Bind {
         let key_name = key.name().to_owned();
         let daemon = Daemon::start(
             "named",
+            None,
             |dir, port| {
                 std::fs::write(dir.join("zone.db"), &text).expect("the zone file is written");
                 let zone = format!(
@@ -64,13 +65,16 @@ impl Bind {
 
     /// A secondary for `zone` that transfers it from `primary` with `key`
     /// (and answers SERVFAIL for it until the first transfer succeeds). A
-    /// NOTIFY from the primary's address makes it ask again at once; failed
-    /// attempts are retried within two seconds.
+    /// NOTIFY from the primary's address makes it ask again at once. Before
+    /// its first transfer BIND retries only after a minute or more: a
+    /// secondary started before its primary needs a NOTIFY once the primary
+    /// is up ([`dns_tools::notify`], or the primary's own).
     pub async fn secondary(zone: &str, primary: SocketAddr, key: &TsigKey) -> Self {
         let name = absolute(zone);
         let key_name = key.name().to_owned();
         let daemon = Daemon::start(
             "named",
+            None,
             |dir, port| {
                 let zone = format!(
                     "zone \"{name}\" {{\n  type secondary;\n  file \"zone.bk\";\n  \

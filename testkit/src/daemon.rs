@@ -30,21 +30,28 @@ pub(crate) struct Daemon {
 }
 
 impl Daemon {
-    /// Starts a daemon on a free loopback port: `configure` writes its
-    /// configuration into the directory for that port and returns its
-    /// command; `ready` says whether the daemon at that address answers as
-    /// it should. Tries another port when the daemon exits or reports its
-    /// port taken; fails the test, showing the log, otherwise.
-    pub(crate) async fn start<C, R, Fut>(what: &str, mut configure: C, mut ready: R) -> Self
+    /// Starts a daemon on loopback `port`, or on a free port when `None`:
+    /// `configure` writes its configuration into the directory for that
+    /// port and returns its command; `ready` says whether the daemon at that
+    /// address answers as it should. Without a port given, tries another
+    /// when the daemon exits or reports its port taken; fails the test,
+    /// showing the log, otherwise.
+    pub(crate) async fn start<C, R, Fut>(
+        what: &str,
+        port: Option<u16>,
+        mut configure: C,
+        mut ready: R,
+    ) -> Self
     where
         C: FnMut(&Path, u16) -> Command,
         R: FnMut(SocketAddr) -> Fut,
         Fut: Future<Output = bool>,
     {
         let mut last_log = String::new();
-        for _ in 0..START_ATTEMPTS {
+        let attempts = if port.is_some() { 1 } else { START_ATTEMPTS };
+        for _ in 0..attempts {
             let dir = tempfile::tempdir().expect("a temporary directory");
-            let port = free_dns_port();
+            let port = port.unwrap_or_else(free_dns_port);
             let log = dir.path().join(format!("{what}.log"));
             let out = std::fs::File::create(&log).expect("the log file is created");
             let err = out.try_clone().expect("the log file is shared");
@@ -87,7 +94,7 @@ impl Daemon {
                 Some(status) => panic!("{what} exited ({status}); its log:\n{last_log}"),
             }
         }
-        panic!("{what} did not start on any of {START_ATTEMPTS} free ports; last log:\n{last_log}");
+        panic!("{what} did not start on any of {attempts} ports; last log:\n{last_log}");
     }
 
     /// Where it answers, UDP and TCP.

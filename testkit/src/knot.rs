@@ -54,6 +54,22 @@ impl Knot {
         transfer_key: Option<&TsigKey>,
         workers: usize,
     ) -> Self {
+        Self::serve(zone, transfer_key, workers, None).await
+    }
+
+    /// [`Self::primary`] on loopback `port`, which a test chose with
+    /// [`crate::free_dns_port`] to point secondaries at before it starts.
+    pub async fn primary_on(port: u16, zone: &ZoneFile, transfer_key: Option<&TsigKey>) -> Self {
+        Self::serve(zone, transfer_key, 1, Some(port)).await
+    }
+
+    /// A primary with `workers` workers, on `port` or a free one.
+    async fn serve(
+        zone: &ZoneFile,
+        transfer_key: Option<&TsigKey>,
+        workers: usize,
+        port: Option<u16>,
+    ) -> Self {
         let name = zone.origin().to_owned();
         let text = zone.render();
         let serial = zone.serial();
@@ -71,6 +87,7 @@ impl Knot {
         }
         let daemon = Daemon::start(
             "knotd",
+            port,
             |dir, port| {
                 std::fs::write(dir.join(ZONE_FILE), &text).expect("the zone file is written");
                 let extra = format!("{acl}{zone_conf}");
@@ -91,7 +108,7 @@ impl Knot {
     /// A secondary for `zone` that transfers it from `primary` with `key`,
     /// and takes NOTIFYs from the primary's address signed with `key`. It
     /// answers SERVFAIL for the zone until the first transfer succeeds;
-    /// failed attempts are retried within two seconds.
+    /// failed attempts, the first included, are retried every two seconds.
     pub async fn secondary(zone: &str, primary: SocketAddr, key: &TsigKey) -> Self {
         let name = absolute(zone);
         let extra = format!(
@@ -107,6 +124,7 @@ impl Knot {
         );
         let daemon = Daemon::start(
             "knotd",
+            None,
             |dir, port| knotd(dir, port, 1, Some(key), &extra),
             |addr| {
                 let name = name.clone();

@@ -66,6 +66,7 @@ impl Unbound {
         }
         let daemon = Daemon::start(
             "unbound",
+            None,
             |dir, port| unbound(dir, port, &local_zones, &stub_zones),
             |addr| async move {
                 ask(addr, "localhost.", RecordType::A)

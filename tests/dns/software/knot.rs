@@ -1,9 +1,11 @@
 //! Knot DNS as a primary serving a zone file, and BIND 9 and Knot DNS as
 //! its secondaries, transferring with TSIG after a signed NOTIFY.
 
-use signet_testkit::dns_query::txt;
+use std::net::{Ipv4Addr, SocketAddr};
+
+use signet_testkit::dns_query::{soa_serial, txt};
 use signet_testkit::dns_tools::notify;
-use signet_testkit::{Bind, Knot, TsigKey, ZoneFile};
+use signet_testkit::{free_dns_port, Bind, Knot, TsigKey, ZoneFile};
 
 use super::{serves_serial, ZONE};
 
@@ -88,4 +90,32 @@ async fn a_knot_secondary_refuses_a_notify_unsigned_or_signed_with_another_secre
     assert_ne!(unsigned, "NOERROR");
     assert_ne!(forged, "NOERROR");
     assert_eq!(notify(secondary.addr(), ZONE, Some(&key)).await, "NOERROR");
+}
+
+#[tokio::test]
+async fn secondaries_started_before_their_primary_get_the_zone_once_it_is_up_and_notifies() {
+    if !Knot::available() || !Bind::available() {
+        return signet_testkit::skip("Knot DNS or BIND is missing");
+    }
+    let key = TsigKey::generate("transfer");
+    // Signet's DNS tests start this way: the secondaries first, pointed at
+    // the port the primary will have, so the primary can be told theirs.
+    let port = free_dns_port();
+    let primary_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let bind = Bind::secondary(ZONE, primary_addr, &key).await;
+    let knot = Knot::secondary(ZONE, primary_addr, &key).await;
+    assert_eq!(
+        soa_serial(bind.addr(), ZONE).await,
+        None,
+        "nothing to transfer yet"
+    );
+
+    let _primary = Knot::primary_on(port, &zone(), Some(&key)).await;
+    for secondary in [bind.addr(), knot.addr()] {
+        assert_eq!(notify(secondary, ZONE, Some(&key)).await, "NOERROR");
+    }
+
+    for secondary in [bind.addr(), knot.addr()] {
+        serves_serial(secondary, ZONE, 1).await;
+    }
 }
