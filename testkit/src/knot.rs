@@ -1,8 +1,9 @@
 //! A real Knot DNS (`knotd`, Debian's knot) on a loopback port, in the
 //! foreground with its files in a temporary directory: a primary serving a
-//! zone file a test gives (the benchmark's yardstick, or the zone a
-//! secondary copies), or a secondary that transfers a zone with TSIG and
-//! takes TSIG-signed NOTIFYs. Under `CI=true` a missing binary is a failure.
+//! zone file a test gives (the benchmark's yardstick, the zone a secondary
+//! copies, or a tenant's zone taking signed UPDATEs), or a secondary that
+//! transfers a zone with TSIG and takes TSIG-signed NOTIFYs. Under
+//! `CI=true` a missing binary is a failure.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -13,6 +14,7 @@ use tokio::process::Command;
 
 use crate::daemon::Daemon;
 use crate::dns_query::{ask, soa_serial};
+use crate::dns_tools;
 use crate::on_ci;
 use crate::tsig::{TsigKey, ALGORITHM};
 use crate::zone_file::{absolute, ZoneFile};
@@ -42,31 +44,32 @@ impl Knot {
     }
 
     /// A primary serving `zone`, one worker of each kind, that allows
-    /// transfers signed with `transfer_key` (none without a key).
-    pub async fn primary(zone: &ZoneFile, transfer_key: Option<&TsigKey>) -> Self {
-        Self::primary_with_workers(zone, transfer_key, 1).await
+    /// transfers and RFC 2136 UPDATEs signed with `key` (neither without a
+    /// key). Updates live in memory only: [`Self::replace_zone`] drops them.
+    pub async fn primary(zone: &ZoneFile, key: Option<&TsigKey>) -> Self {
+        Self::primary_with_workers(zone, key, 1).await
     }
 
     /// [`Self::primary`] with `workers` UDP and TCP workers (a benchmark
     /// gives it the machine's cores).
     pub async fn primary_with_workers(
         zone: &ZoneFile,
-        transfer_key: Option<&TsigKey>,
+        key: Option<&TsigKey>,
         workers: usize,
     ) -> Self {
-        Self::serve(zone, transfer_key, workers, None).await
+        Self::serve(zone, key, workers, None).await
     }
 
     /// [`Self::primary`] on loopback `port`, which a test chose with
     /// [`crate::free_dns_port`] to point secondaries at before it starts.
-    pub async fn primary_on(port: u16, zone: &ZoneFile, transfer_key: Option<&TsigKey>) -> Self {
-        Self::serve(zone, transfer_key, 1, Some(port)).await
+    pub async fn primary_on(port: u16, zone: &ZoneFile, key: Option<&TsigKey>) -> Self {
+        Self::serve(zone, key, 1, Some(port)).await
     }
 
     /// A primary with `workers` workers, on `port` or a free one.
     async fn serve(
         zone: &ZoneFile,
-        transfer_key: Option<&TsigKey>,
+        key: Option<&TsigKey>,
         workers: usize,
         port: Option<u16>,
     ) -> Self {
@@ -78,12 +81,12 @@ impl Knot {
              zonefile-load: whole\n    journal-content: none\n"
         );
         let mut acl = String::new();
-        if let Some(key) = transfer_key {
+        if let Some(key) = key {
             acl = format!(
-                "acl:\n  - id: transfer\n    key: {}\n    action: transfer\n",
+                "acl:\n  - id: signed\n    key: {}\n    action: [transfer, update]\n",
                 key.name()
             );
-            zone_conf.push_str("    acl: transfer\n");
+            zone_conf.push_str("    acl: signed\n");
         }
         let daemon = Daemon::start(
             "knotd",
@@ -91,7 +94,7 @@ impl Knot {
             |dir, port| {
                 std::fs::write(dir.join(ZONE_FILE), &text).expect("the zone file is written");
                 let extra = format!("{acl}{zone_conf}");
-                knotd(dir, port, workers, transfer_key, &extra)
+                knotd(dir, port, workers, key, &extra)
             },
             |addr| {
                 let name = name.clone();
@@ -176,6 +179,17 @@ impl Knot {
     /// Its process id (a benchmark reads its memory).
     pub fn pid(&self) -> u32 {
         self.daemon.pid()
+    }
+
+    /// Sends it one UPDATE of `zone` (see [`dns_tools::nsupdate`]), signed
+    /// with `key` if given.
+    pub async fn update(
+        &self,
+        zone: &str,
+        key: Option<&TsigKey>,
+        commands: &[&str],
+    ) -> Result<(), String> {
+        dns_tools::nsupdate(self.addr(), zone, key, commands).await
     }
 
     /// What knotd has logged, for a failing test's message.

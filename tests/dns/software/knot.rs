@@ -119,3 +119,28 @@ async fn secondaries_started_before_their_primary_get_the_zone_once_it_is_up_and
         serves_serial(secondary, ZONE, 1).await;
     }
 }
+
+#[tokio::test]
+async fn a_knot_primary_takes_a_signed_update_and_refuses_an_unsigned_one() {
+    if !Knot::available() || !Bind::available() {
+        return signet_testkit::skip("Knot DNS or nsupdate is missing");
+    }
+    let key = TsigKey::generate("tenant-update");
+    let knot = Knot::primary(&zone(), Some(&key)).await;
+    let add = "update add s2._domainkey.example.test. 300 TXT \"v=DKIM1; p=new\"";
+
+    let unsigned = knot.update(ZONE, None, &[add]).await;
+    let signed = knot.update(ZONE, Some(&key), &[add]).await;
+
+    let unsigned = unsigned.expect_err("an unsigned update is refused");
+    assert!(
+        unsigned.contains("REFUSED") || unsigned.contains("NOTAUTH"),
+        "{unsigned}"
+    );
+    signed.unwrap_or_else(|e| panic!("a signed update is taken: {e}\n{}", knot.log()));
+    assert_eq!(
+        txt(knot.addr(), "s2._domainkey.example.test.").await,
+        vec!["v=DKIM1; p=new".to_owned()]
+    );
+    assert_eq!(soa_serial(knot.addr(), ZONE).await, Some(2));
+}
