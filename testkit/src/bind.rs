@@ -10,7 +10,7 @@ use std::path::Path;
 use tokio::process::Command;
 
 use crate::daemon::Daemon;
-use crate::dns_query::{ask, soa_serial};
+use crate::dns_query::{ask, soa_serial, RecordType};
 use crate::dns_tools;
 use crate::on_ci;
 use crate::tsig::{TsigKey, ALGORITHM};
@@ -88,11 +88,7 @@ impl Bind {
             },
             |addr| {
                 let name = name.clone();
-                async move {
-                    ask(addr, &name, hickory_proto::rr::RecordType::SOA)
-                        .await
-                        .is_ok()
-                }
+                async move { ask(addr, &name, RecordType::SOA).await.is_ok() }
             },
         )
         .await;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::process::Command;
 
 use crate::daemon::Daemon;
-use crate::dns_query::{ask, soa_serial};
+use crate::dns_query::{ask, soa_serial, RecordType};
 use crate::dns_tools;
 use crate::on_ci;
 use crate::tsig::{TsigKey, ALGORITHM};
@@ -131,11 +131,7 @@ impl Knot {
             |dir, port| knotd(dir, port, 1, Some(key), &extra),
             |addr| {
                 let name = name.clone();
-                async move {
-                    ask(addr, &name, hickory_proto::rr::RecordType::SOA)
-                        .await
-                        .is_ok()
-                }
+                async move { ask(addr, &name, RecordType::SOA).await.is_ok() }
             },
         )
         .await;

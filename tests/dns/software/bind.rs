@@ -3,6 +3,7 @@
 
 use signet_testkit::dns_query::{soa_serial, txt};
 use signet_testkit::dns_tools::notify;
+use signet_testkit::zone_file::quoted_strings;
 use signet_testkit::{Bind, TsigKey, ZoneFile};
 
 use super::{serves_serial, ZONE};
@@ -24,7 +25,7 @@ async fn a_bind_primary_takes_a_signed_update_beside_the_records_it_had() {
     assert_eq!(txt(bind.addr(), NAME).await, vec![SPF.to_owned()]);
 
     let long = format!("v=DKIM1; k=rsa; p={}", "A".repeat(400));
-    let add = format!("update add {NAME} 300 TXT {}", quoted(&long));
+    let add = format!("update add {NAME} 300 TXT {}", quoted_strings(&long));
     bind.update(ZONE, Some(&key), &[&add])
         .await
         .unwrap_or_else(|e| panic!("a signed update is taken: {e}\n{}", bind.log()));
@@ -88,9 +89,4 @@ async fn a_bind_secondary_transfers_with_tsig_on_start_and_again_after_a_notify(
         txt(secondary.addr(), "new.example.test.").await,
         vec!["after the notify".to_owned()]
     );
-}
-
-/// `value` as one quoted zone-file string per 255 bytes.
-fn quoted(value: &str) -> String {
-    signet_testkit::zone_file::quoted_strings(value)
 }
