@@ -19,7 +19,7 @@ pub struct AuditItem {
     pub tenant: String,
     /// Who made it.
     pub actor: ActorItem,
-    /// Through which front end: `mailgun`, `greenarrow`, `console`, `cli`, `recheck`, `rotation` or `fleet`.
+    /// Through which front end: `mailgun`, `greenarrow`, `console`, `cli`, `recheck`, `rotation`, `fleet` or `publisher`.
     pub via: String,
     /// What it did, such as `key.created`.
     pub action: String,
