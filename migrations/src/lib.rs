@@ -20,6 +20,7 @@ mod m20261129_000008_add_dkim_keys_stage_times;
 mod m20261129_000009_create_fleets;
 mod m20261129_000010_add_audit_events_target_fleet;
 mod m20261205_000001_add_rotation_settings_span_texts;
+mod m20261206_000002_create_dns_publishers;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_create_fleets::Migration),
             Box::new(m20261129_000010_add_audit_events_target_fleet::Migration),
             Box::new(m20261205_000001_add_rotation_settings_span_texts::Migration),
+            Box::new(m20261206_000002_create_dns_publishers::Migration),
         ]
     }
 }
