@@ -32,15 +32,17 @@ use crate::dns::HickoryDns;
 use crate::health::Readiness;
 use crate::limits::Limits;
 use crate::metrics::MetricsState;
+use crate::publish::Publish;
 use crate::ratelimit::RateLimits;
 use crate::recheck::Recheck;
 use crate::rotation::Rotation;
 use crate::settings::Settings;
 use crate::{
-    api_key_use, auth, dialect, docs, health, master_key, metrics, ratelimit, recheck, rotation,
-    telemetry,
+    api_key_use, auth, dialect, docs, health, master_key, metrics, publish, ratelimit, recheck,
+    rotation, telemetry,
 };
 use signet_connections::tls::Tls;
+use signet_dns_publish::Rfc2136;
 use signet_keygen::PooledKeyGenerator;
 
 /// The core and the database it runs on, as the server and the CLI use them.
@@ -111,6 +113,8 @@ pub async fn compose(
         domains: store.clone(),
         fleets: Arc::new(AnnouncedFleets::new(store.clone(), changes.clone())),
         rotation: Arc::new(AnnouncedRotations::new(store.clone(), changes)),
+        publishers: store.clone(),
+        updater: Arc::new(Rfc2136::new(settings.publish.timeout)),
         tenants: auth_cache.clone(),
         audit: store,
         generator: Arc::new(generator.clone()),
@@ -189,6 +193,8 @@ pub struct Application {
     recheck: Option<Recheck>,
     /// The background rotation's settings.
     rotation: Rotation,
+    /// The background DNS publisher's settings; `None` when it is off.
+    publish: Option<Publish>,
     /// Other nodes' announcements reaching the authentication cache; `None`
     /// without Redis.
     changes: Option<ChangeSubscription>,
@@ -259,6 +265,7 @@ impl Application {
             generator,
             recheck,
             rotation: settings.rotation,
+            publish: (!settings.publish.interval.is_zero()).then_some(settings.publish),
             changes,
             tls,
         })
@@ -298,6 +305,9 @@ impl Application {
             .recheck
             .map(|settings| tokio::spawn(recheck::run(self.core.clone(), settings)));
         let rotation = tokio::spawn(rotation::run(self.core.clone(), self.rotation));
+        let publish = self
+            .publish
+            .map(|settings| tokio::spawn(publish::run(self.core.clone(), settings)));
         let addr = self.listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
         let reload = match &self.tls {
@@ -319,6 +329,9 @@ impl Application {
             recheck.abort();
         }
         rotation.abort();
+        if let Some(publish) = publish {
+            publish.abort();
+        }
         if let Some(reload) = reload {
             reload.abort();
         }
