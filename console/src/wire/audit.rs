@@ -104,7 +104,7 @@ pub struct AuditPageBody {
 pub struct ListEvents {
     /// Only events of this action, such as `key.created`; empty for all.
     #[param(
-        pattern = r"^(?:key\.created|key\.imported|key\.updated|key\.activated|key\.deactivated|key\.deleted|key\.dns_changed|domain\.registered|domain\.deleted|domain\.authority_changed|domain\.selector_changed|api_key\.created|api_key\.revoked|settings\.changed|tenant\.created|key\.rotated|key\.stage_changed|rotation\.changed|fleet\.created|fleet\.revoked|fleet\.read)?$"
+        pattern = r"^(?:key\.created|key\.imported|key\.updated|key\.activated|key\.deactivated|key\.deleted|key\.dns_changed|domain\.registered|domain\.deleted|domain\.authority_changed|domain\.selector_changed|api_key\.created|api_key\.revoked|settings\.changed|tenant\.created|key\.rotated|key\.stage_changed|rotation\.changed|fleet\.created|fleet\.revoked|fleet\.read|publisher\.set|publisher\.deleted|publisher\.published|publisher\.failed)?$"
     )]
     pub action: Option<String>,
     /// `next_cursor` of the previous page. A cursor this server did not hand
