@@ -5,11 +5,21 @@ use reqwest::StatusCode;
 use serde_json::json;
 use signet_domain::{Action, AuditQuery};
 
-use super::{record_value, start, SPF};
+use signet_tests::{backends, Backend};
+
+use super::{record_value, start, start_on, SPF};
 
 #[tokio::test]
 async fn keys_made_in_either_dialect_appear_in_bind_and_deleted_ones_disappear() {
-    let Some(t) = start(None).await else { return };
+    for backend in backends() {
+        publishes_keys_of_both_dialects(backend).await;
+    }
+}
+
+async fn publishes_keys_of_both_dialects(backend: Backend) {
+    let Some(t) = start_on(backend, None).await else {
+        return;
+    };
     t.app
         .mailgun()
         .create_key(super::ZONE, "mg")

@@ -17,7 +17,7 @@ use signet_api::startup::open_storage;
 use signet_console::{BuiltInIssuer, Grant, Role};
 use signet_testkit::dns_query::{soa_serial, txt};
 use signet_testkit::{Bind, TsigKey, ZoneFile};
-use signet_tests::{eventually, spawn_app_with, AppOptions, TestApp};
+use signet_tests::{eventually, spawn_app_with, AppOptions, Backend, TestApp};
 
 /// The tenant's zone, and the domain whose keys are published.
 const ZONE: &str = "example.test";
@@ -37,6 +37,14 @@ struct Published {
 /// BIND serving `example.test` (with an SPF TXT at `mg._domainkey` and at
 /// the apex), writable with a fresh key, and an app resolving through it.
 async fn start(configure: Option<fn(&mut signet_api::Settings)>) -> Option<Published> {
+    start_on(Backend::Sqlite, configure).await
+}
+
+/// [`start`] on `backend`.
+async fn start_on(
+    backend: Backend,
+    configure: Option<fn(&mut signet_api::Settings)>,
+) -> Option<Published> {
     if !Bind::available() {
         signet_testkit::skip("named, nsupdate or dig is missing");
         return None;
@@ -45,6 +53,7 @@ async fn start(configure: Option<fn(&mut signet_api::Settings)>) -> Option<Publi
     let zone = ZoneFile::new(ZONE).txt("@", SPF).txt("mg._domainkey", SPF);
     let bind = Bind::primary(&zone, &key).await;
     let app = spawn_app_with(AppOptions {
+        backend,
         dns_servers: Some(vec![bind.addr()]),
         configure,
         ..AppOptions::default()
