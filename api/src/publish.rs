@@ -35,6 +35,8 @@ impl Default for Publish {
 
 /// Authorities read per page.
 const PAGE: u64 = 256;
+/// Updates in flight at once, per node.
+const CONCURRENCY: usize = 8;
 /// The shortest wait between passes, so a tiny interval cannot spin.
 const MIN_PERIOD: Duration = Duration::from_millis(100);
 
@@ -48,6 +50,7 @@ pub async fn run(core: Signet, settings: Publish) {
         // it ends may be sent again by another node: updates are idempotent.
         lease: period.mul_f64(0.7),
         page: PAGE,
+        concurrency: CONCURRENCY,
     };
     loop {
         let jitter = rand::thread_rng().gen_range(0.8..1.2);

@@ -110,3 +110,44 @@ async fn a_wrong_secret_shows_as_failing_and_changes_nothing_in_bind() {
     t.serves("mg", &[&mg, SPF]).await;
     t.status_becomes("ok").await;
 }
+
+/// Publishes with a one-second UPDATE deadline.
+fn short_timeout(settings: &mut signet_api::Settings) {
+    settings.publish.timeout = std::time::Duration::from_secs(1);
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_shows_as_failing_and_the_api_goes_on() {
+    let Some(t) = start(Some(short_timeout)).await else {
+        return;
+    };
+    // Takes connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_addr = silent.local_addr().unwrap().to_string();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            open.push(stream);
+        }
+    });
+    t.app
+        .mailgun()
+        .create_key(super::ZONE, "mg")
+        .await
+        .expect(200);
+    let (status, body) = t.set_publisher_at(&silent_addr, t.key.secret()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let shown = t.status_becomes("failing").await;
+    assert_eq!(
+        shown["last_error"], "no answer from the server within 1 s",
+        "{shown}"
+    );
+    // Requests are served meanwhile.
+    t.app
+        .mailgun()
+        .create_key(super::ZONE, "other")
+        .await
+        .expect(200);
+    assert_eq!(t.txt_at("mg").await, vec![SPF.to_owned()]);
+    held.abort();
+}

@@ -84,8 +84,14 @@ impl Published {
     /// `PUT /console/v1/domains/example.test/publisher` with the BIND
     /// address and this secret.
     async fn set_publisher(&self, secret: &str) -> (StatusCode, Value) {
+        self.set_publisher_at(&self.bind.addr().to_string(), secret)
+            .await
+    }
+
+    /// The same with another server.
+    async fn set_publisher_at(&self, server: &str, secret: &str) -> (StatusCode, Value) {
         let body = json!({
-            "server": self.bind.addr().to_string(),
+            "server": server,
             "zone": ZONE,
             "tsig_key_name": self.key.name(),
             "tsig_algorithm": "hmac-sha256",

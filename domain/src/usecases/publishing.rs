@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use futures::stream::{self, StreamExt as _};
+
 use crate::algorithm::KeyStage;
 use crate::audit::Action;
 use crate::error::{Entity, Error, Result, RuleViolation};
@@ -27,6 +29,8 @@ pub struct PublishRound {
     pub lease: Duration,
     /// Authorities read per page.
     pub page: u64,
+    /// Updates in flight at once.
+    pub concurrency: usize,
 }
 
 /// What a pass did.
@@ -118,13 +122,14 @@ impl Signet {
                 .publisher_authorities(after.clone(), round.page)
                 .await?;
             let full = page.len() as u64 >= round.page;
-            for (tenant, authority) in &page {
-                let lease = format!("publish:{tenant}:{authority}");
-                if !self.ports.leases.try_acquire(&lease, round.lease).await {
-                    report.skipped += 1;
-                    continue;
-                }
-                match self.publish_authority(*tenant, authority).await {
+            // Side by side: one server that times out holds up no other.
+            let steps: Vec<Result<Step>> = stream::iter(page.clone())
+                .map(|(tenant, authority)| self.publish_leased(tenant, authority, round.lease))
+                .buffer_unordered(round.concurrency.max(1))
+                .collect()
+                .await;
+            for step in steps {
+                match step {
                     Ok(Step::Published) => report.published += 1,
                     Ok(Step::Failed) => report.failed += 1,
                     Ok(Step::Skipped) => report.skipped += 1,
@@ -139,6 +144,20 @@ impl Signet {
                 return Ok(report);
             }
         }
+    }
+
+    /// One authority under its lease; skipped if another node holds it.
+    async fn publish_leased(
+        &self,
+        tenant: TenantId,
+        authority: DomainName,
+        lease: Duration,
+    ) -> Result<Step> {
+        let name = format!("publish:{tenant}:{authority}");
+        if !self.ports.leases.try_acquire(&name, lease).await {
+            return Ok(Step::Skipped);
+        }
+        self.publish_authority(tenant, &authority).await
     }
 
     /// One authority: what its keys need against what Signet wrote. A
