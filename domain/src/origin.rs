@@ -79,7 +79,7 @@ pub enum Actor {
     },
     /// An operator at the command line.
     Cli,
-    /// Signet itself (the background re-check and rotation).
+    /// Signet itself (the background re-check, rotation and DNS publisher).
     System,
     /// A fleet reading its feed, by the fleet's name (never its token).
     Fleet {

@@ -201,7 +201,8 @@ impl Signet {
             }
             Err(failure) => {
                 let failures = publisher.failures.saturating_add(1);
-                let outcome = PublishOutcome::failed(&failure, failures, now);
+                // The wait counts from the failure: a timeout takes seconds.
+                let outcome = PublishOutcome::failed(&failure, failures, self.ports.clock.now());
                 // One event when it starts failing or fails otherwise, not one a retry.
                 let news = publisher.status != PublishStatus::Failing
                     || publisher.last_error.as_deref() != Some(failure.to_string().as_str());
