@@ -78,21 +78,19 @@ async fn the_cli_points_a_domain_at_the_tenants_primary_and_the_server_publishes
 
     let spec = key.spec();
     let base = ["domain", "publish-to", "example.test", "--tenant", "acme"];
-    let with = |extra: &[&'static str]| -> Vec<String> {
-        base.iter().chain(extra).map(|s| (*s).to_owned()).collect()
-    };
-    let set: Vec<String> = with(&[])
-        .into_iter()
-        .chain([
-            "--server".into(),
-            servers.clone(),
-            "--zone".into(),
-            "example.test".into(),
-            "--tsig-key".into(),
-            spec.clone(),
-        ])
-        .collect();
-    let set: Vec<&str> = set.iter().map(String::as_str).collect();
+    let with = |extra: &[&'static str]| -> Vec<&'static str> { [&base[..], extra].concat() };
+    let set = [
+        &base[..],
+        &[
+            "--server",
+            &servers,
+            "--zone",
+            "example.test",
+            "--tsig-key",
+            &spec,
+        ],
+    ]
+    .concat();
     let printed = run_ok(dir, &set).await;
     assert_eq!(
         printed.trim(),
@@ -124,21 +122,18 @@ async fn the_cli_points_a_domain_at_the_tenants_primary_and_the_server_publishes
     })
     .await;
 
-    let no_server: Vec<String> = with(&["--zone", "example.test"]);
-    let no_server: Vec<&str> = no_server.iter().map(String::as_str).collect();
-    run_fails(dir, &no_server, "--server").await;
-    let bad_key: Vec<String> = with(&["--server", "127.0.0.1:53", "--zone", "example.test"])
-        .into_iter()
-        .chain([
-            "--tsig-key".into(),
-            "signet-update:hmac-md5:c2VjcmV0".into(),
-        ])
-        .collect();
-    let bad_key: Vec<&str> = bad_key.iter().map(String::as_str).collect();
+    run_fails(dir, &with(&["--zone", "example.test"]), "--server").await;
+    let bad_key = with(&[
+        "--server",
+        "127.0.0.1:53",
+        "--zone",
+        "example.test",
+        "--tsig-key",
+        "signet-update:hmac-md5:c2VjcmV0",
+    ]);
     run_fails(dir, &bad_key, "--tsig-key must be hmac-sha256").await;
 
-    let off: Vec<String> = with(&["--off"]);
-    let off: Vec<&str> = off.iter().map(String::as_str).collect();
+    let off = with(&["--off"]);
     let stopped = run_ok(dir, &off).await;
     assert_eq!(
         stopped.trim(),
