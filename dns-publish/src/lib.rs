@@ -84,7 +84,10 @@ impl DnsUpdater for Rfc2136 {
             ResponseCode::NotAuth => Err(UpdateFailure::NotAuthorized(
                 match tsig_error(&answer, &response) {
                     Some(error) => {
-                        format!("NOTAUTH, TSIG {error}: check the key's name, algorithm and secret")
+                        format!(
+                            "NOTAUTH, TSIG {error}: check the key's name, algorithm and secret, \
+                         and that the server's policy lets it update these names"
+                        )
                     }
                     None => {
                         "NOTAUTH: check the key, and that the server is the zone's primary".into()
