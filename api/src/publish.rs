@@ -6,9 +6,13 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use rand::Rng as _;
 use signet_domain::duration::parse_duration;
-use signet_domain::{Chain, PublishRound, Signet};
+use signet_domain::shared_state::TenantChangeListener;
+use signet_domain::{Chain, PublishRound, Signet, TenantId};
+use tokio::sync::Notify;
 
 /// How often the background looks for records to publish.
 pub const DEFAULT_INTERVAL: &str = "1s";
@@ -37,24 +41,45 @@ impl Default for Publish {
 const PAGE: u64 = 256;
 /// Updates in flight at once, per node.
 const CONCURRENCY: usize = 8;
+/// How much longer than two update deadlines an authority's lease lasts:
+/// for the reads and the write around the update.
+const LEASE_MARGIN: Duration = Duration::from_secs(10);
 /// The shortest wait between passes, so a tiny interval cannot spin.
 const MIN_PERIOD: Duration = Duration::from_millis(100);
 
-/// Publishes, forever, every interval jittered by ±20%. Never returns: the
-/// server aborts it.
-pub async fn run(core: Signet, settings: Publish) {
+/// Wakes the publisher at once when a tenant's keys change, on this node or
+/// (through the shared change channel) another, so a change does not wait
+/// for the next interval.
+#[derive(Debug, Default)]
+pub struct Wake(Notify);
+
+impl TenantChangeListener for Wake {
+    fn changed(&self, _: TenantId) {
+        self.0.notify_one();
+    }
+
+    fn missed(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Publishes, forever, every interval jittered by ±20% or when woken, at
+/// most once every 100 ms. Never returns: the server aborts it.
+pub async fn run(core: Signet, settings: Publish, wake: Arc<Wake>) {
     let period = settings.interval.max(MIN_PERIOD);
     let round = PublishRound {
-        // Shorter than the shortest jittered period, so this node's own
-        // lease never blocks its next pass. An update still in flight when
-        // it ends may be sent again by another node: updates are idempotent.
-        lease: period.mul_f64(0.7),
+        // Held through the update (given up when it is stored), so no
+        // other node sends the same one meanwhile.
+        lease: settings.timeout * 2 + LEASE_MARGIN,
         page: PAGE,
         concurrency: CONCURRENCY,
     };
     loop {
         let jitter = rand::thread_rng().gen_range(0.8..1.2);
-        tokio::time::sleep(period.mul_f64(jitter)).await;
+        tokio::select! {
+            () = tokio::time::sleep(period.mul_f64(jitter)) => {}
+            () = wake.0.notified() => {}
+        }
         match core.publish_due(round).await {
             Ok(report) => {
                 if report.published > 0 || report.failed > 0 {
@@ -72,5 +97,6 @@ pub async fn run(core: Signet, settings: Publish) {
                 tracing::warn!(error = %Chain(&e), "DNS publisher: cannot find the publishers")
             }
         }
+        tokio::time::sleep(MIN_PERIOD).await;
     }
 }

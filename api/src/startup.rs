@@ -195,6 +195,8 @@ pub struct Application {
     rotation: Rotation,
     /// The background DNS publisher's settings; `None` when it is off.
     publish: Option<Publish>,
+    /// Wakes the publisher when keys change, here or on another node.
+    wake: Arc<publish::Wake>,
     /// Other nodes' announcements reaching the authentication cache; `None`
     /// without Redis.
     changes: Option<ChangeSubscription>,
@@ -215,8 +217,9 @@ impl Application {
         let feed_cache = Arc::new(FeedCache::new(settings.feed_cache));
         // A change made on this node reaches its feed cache at once, and the
         // other nodes' caches through the shared channel.
+        let wake = Arc::new(publish::Wake::default());
         let announce = Arc::new(HereAndAway {
-            here: feed_cache.clone(),
+            here: Arc::new(Listeners(vec![feed_cache.clone(), wake.clone()])),
             away: shared.tenant_changes(),
         });
         let Composition {
@@ -226,7 +229,7 @@ impl Application {
             auth_cache,
             generator,
         } = compose(&settings, dns, shared.leases(), announce).await?;
-        let listeners = Listeners(vec![auth_cache.clone(), feed_cache.clone()]);
+        let listeners = Listeners(vec![auth_cache.clone(), feed_cache.clone(), wake.clone()]);
         let changes = shared.listen_for_tenant_changes(Arc::new(listeners)).await;
         let recheck = (!settings.dns_recheck.interval.is_zero()).then_some(settings.dns_recheck);
         let metrics_state = MetricsState {
@@ -266,6 +269,7 @@ impl Application {
             recheck,
             rotation: settings.rotation,
             publish: (!settings.publish.interval.is_zero()).then_some(settings.publish),
+            wake,
             changes,
             tls,
         })
@@ -307,7 +311,7 @@ impl Application {
         let rotation = tokio::spawn(rotation::run(self.core.clone(), self.rotation));
         let publish = self
             .publish
-            .map(|settings| tokio::spawn(publish::run(self.core.clone(), settings)));
+            .map(|settings| tokio::spawn(publish::run(self.core.clone(), settings, self.wake)));
         let addr = self.listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
         let reload = match &self.tls {

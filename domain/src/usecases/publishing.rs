@@ -24,8 +24,9 @@ const PUBLISHED: [KeyStage; 3] = [KeyStage::Pending, KeyStage::Active, KeyStage:
 /// One background pass over the authorities with a publisher.
 #[derive(Debug, Clone, Copy)]
 pub struct PublishRound {
-    /// How long a node holds an authority: no other node sends its updates
-    /// meanwhile. The pass period suits it.
+    /// The longest a node holds an authority: no other node sends its
+    /// updates meanwhile. Longer than an update may take; the lease is
+    /// given up as soon as the update is answered and stored.
     pub lease: Duration,
     /// Authorities read per page.
     pub page: u64,
@@ -157,7 +158,9 @@ impl Signet {
         if !self.ports.leases.try_acquire(&name, lease).await {
             return Ok(Step::Skipped);
         }
-        self.publish_authority(tenant, &authority).await
+        let step = self.publish_authority(tenant, &authority).await;
+        self.ports.leases.release(&name).await;
+        step
     }
 
     /// One authority: what its keys need against what Signet wrote. A
