@@ -52,6 +52,9 @@ pub struct AppOptions {
     pub database_proxy: bool,
     /// The console's identity provider; `None` leaves only the built-in issuer.
     pub console: Option<ConsoleSettings>,
+    /// Resolve through these name servers (real DNS software) instead of
+    /// the app's [`TestDns`].
+    pub dns_servers: Option<Vec<std::net::SocketAddr>>,
 }
 
 /// A running server and what a test needs to talk to it.
@@ -156,7 +159,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
             ..keygen::Config::default()
         },
         dns: DnsSettings {
-            servers: vec![dns.addr()],
+            servers: options.dns_servers.unwrap_or_else(|| vec![dns.addr()]),
             timeout: Duration::from_millis(300),
             attempts: 1,
         },

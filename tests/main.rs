@@ -7,6 +7,7 @@ mod fleet;
 mod foundation;
 mod greenarrow;
 mod mailgun;
+mod publish;
 mod rotation;
 mod shared;
 mod signers;

@@ -13,6 +13,7 @@ pub mod health;
 pub mod limits;
 pub mod master_key;
 pub mod metrics;
+pub mod publish;
 pub mod ratelimit;
 pub mod recheck;
 pub mod rotation;
@@ -21,6 +22,7 @@ pub mod startup;
 pub mod telemetry;
 
 pub use limits::Limits;
+pub use publish::Publish;
 pub use ratelimit::RateLimit;
 pub use recheck::Recheck;
 pub use rotation::Rotation;

@@ -32,15 +32,17 @@ use crate::dns::HickoryDns;
 use crate::health::Readiness;
 use crate::limits::Limits;
 use crate::metrics::MetricsState;
+use crate::publish::Publish;
 use crate::ratelimit::RateLimits;
 use crate::recheck::Recheck;
 use crate::rotation::Rotation;
 use crate::settings::Settings;
 use crate::{
-    api_key_use, auth, dialect, docs, health, master_key, metrics, ratelimit, recheck, rotation,
-    telemetry,
+    api_key_use, auth, dialect, docs, health, master_key, metrics, publish, ratelimit, recheck,
+    rotation, telemetry,
 };
 use signet_connections::tls::Tls;
+use signet_dns_publish::Rfc2136;
 use signet_keygen::PooledKeyGenerator;
 
 /// The core and the database it runs on, as the server and the CLI use them.
@@ -111,6 +113,8 @@ pub async fn compose(
         domains: store.clone(),
         fleets: Arc::new(AnnouncedFleets::new(store.clone(), changes.clone())),
         rotation: Arc::new(AnnouncedRotations::new(store.clone(), changes)),
+        publishers: store.clone(),
+        updater: Arc::new(Rfc2136::new(settings.publish.timeout)),
         tenants: auth_cache.clone(),
         zone: storage.clone(),
         audit: store,
@@ -191,6 +195,10 @@ pub struct Application {
     recheck: Option<Recheck>,
     /// The background rotation's settings.
     rotation: Rotation,
+    /// The background DNS publisher's settings; `None` when it is off.
+    publish: Option<Publish>,
+    /// Wakes the publisher when keys change, here or on another node.
+    wake: Arc<publish::Wake>,
     /// Other nodes' announcements reaching the authentication cache; `None`
     /// without Redis.
     changes: Option<ChangeSubscription>,
@@ -211,8 +219,9 @@ impl Application {
         let feed_cache = Arc::new(FeedCache::new(settings.feed_cache));
         // A change made on this node reaches its feed cache at once, and the
         // other nodes' caches through the shared channel.
+        let wake = Arc::new(publish::Wake::default());
         let announce = Arc::new(HereAndAway {
-            here: feed_cache.clone(),
+            here: Arc::new(Listeners(vec![feed_cache.clone(), wake.clone()])),
             away: shared.tenant_changes(),
         });
         let Composition {
@@ -222,7 +231,7 @@ impl Application {
             auth_cache,
             generator,
         } = compose(&settings, dns, shared.leases(), announce).await?;
-        let listeners = Listeners(vec![auth_cache.clone(), feed_cache.clone()]);
+        let listeners = Listeners(vec![auth_cache.clone(), feed_cache.clone(), wake.clone()]);
         let changes = shared.listen_for_tenant_changes(Arc::new(listeners)).await;
         let recheck = (!settings.dns_recheck.interval.is_zero()).then_some(settings.dns_recheck);
         let metrics_state = MetricsState {
@@ -261,6 +270,8 @@ impl Application {
             generator,
             recheck,
             rotation: settings.rotation,
+            publish: (!settings.publish.interval.is_zero()).then_some(settings.publish),
+            wake,
             changes,
             tls,
         })
@@ -300,6 +311,9 @@ impl Application {
             .recheck
             .map(|settings| tokio::spawn(recheck::run(self.core.clone(), settings)));
         let rotation = tokio::spawn(rotation::run(self.core.clone(), self.rotation));
+        let publish = self
+            .publish
+            .map(|settings| tokio::spawn(publish::run(self.core.clone(), settings, self.wake)));
         let addr = self.listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
         let reload = match &self.tls {
@@ -321,6 +335,9 @@ impl Application {
             recheck.abort();
         }
         rotation.abort();
+        if let Some(publish) = publish {
+            publish.abort();
+        }
         if let Some(reload) = reload {
             reload.abort();
         }

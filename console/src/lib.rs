@@ -15,6 +15,7 @@ pub mod jwks;
 mod keys;
 mod me;
 mod openapi;
+mod publishers;
 mod role;
 mod settings;
 mod tenants;
@@ -91,6 +92,11 @@ fn documented_routes() -> OpenApiRouter<ConsoleState> {
         .routes(routes!(keys::delete_key))
         .routes(routes!(keys::verify_key))
         .routes(routes!(domains::list_domains))
+        .routes(routes!(
+            publishers::get_publisher,
+            publishers::set_publisher,
+            publishers::delete_publisher
+        ))
         .routes(routes!(api_keys::list_api_keys, api_keys::create_api_key))
         .routes(routes!(api_keys::revoke_api_key))
         .routes(routes!(fleets::list_fleets, fleets::create_fleet))
@@ -121,6 +127,10 @@ mod tests {
             ("/console/v1/keys/{id}", &["delete"]),
             ("/console/v1/keys/{id}/verify", &["post"]),
             ("/console/v1/domains", &["get"]),
+            (
+                "/console/v1/domains/{name}/publisher",
+                &["get", "put", "delete"],
+            ),
             ("/console/v1/api-keys", &["get", "post"]),
             ("/console/v1/api-keys/{id}", &["delete"]),
             ("/console/v1/fleets", &["get", "post"]),

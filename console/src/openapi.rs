@@ -17,7 +17,7 @@ use crate::error::ProblemDetails;
 
 **Authentication**: `Authorization: Bearer <JWT>` only (a dialect API key is refused with 401). Tokens come from the identity provider configured with `SIGNET_CONSOLE_JWKS_URL`, `SIGNET_CONSOLE_JWT_ISSUER` and `SIGNET_CONSOLE_JWT_AUDIENCE` (RS256, ES256 or EdDSA, the algorithm fixed by the key), or from Signet's own issuer (`signet console token --tenant NAME --role ROLE`; its keys at `/console/v1/.well-known/jwks.json`). A token needs `exp`, `nbf`, `iss`, `aud` and `sub`, a `role` (`viewer`, `admin` or `owner`) and a `tenant`; `role: "operator"` without a tenant is a platform operator.
 
-**Roles**: viewers read; admins also create, delete and verify keys and issue and revoke API keys; owners also change settings and manage fleets (whose tokens read private keys). Operators list and create tenants and nothing else. A role too low for an operation is 403.
+**Roles**: viewers read; admins also create, delete and verify keys, issue and revoke API keys, and set domains' DNS publishers; owners also change settings and manage fleets (whose tokens read private keys). Operators list and create tenants and nothing else. A role too low for an operation is 403.
 
 **Tenancy**: every operation acts on the token's tenant; another tenant's id is 404.
 

@@ -62,11 +62,19 @@ pub enum Action {
     FleetRevoked,
     /// A fleet read its feed, changed since its last recorded read.
     FleetRead,
+    /// An authority's DNS publisher was set.
+    PublisherSet,
+    /// An authority's DNS publisher was removed.
+    PublisherDeleted,
+    /// A DNS publisher's update was taken by the tenant's name server.
+    RecordsPublished,
+    /// A DNS publisher's update failed (refused, wrong key, timeout).
+    PublishFailed,
 }
 
 impl Action {
     /// Every action, for parsing and documentation.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 25] = [
         Self::KeyCreated,
         Self::KeyImported,
         Self::KeyUpdated,
@@ -88,6 +96,10 @@ impl Action {
         Self::FleetCreated,
         Self::FleetRevoked,
         Self::FleetRead,
+        Self::PublisherSet,
+        Self::PublisherDeleted,
+        Self::RecordsPublished,
+        Self::PublishFailed,
     ];
 
     /// The name stored and shown, `noun.verb`: `key.created`.
@@ -114,6 +126,10 @@ impl Action {
             Self::FleetCreated => "fleet.created",
             Self::FleetRevoked => "fleet.revoked",
             Self::FleetRead => "fleet.read",
+            Self::PublisherSet => "publisher.set",
+            Self::PublisherDeleted => "publisher.deleted",
+            Self::RecordsPublished => "publisher.published",
+            Self::PublishFailed => "publisher.failed",
         }
     }
 

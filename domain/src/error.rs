@@ -26,6 +26,8 @@ pub enum Entity {
     ApiKey,
     /// A fleet.
     Fleet,
+    /// An authority's DNS publisher.
+    Publisher,
 }
 
 impl fmt::Display for Entity {
@@ -36,6 +38,7 @@ impl fmt::Display for Entity {
             Self::Tenant => "tenant",
             Self::ApiKey => "API key",
             Self::Fleet => "fleet",
+            Self::Publisher => "DNS publisher",
         })
     }
 }
@@ -73,6 +76,14 @@ pub enum RuleViolation {
     /// Automatic rotation cannot run more often than the configured minimum.
     #[error("rotation_interval must be at least {0}")]
     RotationTooFrequent(String),
+    /// A publisher's zone must hold the authority's records.
+    #[error("zone {zone} does not hold {authority}: it must be {authority} or a parent of it")]
+    OutsideZone {
+        /// The authority.
+        authority: String,
+        /// The zone given.
+        zone: String,
+    },
     /// The key is smaller than the tenant's `min_rsa_bits`. Dialects word it
     /// for the field the size or the key came in.
     #[error("the key has {bits} bits, below this account's minimum of {min} (min_rsa_bits)")]

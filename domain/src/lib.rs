@@ -20,6 +20,7 @@ pub mod key_size;
 pub mod names;
 pub mod origin;
 pub mod ports;
+pub mod publisher;
 pub mod rotation;
 pub mod sending_domain;
 pub mod shared_state;
@@ -43,6 +44,9 @@ pub use key::{DeleteRule, DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuer
 pub use key_size::{KeySize, KeySpec};
 pub use names::{DomainName, Selector};
 pub use origin::{Actor, Origin, Via};
+pub use publisher::{
+    PublishOutcome, PublishStatus, Publisher, PublisherConfig, TxtRecord, UpdateFailure, ZoneUpdate,
+};
 pub use rotation::{AlgorithmSet, RotationPolicy, SelectorTemplate, Span};
 pub use sending_domain::{DomainOrder, DomainPage, DomainQuery, DomainView, SendingDomain};
 pub use tenant::{
@@ -50,6 +54,6 @@ pub use tenant::{
 };
 pub use usecases::{
     Admin, AuthorityChange, CoreSettings, CreateKey, DefaultFlag, KeyMaterial, KeyUpdate, Ports,
-    RecheckReport, RecheckRound, RegisterDomain, RotationReport, RotationRound, RotationUpdate,
-    RotationView, Signet,
+    PublishReport, PublishRound, RecheckReport, RecheckRound, RegisterDomain, RotationReport,
+    RotationRound, RotationUpdate, RotationView, Signet,
 };

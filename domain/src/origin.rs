@@ -25,11 +25,13 @@ pub enum Via {
     Rotation,
     /// A fleet's key feed.
     Fleet,
+    /// The background DNS publisher (RFC 2136 updates).
+    Publisher,
 }
 
 impl Via {
     /// The name stored and shown: `mailgun`, `greenarrow`, `console`, `cli`,
-    /// `recheck`, `rotation`, `fleet`.
+    /// `recheck`, `rotation`, `fleet`, `publisher`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Mailgun => "mailgun",
@@ -39,6 +41,7 @@ impl Via {
             Self::Recheck => "recheck",
             Self::Rotation => "rotation",
             Self::Fleet => "fleet",
+            Self::Publisher => "publisher",
         }
     }
 
@@ -52,6 +55,7 @@ impl Via {
             "recheck" => Self::Recheck,
             "rotation" => Self::Rotation,
             "fleet" => Self::Fleet,
+            "publisher" => Self::Publisher,
             _ => return Err(InvalidValue(format!("{s:?} names no front end"))),
         })
     }
@@ -75,7 +79,7 @@ pub enum Actor {
     },
     /// An operator at the command line.
     Cli,
-    /// Signet itself (the background re-check and rotation).
+    /// Signet itself (the background re-check, rotation and DNS publisher).
     System,
     /// A fleet reading its feed, by the fleet's name (never its token).
     Fleet {
@@ -171,6 +175,16 @@ impl Origin {
         Self {
             actor: Actor::System,
             via: Via::Rotation,
+            request_id: None,
+            ip: None,
+        }
+    }
+
+    /// The background DNS publisher.
+    pub fn publisher() -> Self {
+        Self {
+            actor: Actor::System,
+            via: Via::Publisher,
             request_id: None,
             ip: None,
         }

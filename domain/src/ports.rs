@@ -17,6 +17,7 @@ use crate::fleet::{FeedKey, Fleet, FleetAccess, FleetDomains, FleetName, FleetTo
 use crate::key::{DeleteRule, DkimKey, DnsRecord, KeyFilter, KeyId, KeyPage, KeyQuery};
 use crate::key_size::KeySpec;
 use crate::names::{DomainName, Selector};
+pub use crate::publisher::{DnsUpdater, PublisherStore};
 use crate::rotation::RotationPolicy;
 use crate::sending_domain::{DomainPage, DomainQuery, SendingDomain};
 use crate::tenant::{

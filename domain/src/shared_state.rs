@@ -43,6 +43,13 @@ pub trait RateLimiter: Send + Sync {
 pub trait Leases: Send + Sync {
     /// Takes the lease `name` for `ttl` unless another holder has it.
     async fn try_acquire(&self, name: &str, ttl: Duration) -> bool;
+
+    /// Gives up the lease `name` if this holder has it, so the next pass,
+    /// here or on another node, may take it at once. Best effort: a lease
+    /// not given up expires with its `ttl`.
+    async fn release(&self, name: &str) {
+        let _ = name;
+    }
 }
 
 /// Tells every node that a tenant's API keys or settings changed, so each

@@ -9,15 +9,16 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use signet_domain::ports::{
-    AuditLog, DomainStore, FleetStore, KeyChange, KeyStore, NewKey, RecordedCheck, RotationStore,
-    TenantStore,
+    AuditLog, DomainStore, FleetStore, KeyChange, KeyStore, NewKey, PublisherStore, RecordedCheck,
+    RotationStore, TenantStore,
 };
 use signet_domain::tenant::{ApiKeyHash, ApiKeyInfo, ApiKeyLabel};
 use signet_domain::{
     ApiKeyId, AuditId, AuditNote, AuditRecord, DeleteRule, DkimKey, DnsCheck, DnsRecord,
     DomainName, DomainPage, DomainQuery, Error, FeedKey, Fleet, FleetAccess, FleetDomains,
-    FleetName, FleetTokenHash, KeyFilter, KeyId, KeyPage, KeyQuery, PrivateKey, Result,
-    RotationPolicy, Selector, SendingDomain, Tenant, TenantId, TenantName, TenantSettings,
+    FleetName, FleetTokenHash, KeyFilter, KeyId, KeyPage, KeyQuery, PrivateKey, PublishOutcome,
+    Publisher, PublisherConfig, Result, RotationPolicy, Selector, SendingDomain, Tenant, TenantId,
+    TenantName, TenantSettings,
 };
 
 /// Wraps a store so that each call answers within `limit`, or fails with
@@ -387,5 +388,56 @@ impl<S: FleetStore> FleetStore for Bounded<S> {
     ) -> Result<bool> {
         self.within(self.inner.record_fleet_read(tenant, fleet, etag, audit))
             .await
+    }
+}
+
+#[async_trait]
+impl<S: PublisherStore> PublisherStore for Bounded<S> {
+    async fn set_publisher(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        config: &PublisherConfig,
+        audit: &AuditNote,
+    ) -> Result<Publisher> {
+        self.within(self.inner.set_publisher(tenant, authority, config, audit))
+            .await
+    }
+
+    async fn publisher(&self, tenant: TenantId, name: &DomainName) -> Result<Option<Publisher>> {
+        self.within(self.inner.publisher(tenant, name)).await
+    }
+
+    async fn delete_publisher(
+        &self,
+        tenant: TenantId,
+        name: &DomainName,
+        audit: &AuditNote,
+    ) -> Result<bool> {
+        self.within(self.inner.delete_publisher(tenant, name, audit))
+            .await
+    }
+
+    async fn publisher_authorities(
+        &self,
+        after: Option<(TenantId, DomainName)>,
+        limit: u64,
+    ) -> Result<Vec<(TenantId, DomainName)>> {
+        self.within(self.inner.publisher_authorities(after, limit))
+            .await
+    }
+
+    async fn record_publish(
+        &self,
+        tenant: TenantId,
+        name: &DomainName,
+        configured_at: DateTime<Utc>,
+        outcome: &PublishOutcome,
+        audit: Option<&AuditNote>,
+    ) -> Result<bool> {
+        let call = self
+            .inner
+            .record_publish(tenant, name, configured_at, outcome, audit);
+        self.within(call).await
     }
 }

@@ -8,7 +8,7 @@ use sea_orm::{EntityTrait as _, QuerySelect as _, Set};
 use signet_domain::{KeyId, TenantId};
 
 use crate::connect::Storage;
-use crate::entities::{dkim_key, sealing_canary};
+use crate::entities::{dkim_key, dns_publisher, sealing_canary};
 use crate::errors::StorageError;
 use crate::keys::aad;
 use crate::sealing::{Keyring, SealError};
@@ -22,7 +22,7 @@ const CANARY_PLAINTEXT: &[u8] = b"signet sealing canary";
 
 impl Storage {
     /// Refuses a keyring that cannot open what the database holds sealed:
-    /// the canary, every master key id a DKIM key is sealed under, and (in a
+    /// the canary, every master key id a DKIM key or a TSIG secret is sealed under, and (in a
     /// database sealed before the canary existed) one sealed DKIM key. Then
     /// writes the canary under the current master key when there is none yet
     /// or it was sealed under an older key. Run it after [`Storage::migrate`].
@@ -37,7 +37,7 @@ impl Storage {
         }
         // After a rotation the canary moves to the new key while keys sealed
         // under the old one remain: those still need it in the keyring.
-        let kids: Vec<String> = dkim_key::Entity::find()
+        let mut kids: Vec<String> = dkim_key::Entity::find()
             .select_only()
             .column(dkim_key::Column::PrivateKeyKid)
             .distinct()
@@ -45,6 +45,16 @@ impl Storage {
             .all(self.db())
             .await
             .map_err(StorageError::Canary)?;
+        // Publishers' TSIG secrets are sealed the same way.
+        let tsig_kids: Vec<String> = dns_publisher::Entity::find()
+            .select_only()
+            .column(dns_publisher::Column::TsigSecretKid)
+            .distinct()
+            .into_tuple()
+            .all(self.db())
+            .await
+            .map_err(StorageError::Canary)?;
+        kids.extend(tsig_kids);
         if let Some(needed) = kids
             .into_iter()
             .find(|kid| !keyring.ids().any(|id| id == kid))

@@ -10,6 +10,7 @@ mod entities;
 mod errors;
 mod fleets;
 mod keys;
+mod publishers;
 mod readiness;
 mod rotation;
 pub mod sealing;

@@ -25,6 +25,25 @@ async fn needed_key(db: &TestDb, keyring: Keyring) -> String {
 }
 
 storage_tests! {
+    async fn a_tsig_secret_sealed_under_an_old_master_key_keeps_it_needed(db) {
+        db.store.check_master_key().await.unwrap();
+        let acme = db.tenant("acme").await;
+        let config = signet_domain::PublisherConfig {
+            server: "192.0.2.53:53".parse().unwrap(),
+            zone: crate::support::domain("example.com"),
+            key: signet_domain::tsig::TsigKey::parse("k:hmac-sha256:c2VjcmV0").unwrap(),
+        };
+        signet_domain::ports::PublisherStore::set_publisher(
+            &db.store, acme.id, &config.zone, &config, &crate::support::note(),
+        )
+        .await
+        .unwrap();
+        let old = db.master_key.clone();
+        let new = MasterKey::generate().unwrap();
+        db.reopen(Keyring::new(new.clone()).with_previous(old.clone())).await.check_master_key().await.unwrap();
+        assert_eq!(needed_key(&db, Keyring::new(new)).await, old.id());
+    }
+
     async fn a_new_database_gets_a_canary_that_another_key_cannot_open(db) {
         db.store.check_master_key().await.unwrap();
         assert_eq!(canary_kid(&db).await, [db.master_key.id()]);

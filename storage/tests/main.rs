@@ -12,6 +12,7 @@ mod due;
 mod fleets;
 mod keys;
 mod listing;
+mod publishers;
 mod rotation;
 mod support;
 mod tenants;

@@ -1,5 +1,6 @@
 //! What each command does. Results go to stdout, logs to stderr.
 
+mod domain;
 mod serve;
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result
         Command::Fleet(FleetCommand::Admin(command)) => {
             fleet(command, &admin(&settings).await?).await
         }
+        Command::Domain(command) => domain::run(command, &settings).await,
     }
 }
 
@@ -339,7 +341,7 @@ fn parse_name(name: &str) -> anyhow::Result<TenantName> {
     TenantName::parse(name).map_err(|e| anyhow!("tenant name {name:?} {e}"))
 }
 
-async fn find(admin: &Admin, name: &str) -> anyhow::Result<Tenant> {
+pub(crate) async fn find(admin: &Admin, name: &str) -> anyhow::Result<Tenant> {
     let name = parse_name(name)?;
     admin
         .tenant(&name)

@@ -165,6 +165,38 @@ pub enum Command {
     /// Manage a tenant's fleets: the signers that read its keys.
     #[command(subcommand)]
     Fleet(FleetCommand),
+    /// Manage a tenant's domains.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+}
+
+/// Domain administration.
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Publish a domain's DKIM records into the tenant's own DNS by RFC
+    /// 2136 updates signed with TSIG, or stop (`--off`). Prints what it
+    /// set, never the secret.
+    #[command(name = "publish-to")]
+    PublishTo {
+        /// A sending domain, or the signing domain of keys made without
+        /// one; its DKIM authority's records are published.
+        name: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The primary name server, `IP:PORT`.
+        #[arg(long, required_unless_present = "off", conflicts_with = "off")]
+        server: Option<String>,
+        /// The zone to update: the authority or a parent of it.
+        #[arg(long, required_unless_present = "off", conflicts_with = "off")]
+        zone: Option<String>,
+        /// `KEYNAME:ALGORITHM:BASE64SECRET` (hmac-sha256, hmac-sha384 or hmac-sha512).
+        #[arg(long, required_unless_present = "off", conflicts_with = "off")]
+        tsig_key: Option<String>,
+        /// Stop publishing; the records written stay in the zone.
+        #[arg(long)]
+        off: bool,
+    },
 }
 
 /// Fleets: their tokens, and the agent that syncs their keys.

@@ -12,6 +12,7 @@ use signet_storage::MasterKey;
 use super::{positive_duration, ConsoleSettings, Database, MasterKeySource, Settings, Sources};
 use crate::dns::DnsSettings;
 use crate::limits::Limits;
+use crate::publish::Publish;
 use crate::ratelimit::RateLimit;
 use crate::recheck::Recheck;
 use crate::rotation::Rotation;
@@ -151,6 +152,14 @@ pub fn load(mut sources: Sources) -> anyhow::Result<Settings> {
             min_interval: s
                 .get("rotation_min_interval", parse_duration)?
                 .unwrap_or(d.rotation.min_interval),
+        },
+        publish: Publish {
+            interval: s
+                .get("publish_interval", parse_duration)?
+                .unwrap_or(d.publish.interval),
+            timeout: s
+                .get("publish_timeout", parse_duration)?
+                .unwrap_or(d.publish.timeout),
         },
         auth_cache: AuthCacheSettings::default(),
         feed_cache: FeedCacheSettings::default(),

@@ -12,7 +12,7 @@ use crate::limits::{
 };
 use crate::settings::database::{DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL};
 use crate::settings::{DEFAULT_DNS_TTL, DEFAULT_LISTEN, DEFAULT_REDIS_KEY_PREFIX};
-use crate::{dns, ratelimit, recheck, rotation};
+use crate::{dns, publish, ratelimit, recheck, rotation};
 use signet_keygen::{DEFAULT_KEY_POOL, DEFAULT_QUEUE_TIMEOUT};
 
 /// The help heading of the settings every command reads.
@@ -180,6 +180,10 @@ pub fn all() -> Vec<Key> {
             "Requests per second an API key may sustain"),
         key("rotation_min_interval", Server, some(rotation::DEFAULT_MIN_INTERVAL),
             "The shortest automatic rotation interval an authority may set"),
+        key("publish_interval", Server, some(publish::DEFAULT_INTERVAL),
+            "How often the background sends RFC 2136 updates to tenants' name servers; 0 is never"),
+        key("publish_timeout", Server, some(publish::DEFAULT_TIMEOUT),
+            "Longest one RFC 2136 update may take, from connecting to the answer"),
         key("console_jwks_url", Server, None,
             "The console's identity provider: URL of its JWKS (needs the issuer and audience)"),
         key("console_jwt_issuer", Server, None,

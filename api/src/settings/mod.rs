@@ -27,6 +27,7 @@ pub use self::dns_zone::{DnsZoneSettings, DEFAULT_DNS_TTL};
 pub use self::sources::{Origin, Sources, CONFIG_VAR};
 use crate::dns::{DnsSettings, DEFAULT_DNS_CACHE_TTL};
 use crate::limits::Limits;
+use crate::publish::Publish;
 use crate::ratelimit::RateLimit;
 use crate::recheck::Recheck;
 use crate::rotation::Rotation;
@@ -79,6 +80,8 @@ pub struct Settings {
     pub dns_recheck: Recheck,
     /// Key rotation.
     pub rotation: Rotation,
+    /// Publishing into tenants' own DNS (RFC 2136).
+    pub publish: Publish,
     /// How long authentications are cached. No setting names it: its TTL is
     /// the bound on a change nobody announced (Redis down, a CLI without
     /// Redis) reaching this node. Tests lengthen it to isolate the
@@ -116,6 +119,7 @@ impl Default for Settings {
             dns_cache_ttl: parse_duration(DEFAULT_DNS_CACHE_TTL).expect("a valid literal duration"),
             dns_recheck: Recheck::default(),
             rotation: Rotation::default(),
+            publish: Publish::default(),
             auth_cache: AuthCacheSettings::default(),
             feed_cache: FeedCacheSettings::default(),
             console: ConsoleSettings::default(),

@@ -19,7 +19,7 @@ pub struct AuditItem {
     pub tenant: String,
     /// Who made it.
     pub actor: ActorItem,
-    /// Through which front end: `mailgun`, `greenarrow`, `console`, `cli`, `recheck`, `rotation` or `fleet`.
+    /// Through which front end: `mailgun`, `greenarrow`, `console`, `cli`, `recheck`, `rotation`, `fleet` or `publisher`.
     pub via: String,
     /// What it did, such as `key.created`.
     pub action: String,
@@ -104,7 +104,7 @@ pub struct AuditPageBody {
 pub struct ListEvents {
     /// Only events of this action, such as `key.created`; empty for all.
     #[param(
-        pattern = r"^(?:key\.created|key\.imported|key\.updated|key\.activated|key\.deactivated|key\.deleted|key\.dns_changed|domain\.registered|domain\.deleted|domain\.authority_changed|domain\.selector_changed|api_key\.created|api_key\.revoked|settings\.changed|tenant\.created|key\.rotated|key\.stage_changed|rotation\.changed|fleet\.created|fleet\.revoked|fleet\.read)?$"
+        pattern = r"^(?:key\.created|key\.imported|key\.updated|key\.activated|key\.deactivated|key\.deleted|key\.dns_changed|domain\.registered|domain\.deleted|domain\.authority_changed|domain\.selector_changed|api_key\.created|api_key\.revoked|settings\.changed|tenant\.created|key\.rotated|key\.stage_changed|rotation\.changed|fleet\.created|fleet\.revoked|fleet\.read|publisher\.set|publisher\.deleted|publisher\.published|publisher\.failed)?$"
     )]
     pub action: Option<String>,
     /// `next_cursor` of the previous page. A cursor this server did not hand

@@ -6,5 +6,6 @@ pub mod domains;
 pub mod fleets;
 pub mod keys;
 pub mod me;
+pub mod publishers;
 pub mod settings;
 pub mod tenants;

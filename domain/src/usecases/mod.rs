@@ -4,6 +4,7 @@ mod audit;
 mod domains;
 mod fleets;
 mod keys;
+mod publishing;
 mod recheck;
 mod rotation;
 mod tenants;
@@ -17,6 +18,7 @@ pub use crate::key::DeleteRule;
 pub use crate::sending_domain::{DomainPage, DomainView};
 pub use domains::{AuthorityChange, RegisterDomain};
 pub use keys::{CreateKey, DefaultFlag, KeyMaterial, KeyUpdate};
+pub use publishing::{PublishReport, PublishRound};
 pub use recheck::{RecheckReport, RecheckRound};
 pub use rotation::{RotationReport, RotationRound, RotationUpdate, RotationView};
 pub use tenants::{Admin, IssuedApiKey};
@@ -26,8 +28,8 @@ use crate::delegation::ServedKeys;
 use crate::names::DomainName;
 use crate::origin::Origin;
 use crate::ports::{
-    AuditLog, Clock, DnsLookup, DomainStore, FleetStore, KeyGenerator, KeyStore, RotationStore,
-    TenantStore,
+    AuditLog, Clock, DnsLookup, DnsUpdater, DomainStore, FleetStore, KeyGenerator, KeyStore,
+    PublisherStore, RotationStore, TenantStore,
 };
 use crate::rotation::Span;
 use crate::shared_state::Leases;
@@ -51,6 +53,10 @@ pub struct Ports {
     pub generator: Arc<dyn KeyGenerator>,
     /// TXT lookups.
     pub dns: Arc<dyn DnsLookup>,
+    /// Publishers into tenants' own DNS, and what each wrote.
+    pub publishers: Arc<dyn PublisherStore>,
+    /// RFC 2136 updates to tenants' name servers.
+    pub updater: Arc<dyn DnsUpdater>,
     /// Time.
     pub clock: Arc<dyn Clock>,
     /// Leases shared by the nodes, so one node does each background job.

@@ -332,7 +332,11 @@ impl Signet {
 
     /// The authority whose keys sign `name`'s mail: a registered domain's
     /// authority, or `name` itself when it is the signing domain of keys.
-    async fn rotation_authority(&self, tenant: &Tenant, name: &DomainName) -> Result<DomainName> {
+    pub(super) async fn rotation_authority(
+        &self,
+        tenant: &Tenant,
+        name: &DomainName,
+    ) -> Result<DomainName> {
         if let Some(domain) = self.ports.domains.get_domain(tenant.id, name).await? {
             return Ok(domain.authority);
         }
@@ -364,7 +368,7 @@ impl Signet {
             .unwrap_or_default())
     }
 
-    async fn authority_keys(
+    pub(super) async fn authority_keys(
         &self,
         tenant: TenantId,
         authority: &DomainName,

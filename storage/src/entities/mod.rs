@@ -5,6 +5,7 @@ use chrono::{DateTime, SubsecRound as _, Utc};
 pub mod api_key;
 pub mod audit_event;
 pub mod dkim_key;
+pub mod dns_publisher;
 pub mod fleet;
 pub mod rotation_selector;
 pub mod rotation_setting;

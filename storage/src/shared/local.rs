@@ -221,4 +221,8 @@ impl Leases for LocalLeases {
         held.until.insert(name.to_owned(), until);
         true
     }
+
+    async fn release(&self, name: &str) {
+        lock(&self.held).until.remove(name);
+    }
 }

@@ -162,7 +162,28 @@ impl RedisLeases {
             .await?;
         Ok(set.is_some())
     }
+
+    /// Deletes the lease `name` if this instance holds it (compared and
+    /// deleted in one step, so a lease that expired and was taken by
+    /// another holder stays).
+    pub async fn release(&self, name: &str) -> RedisResult<()> {
+        let key = format!("{}{name}", self.prefix);
+        let _: i64 = Script::new(RELEASE_LEASE)
+            .key(key)
+            .arg(&self.holder)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
 }
+
+/// Deletes KEYS[1] if it holds ARGV[1].
+const RELEASE_LEASE: &str = r#"
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  return redis.call("DEL", KEYS[1])
+end
+return 0
+"#;
 
 /// 16 random hex digits from the operating system's random source, naming
 /// this instance in the leases it holds.

@@ -81,6 +81,13 @@ impl Leases for ResilientLeases {
             None => self.local.try_acquire(name, ttl).await,
         }
     }
+
+    async fn release(&self, name: &str) {
+        self.local.release(name).await;
+        self.link
+            .call(|redis| async move { redis.leases.release(name).await })
+            .await;
+    }
 }
 
 /// [`TenantChanges`] on Redis, within the link's timeout; a failure is

@@ -103,6 +103,15 @@ async fn a_local_lease_is_refused_while_held_then_granted_again() {
 }
 
 #[tokio::test]
+async fn a_local_lease_given_up_is_free_at_once() {
+    let leases = LocalLeases::new();
+    assert!(leases.try_acquire("job", Duration::from_secs(60)).await);
+    leases.release("job").await;
+    assert!(leases.try_acquire("job", Duration::from_secs(60)).await);
+    assert!(!leases.try_acquire("job", Duration::from_secs(60)).await);
+}
+
+#[tokio::test]
 async fn without_redis_shared_state_is_local() {
     let shared = SharedState::connect(None, RateLimitSettings::new(2, SLOW_REFILL))
         .await

@@ -141,3 +141,21 @@ async fn a_redis_lease_is_refused_to_anyone_until_its_ttl_passes() {
     .await;
     assert!(!node_a.try_acquire("job", ttl).await.unwrap());
 }
+
+#[tokio::test]
+async fn a_redis_lease_given_up_is_free_at_once_but_only_its_holder_can_give_it_up() {
+    let Some(url) = redis_url() else { return };
+    let prefix = unique_prefix();
+    let node_a = RedisLeases::new(connection(&url).await, &prefix);
+    let node_b = RedisLeases::new(connection(&url).await, &prefix);
+    let ttl = Duration::from_secs(60);
+    assert!(node_a.try_acquire("job", ttl).await.unwrap());
+    node_b.release("job").await.unwrap();
+    assert!(
+        !node_b.try_acquire("job", ttl).await.unwrap(),
+        "not b's to give up"
+    );
+    node_a.release("job").await.unwrap();
+    assert!(node_b.try_acquire("job", ttl).await.unwrap());
+    assert!(!node_a.try_acquire("job", ttl).await.unwrap());
+}
