@@ -136,3 +136,127 @@ fn retires_at(key: &DkimKey, retire_after: Span) -> String {
     let since: DateTime<Utc> = key.retiring_at.unwrap_or(key.updated_at);
     (since + retire_after.duration()).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+    use crate::crypto::PublicKey;
+    use crate::dns::DnsCheck;
+    use crate::error::Error;
+
+    fn key(id: i64, selector: &str, stage: KeyStage) -> DkimKey {
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        DkimKey {
+            id: KeyId(id),
+            signing_domain: DomainName::parse("example.com").unwrap(),
+            selector: Selector::parse(selector).unwrap(),
+            bits: 2048,
+            public_key: PublicKey("MIIB".into()),
+            active: stage == KeyStage::Active,
+            default_for_domain: stage == KeyStage::Active,
+            dns: DnsCheck::default(),
+            created_via: None,
+            algorithm: KeyAlgorithm::Rsa,
+            stage,
+            created_at: at,
+            updated_at: at,
+            activated_at: None,
+            retiring_at: (stage == KeyStage::Retiring).then_some(at),
+            retired_at: None,
+        }
+    }
+
+    fn next(keys: &[DkimKey]) -> Result<NextSelector> {
+        next_selector(keys, KeyAlgorithm::Rsa, Span::days(7))
+    }
+
+    #[test]
+    fn the_next_key_takes_the_selector_the_active_key_does_not_hold() {
+        let taken = next(&[key(1, "pdk1", KeyStage::Active)]).unwrap();
+        assert_eq!((taken.selector.as_str(), taken.reclaim), ("pdk2", None));
+        let taken = next(&[
+            key(1, "pdk1", KeyStage::Retired),
+            key(2, "pdk2", KeyStage::Active),
+        ])
+        .unwrap();
+        assert_eq!(
+            (taken.selector.as_str(), taken.reclaim),
+            ("pdk1", Some(KeyId(1)))
+        );
+    }
+
+    #[test]
+    fn a_retiring_key_on_the_idle_selector_makes_the_rotation_wait_until_it_retires() {
+        let keys = [
+            key(1, "pdk1", KeyStage::Retiring),
+            key(2, "pdk2", KeyStage::Active),
+        ];
+        match next(&keys) {
+            Err(Error::Rule(rule)) => assert_eq!(
+                rule.to_string(),
+                "the key at pdk1 is still retiring until 2026-12-08T00:00:00Z"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn without_an_active_key_of_the_algorithm_the_first_free_selector_is_taken() {
+        assert_eq!(next(&[]).unwrap().selector.as_str(), "pdk1");
+        let keys = [key(1, "pdk1", KeyStage::Retiring)];
+        assert_eq!(next(&keys).unwrap().selector.as_str(), "pdk2");
+        let ed = next_selector(&[], KeyAlgorithm::Ed25519, Span::days(7)).unwrap();
+        assert_eq!(ed.selector.as_str(), "pde1");
+    }
+
+    #[test]
+    fn the_cnames_cover_each_algorithms_pair_and_name_the_key_holding_each() {
+        let zone = DomainName::parse("dkim.signet.example").unwrap();
+        let authority = DomainName::parse("example.com").unwrap();
+        let label = ZoneLabel::parse("abcdefgh23456723").unwrap();
+        let keys = [
+            key(1, "pdk1", KeyStage::Retired),
+            key(2, "pdk2", KeyStage::Active),
+        ];
+        let both = AlgorithmSet::parse("rsa,ed25519").unwrap();
+        let delegation = Delegation::of(&zone, &authority, &label, &both, &keys);
+        let shown: Vec<(&str, &str, Option<i64>)> = delegation
+            .records
+            .iter()
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    r.target.as_str(),
+                    r.key.as_ref().map(|k| k.id.0),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "pdk1._domainkey.example.com",
+                    "pdk1._domainkey.abcdefgh23456723.dkim.signet.example",
+                    None
+                ),
+                (
+                    "pdk2._domainkey.example.com",
+                    "pdk2._domainkey.abcdefgh23456723.dkim.signet.example",
+                    Some(2)
+                ),
+                (
+                    "pde1._domainkey.example.com",
+                    "pde1._domainkey.abcdefgh23456723.dkim.signet.example",
+                    None
+                ),
+                (
+                    "pde2._domainkey.example.com",
+                    "pde2._domainkey.abcdefgh23456723.dkim.signet.example",
+                    None
+                ),
+            ]
+        );
+    }
+}
