@@ -283,3 +283,45 @@ async fn a_delegated_domains_rotation_records_are_its_cnames() {
             "a domain with Automatic Sender Security is its own DKIM authority",
         );
 }
+
+#[tokio::test]
+async fn a_subdomain_signing_with_a_delegated_authority_shows_its_cnames() {
+    let app = spawn_with_zone(Backend::Sqlite).await;
+    let root = register(
+        &app,
+        &app.api_key,
+        "/v4/domains",
+        "example.com",
+        Via::Multipart,
+    )
+    .await;
+    let (label, _) = cnames(&root, "example.com");
+    let params = [("name", "news.example.com")];
+    let sub = app
+        .mailgun()
+        .call(Method::POST, "/v4/domains", Via::UrlEncoded, &params)
+        .await
+        .expect(200);
+    assert_eq!(sub["domain"]["use_automatic_sender_security"], true);
+    assert_eq!(cnames(&sub, "example.com").0, label);
+    let listed = send(app.mailgun().request(Method::GET, "/v4/domains")).await;
+    let items = listed.expect(200)["items"].clone();
+    let flags: Vec<(Value, Value)> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].clone(),
+                d["use_automatic_sender_security"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            (json!("news.example.com"), json!(true)),
+            (json!("example.com"), json!(true))
+        ]
+    );
+}

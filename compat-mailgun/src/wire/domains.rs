@@ -32,9 +32,10 @@ pub struct Domain {
     /// Always `custom`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Whether its DKIM records are delegated to Signet's zone: the tenant
-    /// publishes CNAMEs once (`sending_dns_records`), and rotations need
-    /// no DNS change.
+    /// Whether its DKIM records are delegated to Signet's zone (it, or the
+    /// DKIM authority it signs with, was registered with Automatic Sender
+    /// Security): the tenant publishes CNAMEs once (`sending_dns_records`),
+    /// and rotations need no DNS change.
     pub use_automatic_sender_security: bool,
     /// Always `email`.
     pub web_prefix: String,
@@ -69,7 +70,7 @@ impl Domain {
             spam_action: "disabled".into(),
             state: state(view).into(),
             kind: "custom".into(),
-            use_automatic_sender_security: domain.zone_label.is_some(),
+            use_automatic_sender_security: domain.zone_label.is_some() || view.delegation.is_some(),
             web_prefix: "email".into(),
             web_scheme: "http".into(),
             wildcard: false,
