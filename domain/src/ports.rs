@@ -209,7 +209,9 @@ pub trait RotationStore: Send + Sync {
     ) -> Result<bool>;
     /// Stores a rotation's pending keys, of `authority`, and records `audit`
     /// about each. `Rule(PendingKeyWaits)` if a key of the authority is
-    /// pending already; `Conflict(Key)` if a selector was ever used.
+    /// pending already; `Conflict(Key)` if a selector was ever used, except
+    /// by a delegated authority (a domain with a zone label), whose keys
+    /// take turns on its pair selectors: then only if a key holds it now.
     async fn start_rotation(
         &self,
         tenant: TenantId,

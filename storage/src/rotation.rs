@@ -16,7 +16,7 @@ use signet_domain::{
 use crate::audit;
 use crate::connect::Storage;
 use crate::entities::stored_time;
-use crate::entities::{dkim_key, rotation_selector, rotation_setting};
+use crate::entities::{dkim_key, rotation_selector, rotation_setting, sending_domain};
 use crate::errors::{corrupt, DbResultExt as _};
 use crate::keys::{clear_default, insert, lock_tenant, set_stage, to_key};
 
@@ -141,6 +141,15 @@ impl RotationStore for Storage {
                 let name = to_key(row)?.dns_record().name;
                 return Err(RuleViolation::PendingKeyWaits(name).into());
             }
+            // A delegated authority's keys take turns on the selectors of
+            // its pairs: issued again on purpose. Any other authority's
+            // selector is issued once, ever.
+            let delegated =
+                sending_domain::Entity::find_by_id((tenant.0, authority.as_str().to_owned()))
+                    .one(&*txn)
+                    .await
+                    .or_internal()?
+                    .is_some_and(|d| d.zone_label.is_some());
             let mut made = Vec::new();
             for key in keys {
                 let issued = rotation_selector::ActiveModel {
@@ -148,7 +157,22 @@ impl RotationStore for Storage {
                     authority: Set(authority.as_str().to_owned()),
                     selector_folded: Set(key.selector.folded()),
                 };
-                issued.insert(&*txn).await.or_conflict(Entity::Key)?;
+                if delegated {
+                    let again = OnConflict::columns([
+                        rotation_selector::Column::TenantId,
+                        rotation_selector::Column::Authority,
+                        rotation_selector::Column::SelectorFolded,
+                    ])
+                    .do_nothing()
+                    .to_owned();
+                    rotation_selector::Entity::insert(issued)
+                        .on_conflict(again)
+                        .exec_without_returning(&*txn)
+                        .await
+                        .or_internal()?;
+                } else {
+                    issued.insert(&*txn).await.or_conflict(Entity::Key)?;
+                }
                 made.push(insert(&txn, self.keyring(), tenant, key, audit).await?);
             }
             Ok(made)

@@ -3,9 +3,13 @@
 //! background's candidates across tenants.
 
 use chrono::Utc;
-use signet_domain::ports::{KeyChange, KeyStore as _, NewKey, RotationStore as _};
+use signet_domain::delegation::ZoneLabel;
+use signet_domain::ports::{
+    DomainStore as _, KeyChange, KeyStore as _, NewKey, RotationStore as _,
+};
 use signet_domain::{
-    AlgorithmSet, DeleteRule, Entity, Error, KeyStage, RotationPolicy, RuleViolation, Span,
+    AlgorithmSet, DeleteRule, Entity, Error, KeyStage, RotationPolicy, RuleViolation,
+    SendingDomain, Span,
 };
 
 use crate::support::{domain, new_key, note, selector, storage_tests};
@@ -52,6 +56,27 @@ storage_tests! {
         assert!(db.store.selector_used(acme.id, &authority, &selector("S1")).await.unwrap());
         let again = db.store.start_rotation(acme.id, &authority, vec![pending("example.com", "s1")], &note()).await;
         assert!(matches!(again, Err(Error::Conflict(Entity::Key))));
+    }
+
+    async fn a_delegated_authority_takes_its_pair_selectors_again_once_their_keys_are_gone(db) {
+        let acme = db.tenant("acme").await;
+        let authority = domain("example.com");
+        let delegated = SendingDomain {
+            name: authority.clone(),
+            authority: authority.clone(),
+            created_at: Utc::now(),
+            zone_label: Some(ZoneLabel::random()),
+        };
+        db.store.insert_domain(acme.id, &delegated, &note()).await.unwrap();
+        let made = db.store.start_rotation(acme.id, &authority, vec![pending("example.com", "pdk2")], &note()).await.unwrap();
+        // Held by a key: a conflict still.
+        db.store.promote_key(acme.id, made[0].id, &note()).await.unwrap();
+        let held = db.store.start_rotation(acme.id, &authority, vec![pending("example.com", "pdk2")], &note()).await;
+        assert!(matches!(held, Err(Error::Conflict(Entity::Key))), "{held:?}");
+        // Gone: issued again.
+        db.store.delete_key(acme.id, made[0].id, DeleteRule::Any, &note()).await.unwrap();
+        let again = db.store.start_rotation(acme.id, &authority, vec![pending("example.com", "pdk2")], &note()).await.unwrap();
+        assert_eq!(again[0].selector.as_str(), "pdk2");
     }
 
     async fn promotion_retires_the_replaced_key_and_moves_the_default(db) {
