@@ -4,6 +4,7 @@
 
 mod backend;
 mod creates;
+mod dns;
 mod hello;
 mod load;
 mod processes;
@@ -35,6 +36,9 @@ enum Command {
         #[arg(long)]
         listen: std::net::SocketAddr,
     },
+    /// Issue 20's DNS figures: Knot DNS serving a zone of DKIM-sized TXT
+    /// records under dnsperf, its memory and an AXFR's time.
+    Dns(dns::DnsOptions),
     /// Issue 19's slow and idle clients at full scale (2,000 connections
     /// from 40 loopback addresses, then idle ones from 8) against the
     /// server, and a normal client's times meanwhile.
@@ -115,6 +119,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Hello { listen }) => return hello::serve(listen).await,
+        Some(Command::Dns(opts)) => return dns::run(&opts).await,
         Some(Command::SlowClients {
             seconds,
             max_connections,

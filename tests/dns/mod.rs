@@ -3,6 +3,7 @@
 
 mod latency;
 mod lookup;
+mod software;
 
 use std::sync::OnceLock;
 use std::time::Duration;
