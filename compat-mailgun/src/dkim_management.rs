@@ -36,7 +36,8 @@ fn domain_name(path: std::result::Result<MailgunPath<String>, MailgunError>) -> 
 ///
 /// Turns automatic rotation on or off for the domain's DKIM authority (the
 /// domain itself, the parent it delegates to, or a signing domain that only
-/// has keys). With rotation on, a pending key is made once the active key
+/// has keys). For a domain with Automatic Sender Security, `records` are
+/// its CNAMEs into Signet's zone, the same before and after every rotation. With rotation on, a pending key is made once the active key
 /// is `rotation_interval` old; it signs once DNS shows its record, and the
 /// key it replaces retires. Mailgun's minimum interval is 5 days; Signet's
 /// is its own `SIGNET_ROTATION_MIN_INTERVAL` (1h by default). Refused with
@@ -111,6 +112,14 @@ pub async fn get_rotation(
 /// key per algorithm of the authority's set, under a fresh dated selector.
 /// Publish its record; it signs once DNS shows it. Refused (400) while a
 /// pending key waits.
+///
+/// For a domain with Automatic Sender Security the pending key takes the
+/// idle selector of its pair (`pdk2` while `pdk1` signs) and Signet's zone
+/// serves it at once, so it signs as soon as the resolver sees it through
+/// the tenant's CNAME, with nothing to publish. A retired key still at that
+/// selector is deleted; a retiring one (still served) refuses the rotation
+/// with 400 until it retires, and automatic rotation waits for it the same
+/// way, so rotations come every `max(rotation_interval, retire_after)`.
 #[utoipa::path(
     post,
     path = "/v1/dkim_management/domains/{name}/rotate",
@@ -120,7 +129,7 @@ pub async fn get_rotation(
     responses(
         (status = 200, description = "Rotating", body = GenericResponse,
             example = json!({"message": "ok"})),
-        (status = 400, description = "A pending key is already waiting", body = ManagementReason,
+        (status = 400, description = "A pending key is already waiting, or a retiring key holds the idle selector", body = ManagementReason,
             example = json!({"Reason": "a pending key is already waiting: publish the DNS record s20261129._domainkey.example.com and verify it"})),
         (status = 404, description = "No such domain", body = ManagementNotFound),
     ),

@@ -123,6 +123,13 @@ pub async fn list_domains_v3(
 /// 2048 by default), inactive until its record is published and verified.
 /// A domain the tenant already registered is refused with 400 ("Domain
 /// already exists").
+///
+/// With `use_automatic_sender_security=true` the domain is its own DKIM
+/// authority, its first key's selector is `pdk1`, and `sending_dns_records`
+/// lists one `CNAME` per selector of the pair (`pdk1`, `pdk2`) into the DNS
+/// zone Signet answers for: published once, they carry every later
+/// rotation. Refused with 400 when Signet serves no DNS zone, or with
+/// `dkim_selector`.
 #[utoipa::path(
     post,
     path = "/v4/domains",
@@ -148,6 +155,7 @@ pub async fn create_domain(
         selector: form.dkim_selector,
         key_size: form.dkim_key_size.unwrap_or(KeySize::DEFAULT),
         force_own_authority: form.force_dkim_authority,
+        delegated: form.use_automatic_sender_security,
     };
     let view = state
         .core

@@ -1,4 +1,5 @@
-//! The tenant's sending domains, with their DKIM authority and signing key.
+//! The tenant's sending domains, with their DKIM authority, signing key,
+//! DNS mode and the records to publish.
 
 use axum::extract::State;
 use axum::Json;
@@ -9,9 +10,12 @@ use super::keys::page_limit;
 use super::ConsoleState;
 use crate::error::{Problem, Query};
 use crate::wire::domains::{DomainItem, DomainList, ListDomains, Skip};
-use crate::wire::keys::DnsState;
 
 /// List the tenant's sending domains.
+///
+/// Each with its DKIM authority, signing key, DNS mode (`txt`, or
+/// `delegated` for Automatic Sender Security) and the records to publish:
+/// the signing key's TXT record, or the CNAMEs into Signet's zone.
 #[utoipa::path(
     get,
     path = "/console/v1/domains",
@@ -53,17 +57,6 @@ pub async fn list_domains(
         .await?;
     let shown = skip + page.views.len() as u64;
     let next_cursor = (shown < page.total).then(|| cursor::encode(&Skip { skip: shown }));
-    let items = page
-        .views
-        .iter()
-        .map(|view| DomainItem {
-            name: view.domain.name.to_string(),
-            authority: view.domain.authority.to_string(),
-            selector: view.signing_key.as_ref().map(|k| k.selector.to_string()),
-            key_id: view.signing_key.as_ref().map(|k| k.id.0),
-            dns: view.signing_key.as_ref().map(DnsState::of),
-            created_at: view.domain.created_at,
-        })
-        .collect();
+    let items = page.views.iter().map(DomainItem::of).collect();
     Ok(Json(DomainList { items, next_cursor }))
 }

@@ -70,6 +70,26 @@ pub enum RuleViolation {
     /// Every selector the template makes today is taken.
     #[error("no selector is left for selector_template {0} today: change selector_template")]
     SelectorsExhausted(String),
+    /// A delegated authority's next key takes the idle selector of its
+    /// pair, and a key still served there holds it.
+    #[error("the key at {selector} is still {stage}{}", .until.as_ref().map(|t| format!(" until {t}")).unwrap_or_default())]
+    SelectorHeld {
+        /// The selector.
+        selector: String,
+        /// The stage of the key holding it (`retiring`, `active`).
+        stage: &'static str,
+        /// When a retiring key retires, RFC 3339.
+        until: Option<String>,
+    },
+    /// Delegated records need a zone Signet answers for.
+    #[error("Automatic Sender Security needs a DNS zone, and this Signet serves none (SIGNET_DNS_ZONE is not set)")]
+    NoDnsZone,
+    /// A delegated authority's selectors are its pairs (`pdk1`, `pdk2`).
+    #[error("a domain with Automatic Sender Security takes the selectors pdk1 and pdk2; no other can be chosen")]
+    DelegatedSelectorFixed,
+    /// A delegated domain is its own DKIM authority.
+    #[error("a domain with Automatic Sender Security is its own DKIM authority")]
+    DelegatedOwnAuthority,
     /// Automatic rotation cannot run more often than the configured minimum.
     #[error("rotation_interval must be at least {0}")]
     RotationTooFrequent(String),

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth_cache;
 pub mod crypto;
 pub mod cursor;
+pub mod delegated_keys;
 pub mod delegation;
 pub mod dns;
 pub mod dns_cache;

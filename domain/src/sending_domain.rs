@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::delegated_keys::Delegation;
 use crate::delegation::ZoneLabel;
 use crate::key::DkimKey;
 use crate::names::DomainName;
@@ -67,6 +68,9 @@ pub struct DomainView {
     pub domain: SendingDomain,
     /// Its authority's default key, if the authority has one.
     pub signing_key: Option<DkimKey>,
+    /// Its authority's CNAMEs when the authority is delegated and Signet
+    /// serves a zone. Filled by the core; storage leaves it `None`.
+    pub delegation: Option<Delegation>,
 }
 
 /// A page of a domain listing.

@@ -103,6 +103,7 @@ impl DomainStore for Storage {
                 Ok(DomainView {
                     domain: to_domain(row.domain)?,
                     signing_key: row.key.map(to_key).transpose()?,
+                    delegation: None,
                 })
             })
             .collect::<Result<_>>()?;

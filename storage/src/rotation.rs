@@ -148,7 +148,21 @@ impl RotationStore for Storage {
                     authority: Set(authority.as_str().to_owned()),
                     selector_folded: Set(key.selector.folded()),
                 };
-                issued.insert(&*txn).await.or_conflict(Entity::Key)?;
+                // Issued once is enough: a delegated authority's pair
+                // selectors are issued again on purpose, turn by turn. A
+                // key still holding one is a conflict at the key's insert.
+                let once = OnConflict::columns([
+                    rotation_selector::Column::TenantId,
+                    rotation_selector::Column::Authority,
+                    rotation_selector::Column::SelectorFolded,
+                ])
+                .do_nothing()
+                .to_owned();
+                rotation_selector::Entity::insert(issued)
+                    .on_conflict(once)
+                    .exec_without_returning(&*txn)
+                    .await
+                    .or_internal()?;
                 made.push(insert(&txn, self.keyring(), tenant, key, audit).await?);
             }
             Ok(made)

@@ -2,7 +2,8 @@
 generates from /openapi/mailgun.json, unpatched: create a key, list it with a
 filter, fail to activate it (its DNS record is not published), delete it; then
 register a domain, rotate its key (settings, a rotation, the refusal of a
-second one), read and delete it. Asserts the parsed response objects, not
+second one), read and delete it; register one with Automatic Sender Security
+and read its CNAMEs. Asserts the parsed response objects, not
 just status codes. Exit status 0 means every step passed.
 
 Usage: python tests/clients/mailgun.py --base-url URL --api-key KEY
@@ -164,6 +165,27 @@ def main() -> int:
         GenericResponse,
     )
     assert missing.message == "Domain not found", missing.message
+
+    # Automatic Sender Security (the contract server has a DNS zone): CNAMEs.
+    delegated = expect(
+        post_v_4_domains.sync_detailed(
+            client=client,
+            body=CreateDomainForm(name=f"ass.{domain}", use_automatic_sender_security="true"),
+        ),
+        200,
+        CreateDomainResp,
+    )
+    assert delegated.domain.use_automatic_sender_security is True, delegated.domain
+    cnames = [(r.record_type, r.name) for r in delegated.sending_dns_records]
+    assert cnames == [("CNAME", f"pdk1._domainkey.ass.{domain}"), ("CNAME", f"pdk2._domainkey.ass.{domain}")], cnames
+    delegated_rotation = expect(
+        get_v_1_dkim_management_domains_name_rotation.sync_detailed(name=f"ass.{domain}", client=client),
+        200,
+        RotationDomainResponse,
+    )
+    comments = {r.comment for r in delegated_rotation.domain.records}
+    assert comments == {"Customer DKIM CNAME Record"}, delegated_rotation.domain.records
+    expect(delete_v_3_domains_name.sync_detailed(name=f"ass.{domain}", client=client), 200, GenericResponse)
 
     print("mailgun generated client: every step passed")
     return 0

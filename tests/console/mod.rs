@@ -5,6 +5,7 @@
 mod across_nodes;
 mod audit;
 mod bodies;
+mod dns_mode;
 mod endpoints;
 mod fleets;
 mod issuers;
@@ -120,6 +121,18 @@ pub struct Console {
 /// Starts a server trusting a fresh IdP that may be fetched again after
 /// `refetch_interval`.
 pub async fn spawn_console_refetching_after(refetch_interval: Duration) -> Console {
+    spawn_console_with(refetch_interval, None).await
+}
+
+/// Starts a server trusting a fresh IdP, with settings adjusted by `configure`.
+pub async fn spawn_console_configured(configure: fn(&mut signet_api::Settings)) -> Console {
+    spawn_console_with(Duration::from_secs(10), Some(configure)).await
+}
+
+async fn spawn_console_with(
+    refetch_interval: Duration,
+    configure: Option<fn(&mut signet_api::Settings)>,
+) -> Console {
     let key = SigningKey::generate("idp-key-1");
     let jwks = JwksServer::start(json!({"keys": [key.jwk()]})).await;
     let app = spawn_app_with(AppOptions {
@@ -129,6 +142,7 @@ pub async fn spawn_console_refetching_after(refetch_interval: Duration) -> Conso
             jwt_audience: Some(AUDIENCE.to_owned()),
             jwks_refetch_interval: refetch_interval,
         }),
+        configure,
         ..AppOptions::default()
     })
     .await;

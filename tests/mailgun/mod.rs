@@ -11,4 +11,5 @@ mod node_sdk;
 mod openapi;
 mod paging;
 mod sdk;
+mod sender_security;
 mod zone;

@@ -186,10 +186,20 @@ async fn signets_extensions_are_documented_algorithm_strings_and_the_zone() {
         json!(["rsa", "ed25519"])
     );
     assert_eq!(schemas["Record"]["properties"]["strings"]["type"], "array");
-    assert!(schemas["Record"]["required"]
+    // Only TXT records carry it; a CNAME (Automatic Sender Security) has none.
+    assert!(!schemas["Record"]["required"]
         .as_array()
         .unwrap()
         .contains(&json!("strings")));
+    let ass = &schemas["CreateDomainForm"]["properties"]["use_automatic_sender_security"];
+    assert!(
+        ass.is_object(),
+        "the form documents use_automatic_sender_security"
+    );
+    assert_eq!(
+        schemas["Record"]["properties"]["record_type"]["pattern"],
+        "^(TXT|CNAME)$"
+    );
 
     let zone = &doc["paths"]["/v1/dkim/zone"]["get"];
     assert_eq!(zone["parameters"][0]["name"], "domain");

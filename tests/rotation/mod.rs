@@ -2,6 +2,7 @@
 //! both dialects' views of each stage, the background's promotion,
 //! retirement, deletion and automatic rotation, against the loopback DNS.
 
+mod delegated;
 mod endpoints;
 mod walk;
 

@@ -32,7 +32,9 @@ pub struct Domain {
     /// Always `custom`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Always false: Signet manages TXT records, not CNAMEs.
+    /// Whether its DKIM records are delegated to Signet's zone: the tenant
+    /// publishes CNAMEs once (`sending_dns_records`), and rotations need
+    /// no DNS change.
     pub use_automatic_sender_security: bool,
     /// Always `email`.
     pub web_prefix: String,
@@ -67,7 +69,7 @@ impl Domain {
             spam_action: "disabled".into(),
             state: state(view).into(),
             kind: "custom".into(),
-            use_automatic_sender_security: false,
+            use_automatic_sender_security: domain.zone_label.is_some(),
             web_prefix: "email".into(),
             web_scheme: "http".into(),
             wildcard: false,
@@ -99,9 +101,13 @@ pub(crate) fn opaque_id(tenant: &Tenant, name: &str) -> String {
 }
 
 /// The DNS records a domain needs for sending: the DKIM TXT record of the
-/// key it signs with (none if its authority has no signing key).
+/// key it signs with (none if its authority has no signing key), or, when
+/// its authority is delegated, one CNAME per selector of its pairs.
 fn sending_records(view: &DomainView) -> Vec<Record> {
-    view.signing_key.iter().map(Record::from).collect()
+    match &view.delegation {
+        Some(delegation) => delegation.records.iter().map(Record::from).collect(),
+        None => view.signing_key.iter().map(Record::from).collect(),
+    }
 }
 
 /// A domain with its DNS records.
@@ -114,7 +120,8 @@ pub struct FindDomainByNameResp {
     pub domain: Domain,
     /// Always empty: Signet does not receive mail.
     pub receiving_dns_records: Vec<Record>,
-    /// The DKIM TXT record of the key the domain signs with.
+    /// The DKIM TXT record of the key the domain signs with, or its CNAMEs
+    /// (Automatic Sender Security).
     pub sending_dns_records: Vec<Record>,
 }
 
@@ -139,7 +146,8 @@ pub struct CreateDomainResp {
     pub domain: Domain,
     /// Always empty: Signet does not receive mail.
     pub receiving_dns_records: Vec<Record>,
-    /// The DKIM TXT record to publish.
+    /// The DKIM TXT record to publish, or the CNAMEs (Automatic Sender
+    /// Security).
     pub sending_dns_records: Vec<Record>,
 }
 

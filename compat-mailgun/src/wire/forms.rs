@@ -266,6 +266,14 @@ pub struct CreateDomainForm {
     /// root domain is its authority.
     #[schema(value_type = schemas::OptionalFlag, inline, required = false)]
     pub force_dkim_authority: bool,
+    /// Enable Automatic Sender Security: the domain's DKIM records are
+    /// CNAMEs into the DNS zone Signet answers for, published once, so key
+    /// rotations need no DNS change. The domain is its own DKIM authority
+    /// and its keys take the selectors `pdk1` and `pdk2` in turn, so
+    /// `dkim_selector` cannot be set with it. Refused with 400 when Signet
+    /// serves no DNS zone (`SIGNET_DNS_ZONE`). Defaults to false.
+    #[schema(value_type = schemas::OptionalFlag, inline, required = false)]
+    pub use_automatic_sender_security: bool,
 }
 
 impl TryFrom<&Params> for CreateDomainForm {
@@ -283,11 +291,20 @@ impl TryFrom<&Params> for CreateDomainForm {
                 "must be a valid atom per RFC 2822, without dots",
             ));
         }
+        let use_automatic_sender_security = params
+            .boolean("use_automatic_sender_security")?
+            .unwrap_or(false);
+        if use_automatic_sender_security && dkim_selector.is_some() {
+            return Err(MailgunError::bad_request(
+                "dkim_selector cannot be set with use_automatic_sender_security: its selectors are pdk1 and pdk2",
+            ));
+        }
         Ok(Self {
             name,
             dkim_key_size: mailgun_size(params, "dkim_key_size")?,
             dkim_selector,
             force_dkim_authority: params.boolean("force_dkim_authority")?.unwrap_or(false),
+            use_automatic_sender_security,
         })
     }
 }

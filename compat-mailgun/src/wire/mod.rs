@@ -20,29 +20,40 @@ pub use messages::{GenericResponse, ManagementNotFound, ManagementReason};
 pub use rotation::{RotationDomain, RotationDomainResponse, RotationForm};
 
 use serde::Serialize;
-use signet_domain::DkimKey;
+use signet_domain::delegated_keys::DelegatedRecord;
+use signet_domain::{DkimKey, DnsStatus};
 use utoipa::ToSchema;
 
 /// A DNS record to publish, with what DNS showed when last checked.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Record {
-    /// Whether the key behind it may sign mail.
+    /// Whether the key behind it may sign mail (false when no key holds a
+    /// delegated selector yet).
     pub is_active: bool,
-    /// The TXT values seen at the name when last checked.
+    /// The TXT values seen at the name when last checked. Empty for a
+    /// `CNAME`: Signet looks up the TXT record the CNAME leads to (see
+    /// `valid`), not the CNAME itself.
     pub cached: Vec<String>,
     /// `{selector}._domainkey.{signing_domain}`.
     pub name: String,
-    /// Always `TXT`.
+    /// `TXT`, or `CNAME` for a domain with Automatic Sender Security.
+    #[schema(pattern = "^(TXT|CNAME)$")]
     pub record_type: String,
     /// `valid`, `invalid` or `unknown` (never checked, or the lookup failed).
+    /// For a `CNAME`: the status of the key holding its selector, whose TXT
+    /// record the resolver reaches by following the CNAME into Signet's
+    /// zone; `unknown` while no key holds it.
     pub valid: String,
     /// The value to publish: `k=rsa; p={public key}` or `k=ed25519; p={public
-    /// key}`.
+    /// key}`; for a `CNAME`, its target in Signet's zone,
+    /// `{selector}._domainkey.{label}.{zone}`.
     pub value: String,
     /// Signet extension: `value` as DNS character-strings of at most 255
     /// bytes each, in order, for zone files and DNS APIs that want them
-    /// split; joined, they equal `value`.
-    pub strings: Vec<String>,
+    /// split; joined, they equal `value`. Only for `TXT`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Vec<String>, required = false)]
+    pub strings: Option<Vec<String>>,
 }
 
 impl From<&DkimKey> for Record {
@@ -55,8 +66,26 @@ impl From<&DkimKey> for Record {
             name: record.name,
             record_type: record.record_type.to_owned(),
             valid: key.dns.status.as_str().to_owned(),
-            strings,
+            strings: Some(strings),
             value: record.value,
+        }
+    }
+}
+
+impl From<&DelegatedRecord> for Record {
+    fn from(cname: &DelegatedRecord) -> Self {
+        let key = cname.key.as_ref();
+        Self {
+            is_active: key.is_some_and(|k| k.active),
+            cached: Vec::new(),
+            name: cname.name.clone(),
+            record_type: "CNAME".to_owned(),
+            valid: key
+                .map_or(DnsStatus::Unknown, |k| k.dns.status)
+                .as_str()
+                .to_owned(),
+            value: cname.target.clone(),
+            strings: None,
         }
     }
 }

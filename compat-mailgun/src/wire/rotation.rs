@@ -3,6 +3,7 @@
 //! shapes that service uses.
 
 use serde::Serialize;
+use signet_domain::delegated_keys::DelegatedRecord;
 use signet_domain::{
     AlgorithmSet, DkimKey, DnsStatus, DomainName, KeyStage, RotationUpdate, RotationView,
     SelectorTemplate, Span, Tenant,
@@ -79,7 +80,10 @@ pub struct RotationDomain {
     pub algorithms: String,
     /// Signet extension: how rotated keys' selectors are made (`s%Y%m%d`).
     pub selector_template: String,
-    /// The records to publish: the pending, active and retiring keys'.
+    /// The records to publish: the pending, active and retiring keys' TXT
+    /// records, or, for a domain with Automatic Sender Security, one CNAME
+    /// per selector of its pairs (`pdk1`, `pdk2`), the same across
+    /// rotations.
     pub records: Vec<RotationRecord>,
     /// Signet extension: every key of the domain's authority, by creation.
     pub keys: Vec<RotationKey>,
@@ -90,17 +94,21 @@ pub struct RotationDomain {
 pub struct RotationRecord {
     /// `{selector}._domainkey.{authority}`.
     pub name: String,
-    /// Always `TXT`.
+    /// `TXT`, or `CNAME` for a domain with Automatic Sender Security.
     #[serde(rename = "type")]
+    #[schema(pattern = "^(TXT|CNAME)$")]
     pub record_type: String,
     /// Always `DKIM`.
     pub identifier: String,
-    /// The TXT value.
+    /// The TXT value, or the CNAME's target in Signet's zone
+    /// (`{selector}._domainkey.{label}.{zone}`).
     pub value: String,
     /// Signet extension: `value` as DNS character-strings of at most 255
     /// bytes each, in order, for zone files and DNS APIs that want them
-    /// split; joined, they equal `value`.
-    pub strings: Vec<String>,
+    /// split; joined, they equal `value`. Only for `TXT`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Vec<String>, required = false)]
+    pub strings: Option<Vec<String>>,
     /// Which key it is and what to do with it.
     pub comment: String,
 }
@@ -146,12 +154,19 @@ impl RotationDomain {
             delete_after: policy.delete_after.to_string(),
             algorithms: policy.algorithms.to_string(),
             selector_template: policy.selector_template.as_str().to_owned(),
-            records: view
-                .keys
-                .iter()
-                .filter(|k| k.stage.needs_record())
-                .map(RotationRecord::of)
-                .collect(),
+            records: match &view.delegation {
+                Some(delegation) => delegation
+                    .records
+                    .iter()
+                    .map(RotationRecord::cname)
+                    .collect(),
+                None => view
+                    .keys
+                    .iter()
+                    .filter(|k| k.stage.needs_record())
+                    .map(RotationRecord::of)
+                    .collect(),
+            },
             keys: view.keys.iter().map(RotationKey::of).collect(),
         }
     }
@@ -173,9 +188,20 @@ impl RotationRecord {
             name: record.name,
             record_type: record.record_type.to_owned(),
             identifier: "DKIM".to_owned(),
-            strings,
+            strings: Some(strings),
             value: record.value,
             comment: comment.to_owned(),
+        }
+    }
+
+    fn cname(cname: &DelegatedRecord) -> Self {
+        Self {
+            name: cname.name.clone(),
+            record_type: "CNAME".to_owned(),
+            identifier: "DKIM".to_owned(),
+            value: cname.target.clone(),
+            strings: None,
+            comment: "Customer DKIM CNAME Record".to_owned(),
         }
     }
 }

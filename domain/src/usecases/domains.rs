@@ -1,7 +1,9 @@
 //! Sending-domain use cases: register, view, list, delete, delegate DKIM
 //! authority, change the selector, verify.
 
+use crate::algorithm::KeyAlgorithm;
 use crate::audit::Action;
+use crate::delegation::{selector_pair, ZoneLabel};
 use crate::error::{Entity, Error, Result, RuleViolation};
 use crate::key::{DkimKey, KeyFilter};
 use crate::key_size::{KeySize, KeySpec};
@@ -31,6 +33,12 @@ pub struct RegisterDomain {
     pub key_size: KeySize,
     /// Be its own authority even when a parent domain is registered.
     pub force_own_authority: bool,
+    /// Delegate its DKIM records to Signet's zone (Mailgun's Automatic
+    /// Sender Security): it is its own authority (delegation is per
+    /// authority), gets a fresh zone label, and its first key's selector is
+    /// `pdk1`, so that `selector` must be `None`. Refused when Signet serves
+    /// no zone.
+    pub delegated: bool,
 }
 
 /// The outcome of a change of DKIM authority.
@@ -61,7 +69,19 @@ impl Signet {
         {
             return Err(Error::Conflict(Entity::Domain));
         }
-        let root = if req.force_own_authority {
+        let (zone_label, first_selector) = if req.delegated {
+            if self.settings.dns_zone.is_none() {
+                return Err(RuleViolation::NoDnsZone.into());
+            }
+            if req.selector.is_some() {
+                return Err(RuleViolation::DelegatedSelectorFixed.into());
+            }
+            let [first, _] = selector_pair(KeyAlgorithm::Rsa);
+            (Some(ZoneLabel::random()), Some(first))
+        } else {
+            (None, req.selector)
+        };
+        let root = if req.force_own_authority || req.delegated {
             None
         } else {
             self.registered_root(tenant, &req.name).await?
@@ -71,7 +91,7 @@ impl Signet {
             authority: root.unwrap_or_else(|| req.name.clone()),
             name: req.name.clone(),
             created_at: note.at,
-            zone_label: None,
+            zone_label,
         };
         // The domain row first: of two racing registrations only one gets
         // past it, and a failure of the key step removes it again (and the
@@ -81,7 +101,7 @@ impl Signet {
             .insert_domain(tenant.id, &domain, &note)
             .await?;
         if domain.is_own_authority() {
-            let selector = req.selector.unwrap_or_else(default_selector);
+            let selector = first_selector.unwrap_or_else(default_selector);
             let key = self
                 .ensure_signing_key(tenant, origin, &req.name, &selector, req.key_size)
                 .await;
@@ -111,7 +131,16 @@ impl Signet {
             name_contains: query.name_contains.as_ref().map(|s| s.to_ascii_lowercase()),
             ..query.clone()
         };
-        self.ports.domains.find_domains(tenant.id, &query).await
+        let mut page = self.ports.domains.find_domains(tenant.id, &query).await?;
+        for view in &mut page.views {
+            // Only a delegated domain, or one signing with another
+            // domain's keys, can show CNAMEs: the rest cost no lookup.
+            let domain = &view.domain;
+            if domain.zone_label.is_some() || !domain.is_own_authority() {
+                view.delegation = self.delegation(tenant.id, &domain.authority).await?;
+            }
+        }
+        Ok(page)
     }
 
     /// Removes a domain and its own keys; domains that delegated to it become
@@ -154,6 +183,9 @@ impl Signet {
         own: bool,
     ) -> Result<AuthorityChange> {
         let domain = self.domain(tenant, name).await?;
+        if !own && domain.zone_label.is_some() {
+            return Err(RuleViolation::DelegatedOwnAuthority.into());
+        }
         let authority = if own {
             name.clone()
         } else {
@@ -191,6 +223,13 @@ impl Signet {
         selector: Selector,
     ) -> Result<DomainView> {
         let domain = self.domain(tenant, name).await?;
+        if self
+            .delegated_label(tenant.id, &domain.authority)
+            .await?
+            .is_some()
+        {
+            return Err(RuleViolation::DelegatedSelectorFixed.into());
+        }
         let key = self
             .default_key(tenant, &domain.authority)
             .await?
@@ -252,9 +291,11 @@ impl Signet {
 
     async fn view(&self, tenant: &Tenant, domain: SendingDomain) -> Result<DomainView> {
         let signing_key = self.default_key(tenant, &domain.authority).await?;
+        let delegation = self.delegation(tenant.id, &domain.authority).await?;
         Ok(DomainView {
             domain,
             signing_key,
+            delegation,
         })
     }
 

@@ -1,6 +1,7 @@
 //! The use cases of the model, shared by both dialects and the CLI.
 
 mod audit;
+mod delegated;
 mod domains;
 mod fleets;
 mod keys;

@@ -11,11 +11,12 @@ use chrono::{DateTime, Utc};
 
 use crate::algorithm::{KeyAlgorithm, KeyStage};
 use crate::audit::Action;
+use crate::delegated_keys::Delegation;
 use crate::dns::DnsStatus;
 use crate::error::{Entity, Error, Result, RuleViolation};
 use crate::key::{DeleteRule, DkimKey, KeyFilter};
 use crate::key_size::{KeySize, KeySpec};
-use crate::names::DomainName;
+use crate::names::{DomainName, Selector};
 use crate::origin::Origin;
 use crate::ports::{KeyChange, NewKey};
 use crate::rotation::{AlgorithmSet, RotationPolicy, SelectorTemplate, Span};
@@ -32,6 +33,8 @@ pub struct RotationView {
     pub policy: RotationPolicy,
     /// Its keys, by id.
     pub keys: Vec<DkimKey>,
+    /// Its CNAMEs, when it is delegated (Automatic Sender Security).
+    pub delegation: Option<Delegation>,
 }
 
 impl RotationView {
@@ -130,7 +133,8 @@ impl Signet {
     }
 
     /// Starts a rotation now, whatever the settings say: one pending key per
-    /// algorithm of the set. Refused while a pending key waits.
+    /// algorithm of the set. Refused while a pending key waits, and for a
+    /// delegated authority while a retiring key holds the idle selector.
     pub async fn rotate(
         &self,
         tenant: &Tenant,
@@ -268,8 +272,13 @@ impl Signet {
                     .start_rotation(tenant, &origin, authority, &policy)
                     .await
                 {
-                    // Another node or a caller rotated meanwhile.
-                    Ok(_) | Err(Error::Rule(RuleViolation::PendingKeyWaits(_))) => {}
+                    // Another node or a caller rotated meanwhile, or a
+                    // delegated authority's idle selector is still held by
+                    // a retiring key: the rotation starts once it retires.
+                    Ok(_)
+                    | Err(Error::Rule(
+                        RuleViolation::PendingKeyWaits(_) | RuleViolation::SelectorHeld { .. },
+                    )) => {}
                     Err(e) => {
                         failure.get_or_insert(e);
                     }
@@ -279,6 +288,11 @@ impl Signet {
         failure.map_or(Ok(()), Err)
     }
 
+    /// One pending key per algorithm of the set: under a fresh selector
+    /// from the template, or, for a delegated authority, under the idle
+    /// selector of the algorithm's pair (see [`crate::delegated_keys`]),
+    /// served at once so the re-check can promote it with nothing done by
+    /// the tenant.
     async fn start_rotation(
         &self,
         tenant: TenantId,
@@ -291,23 +305,14 @@ impl Signet {
             return Err(RuleViolation::PendingKeyWaits(waiting.dns_record().name).into());
         }
         let now = self.ports.clock.now();
-        let mut candidates = policy.selector_template.candidates(now);
+        let selectors = if self.delegated_label(tenant, authority).await?.is_some() {
+            self.delegated_selectors(tenant, &keys, policy).await?
+        } else {
+            self.template_selectors(tenant, authority, policy, now)
+                .await?
+        };
         let mut new = Vec::new();
-        for algorithm in policy.algorithms.iter() {
-            let selector = loop {
-                let Some(selector) = candidates.next() else {
-                    let template = policy.selector_template.as_str().to_owned();
-                    return Err(RuleViolation::SelectorsExhausted(template).into());
-                };
-                if !self
-                    .ports
-                    .rotation
-                    .selector_used(tenant, authority, &selector)
-                    .await?
-                {
-                    break selector;
-                }
-            };
+        for (algorithm, selector) in selectors {
             let spec = match algorithm {
                 KeyAlgorithm::Rsa => KeySpec::Rsa(KeySize::DEFAULT),
                 KeyAlgorithm::Ed25519 => KeySpec::Ed25519,
@@ -328,6 +333,37 @@ impl Signet {
             .rotation
             .start_rotation(tenant, authority, new, &note)
             .await
+    }
+
+    /// A fresh selector from the template for each algorithm of the set:
+    /// never one a key of the authority had before.
+    async fn template_selectors(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+        policy: &RotationPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(KeyAlgorithm, Selector)>> {
+        let mut candidates = policy.selector_template.candidates(now);
+        let mut chosen = Vec::new();
+        for algorithm in policy.algorithms.iter() {
+            let selector = loop {
+                let Some(selector) = candidates.next() else {
+                    let template = policy.selector_template.as_str().to_owned();
+                    return Err(RuleViolation::SelectorsExhausted(template).into());
+                };
+                if !self
+                    .ports
+                    .rotation
+                    .selector_used(tenant, authority, &selector)
+                    .await?
+                {
+                    break selector;
+                }
+            };
+            chosen.push((algorithm, selector));
+        }
+        Ok(chosen)
     }
 
     /// The authority whose keys sign `name`'s mail: a registered domain's
@@ -351,11 +387,16 @@ impl Signet {
         Ok(RotationView {
             policy: self.policy(tenant, &authority).await?,
             keys: self.authority_keys(tenant, &authority).await?,
+            delegation: self.delegation(tenant, &authority).await?,
             authority,
         })
     }
 
-    async fn policy(&self, tenant: TenantId, authority: &DomainName) -> Result<RotationPolicy> {
+    pub(super) async fn policy(
+        &self,
+        tenant: TenantId,
+        authority: &DomainName,
+    ) -> Result<RotationPolicy> {
         Ok(self
             .ports
             .rotation
@@ -364,7 +405,7 @@ impl Signet {
             .unwrap_or_default())
     }
 
-    async fn authority_keys(
+    pub(super) async fn authority_keys(
         &self,
         tenant: TenantId,
         authority: &DomainName,
