@@ -1,4 +1,4 @@
-//! NOTIFY (RFC 1996): on every new serial, each configured secondary is
+//! NOTIFY (RFC 1996): at start and on every new serial, each configured secondary is
 //! told over UDP, TSIG-signed when a key is configured, and asked again a
 //! few times until it answers. A newer serial replaces a round still
 //! retrying.
@@ -34,11 +34,16 @@ pub async fn run(
         return;
     }
     let mut round = JoinSet::new();
-    while serials.changed().await.is_ok() {
+    // A round at start too: a secondary's copy may be older than this
+    // node's first load (and BIND's waits for a NOTIFY to transfer at all).
+    loop {
         round.abort_all();
         let soa = zone.soa();
         for target in &targets {
             round.spawn(notify(soa.clone(), key.clone(), *target));
+        }
+        if serials.changed().await.is_err() {
+            return;
         }
     }
 }

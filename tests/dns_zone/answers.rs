@@ -15,9 +15,9 @@ use super::{addr, create_key, delegate, query, serve_zone, served, tcp, txt_valu
 async fn a_delegated_key_is_served_and_the_zone_answers_every_kind_of_name() {
     let app = spawn_app_configured(serve_zone).await;
     let dns = addr(&app);
-    let label = delegate(&app, "example.com").await;
-    let value = create_key(&app, "example.com", "pdk1", 2048).await;
-    let name = served(&label, "pdk1");
+    let (label, _) = delegate(&app, "example.com").await;
+    let value = create_key(&app, "example.com", "big", 2048).await;
+    let name = served(&label, "big");
 
     let answer = eventually(Duration::from_secs(5), "the new key is served", || async {
         let answer = udp(dns, &query(&name, RecordType::TXT, Some(1232))).await;
@@ -101,8 +101,7 @@ async fn the_apex_has_soa_and_ns_and_the_serial_grows_with_every_change() {
         .collect();
     assert_eq!(names, [format!("ns1.{ZONE}.")]);
 
-    let label = delegate(&app, "example.com").await;
-    create_key(&app, "example.com", "pdk1", 1024).await;
+    let (label, _) = delegate(&app, "example.com").await;
     let name = served(&label, "pdk1");
     eventually(Duration::from_secs(5), "the new key is served", || async {
         let answer = udp(dns, &query(&name, RecordType::TXT, None)).await;
@@ -117,9 +116,9 @@ async fn the_apex_has_soa_and_ns_and_the_serial_grows_with_every_change() {
 async fn a_4096_bit_record_is_truncated_over_udp_without_edns_and_whole_over_tcp() {
     let app = spawn_app_configured(serve_zone).await;
     let dns = addr(&app);
-    let label = delegate(&app, "example.com").await;
-    let value = create_key(&app, "example.com", "pdk1", 4096).await;
-    let name = served(&label, "pdk1");
+    let (label, _) = delegate(&app, "example.com").await;
+    let value = create_key(&app, "example.com", "huge", 4096).await;
+    let name = served(&label, "huge");
     eventually(Duration::from_secs(5), "the new key is served", || async {
         let answer = tcp(dns, &query(&name, RecordType::TXT, None)).await;
         (!answer.answers().is_empty()).then_some(())

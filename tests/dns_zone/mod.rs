@@ -1,30 +1,26 @@
 //! Signet's own DNS zone, black-box over DNS against the real server:
 //! answers, abuse, transfers, rate limiting and nodes agreeing.
 //!
-//! Until the Mailgun dialect can register a delegated domain, a test
-//! delegates one by writing its `sending_domains` row (with a zone label)
-//! through the storage crate, then makes keys over HTTP as a tenant would.
+//! A test delegates a domain as a tenant does, with Mailgun's
+//! `use_automatic_sender_security`, and makes keys over HTTP.
 
 mod abuse;
 mod answers;
 mod nodes;
 mod rrl;
+mod secondary;
 mod transfer;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use chrono::Utc;
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RecordType};
 use serde_json::{json, Value};
-use signet_api::startup::open_storage;
 use signet_api::Settings;
-use signet_domain::audit::Action;
 use signet_domain::delegation::{served_name, ZoneLabel};
-use signet_domain::ports::DomainStore as _;
 use signet_domain::tsig::TsigKey;
-use signet_domain::{AuditNote, DomainName, Origin, Selector, SendingDomain};
+use signet_domain::{DomainName, Selector};
 use signet_tests::dialect::mailgun::items;
 use signet_tests::TestApp;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -50,27 +46,31 @@ pub fn addr(app: &TestApp) -> SocketAddr {
     app.dns_zone.expect("the app answers DNS")
 }
 
-/// Delegates `domain` of the app's tenant: its row with a fresh zone
-/// label (the stopgap described above). Returns the label.
-pub async fn delegate(app: &TestApp, domain: &str) -> ZoneLabel {
-    let storage = open_storage(&app.settings)
+/// Registers `domain` with Mailgun's Automatic Sender Security (which
+/// makes its first key, `pdk1`, of 1024 bits); returns the label its
+/// CNAMEs point under and `pdk1`'s record value.
+pub async fn delegate(app: &TestApp, domain: &str) -> (ZoneLabel, String) {
+    let response = app
+        .post("/v4/domains")
+        .form(&[
+            ("name", domain),
+            ("dkim_key_size", "1024"),
+            ("use_automatic_sender_security", "true"),
+        ])
+        .send()
         .await
-        .expect("the database opens");
-    let tenant = app.admin.tenant(&app.tenant).await.unwrap();
-    let label = ZoneLabel::random();
-    let name = DomainName::parse(domain).unwrap();
-    let row = SendingDomain {
-        name: name.clone(),
-        authority: name,
-        created_at: Utc::now(),
-        zone_label: Some(label.clone()),
-    };
-    let note = AuditNote::new(&Origin::cli(), Action::DomainRegistered, Utc::now());
-    storage
-        .insert_domain(tenant.id, &row, &note)
-        .await
-        .expect("the delegated domain is registered");
-    label
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let body: Value = response.json().await.unwrap();
+    let target = body["sending_dns_records"][0]["value"]
+        .as_str()
+        .expect("a CNAME entry");
+    let label = target
+        .split_once("._domainkey.")
+        .and_then(|(_, rest)| rest.strip_suffix(&format!(".{ZONE}")))
+        .and_then(|label| ZoneLabel::parse(label).ok())
+        .unwrap_or_else(|| panic!("a target under a label in the zone: {target}"));
+    (label, record_value(app, domain, "pdk1").await)
 }
 
 /// Makes a key (over the Mailgun dialect, or GreenArrow's for 4096 bits,
@@ -93,6 +93,12 @@ pub async fn create_key(app: &TestApp, domain: &str, selector: &str, bits: u32) 
             .unwrap();
         assert!(response.status().is_success(), "{}", response.status());
     }
+    record_value(app, domain, selector).await
+}
+
+/// The record value of `domain`'s key `selector`, as the Mailgun dialect
+/// lists it.
+pub async fn record_value(app: &TestApp, domain: &str, selector: &str) -> String {
     let listed: Value = app
         .get("/v1/dkim/keys")
         .query(&[("signing_domain", domain), ("selector", selector)])
@@ -106,7 +112,7 @@ pub async fn create_key(app: &TestApp, domain: &str, selector: &str, bits: u32) 
         .iter()
         .find(|k| k["selector"] == selector)
         .and_then(|k| k["dns_record"]["value"].as_str())
-        .expect("the new key is listed with its record")
+        .expect("the key is listed with its record")
         .to_owned()
 }
 

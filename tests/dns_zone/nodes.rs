@@ -28,17 +28,30 @@ async fn two_nodes_agree(redis: Option<RedisConfig>) {
     let node = app.spawn_node().await;
     let other = node.dns_zone.expect("the second node answers DNS");
     assert_ne!(other, addr(&app));
-    let label = delegate(&app, "example.com").await;
-    let name = served(&label, "pdk1");
+    let (label, first) = delegate(&app, "example.com").await;
+    eventually(
+        BOUND,
+        "the other node serves the delegated domain's key",
+        || async {
+            let answer = udp(
+                other,
+                &query(&served(&label, "pdk1"), RecordType::TXT, None),
+            )
+            .await;
+            (txt_values(&answer) == [first.clone()]).then_some(())
+        },
+    )
+    .await;
 
-    let value = create_key(&app, "example.com", "pdk1", 1024).await;
+    let name = served(&label, "s2");
+    let value = create_key(&app, "example.com", "s2", 1024).await;
     eventually(BOUND, "the other node serves the new key", || async {
         let answer = udp(other, &query(&name, RecordType::TXT, None)).await;
         (txt_values(&answer) == [value.clone()]).then_some(())
     })
     .await;
 
-    delete_key(&app, "example.com", "pdk1").await;
+    delete_key(&app, "example.com", "s2").await;
     eventually(
         BOUND,
         "the other node stops serving the deleted key",
