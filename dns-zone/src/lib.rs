@@ -142,11 +142,19 @@ impl Server {
             self.shared.config.notify.clone(),
             serial_changes,
         );
+        // Several UDP loops on the one socket, one per core, so answering
+        // is not bound to one thread. The set aborts them when `run` is
+        // dropped (the server stopping).
+        let udp = Arc::new(self.udp);
+        let mut loops = tokio::task::JoinSet::new();
+        for _ in 0..std::thread::available_parallelism().map_or(1, usize::from) {
+            loops.spawn(udp::serve(udp.clone(), self.shared.clone()));
+        }
         tokio::join!(
             keeper.run(versions),
             notify,
-            udp::serve(Arc::new(self.udp), self.shared.clone()),
             tcp::serve(self.tcp, self.shared),
+            loops.join_all(),
         );
     }
 }
