@@ -1,9 +1,10 @@
 //! Zone transfers (RFC 5936): the SOA, every record, the SOA again, in
 //! messages of about 16 KB, each signed with TSIG and chained to the one
-//! before. The records are copied under one read lock when the transfer
-//! starts, so a reload during it cannot mix two versions.
+//! before. The served names are taken under one read lock when the
+//! transfer starts (shared, not copied), so a reload during it cannot mix
+//! two versions, and each message's records are made as it is sent.
 
-use std::collections::VecDeque;
+use std::iter::{once, Peekable};
 
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::Record;
@@ -19,7 +20,7 @@ const MESSAGE_SIZE: usize = 16 * 1024;
 /// A transfer in progress: yields its signed messages one by one.
 pub struct Transfer {
     request: Message,
-    records: VecDeque<Record>,
+    records: Peekable<Box<dyn Iterator<Item = Record> + Send>>,
     key: Tsig,
     /// The MAC the next message is signed over: the request's, then each
     /// message's own.
@@ -32,12 +33,15 @@ impl Transfer {
     /// after the request's MAC `request_mac`.
     pub fn new(zone: &Zone, request: &Message, key: Tsig, request_mac: Vec<u8>) -> Self {
         let soa = zone.soa();
-        let mut records = VecDeque::from(zone.all_records());
-        records.push_front(soa.clone());
-        records.push_back(soa);
+        let records: Box<dyn Iterator<Item = Record> + Send> = Box::new(
+            once(soa.clone())
+                .chain(zone.ns())
+                .chain(zone.snapshot().into_records())
+                .chain(once(soa)),
+        );
         Self {
             request: request.clone(),
-            records,
+            records: records.peekable(),
             key,
             mac: request_mac,
             first: true,
@@ -50,9 +54,7 @@ impl Iterator for Transfer {
 
     /// The next signed message, until every record is sent.
     fn next(&mut self) -> Option<Vec<u8>> {
-        if self.records.is_empty() {
-            return None;
-        }
+        self.records.peek()?;
         let mut message = reply(&self.request, ResponseCode::NoError);
         message.set_authoritative(true);
         if !self.first {
@@ -60,7 +62,7 @@ impl Iterator for Transfer {
             message.take_queries();
         }
         let mut size = 0;
-        while let Some(record) = self.records.pop_front() {
+        for record in self.records.by_ref() {
             size += record.to_bytes().map_or(0, |b| b.len());
             message.add_answer(record);
             if size >= MESSAGE_SIZE {

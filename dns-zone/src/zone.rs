@@ -6,7 +6,8 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::hash::{DefaultHasher, Hash as _, Hasher as _};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hickory_proto::rr::rdata::{NS, SOA, TXT};
@@ -34,20 +35,49 @@ pub enum Found {
 
 /// A name's records; none for an empty non-terminal.
 #[derive(Debug)]
-struct Node {
+pub struct Node {
     name: Name,
     txt: Vec<TXT>,
 }
 
-/// A tenant's served records, as compared between reloads: name to values.
+impl Node {
+    fn records(&self, ttl: u32) -> Vec<Record> {
+        self.txt
+            .iter()
+            .map(|txt| Record::from_rdata(self.name.clone(), ttl, RData::TXT(txt.clone())))
+            .collect()
+    }
+}
+
+/// A tenant's served records: name to values.
 type Content = BTreeMap<String, Vec<String>>;
+
+/// The zone's served names at one moment, cheap to take (the nodes are
+/// shared, not copied): what a transfer sends, whatever reloads meanwhile.
+#[derive(Debug)]
+pub struct Snapshot {
+    ttl: u32,
+    nodes: Vec<Arc<Node>>,
+}
+
+impl Snapshot {
+    /// Every served record, node by node.
+    pub fn into_records(self) -> impl Iterator<Item = Record> + Send {
+        let ttl = self.ttl;
+        self.nodes
+            .into_iter()
+            .flat_map(move |node| node.records(ttl))
+    }
+}
 
 #[derive(Debug, Default)]
 struct State {
-    nodes: HashMap<LowerName, Node>,
-    /// Each tenant's records and the names (served and empty) they made;
-    /// labels are unique across tenants, so no name has two owners.
-    tenants: HashMap<TenantId, (Content, Vec<LowerName>)>,
+    nodes: HashMap<LowerName, Arc<Node>>,
+    /// Each tenant's records (a hash of them, to see whether a reload
+    /// changed anything without keeping a second copy) and the names
+    /// (served and empty) they made; labels are unique across tenants, so
+    /// no name has two owners.
+    tenants: HashMap<TenantId, (u64, Vec<LowerName>)>,
     serial: u32,
 }
 
@@ -140,19 +170,23 @@ impl Zone {
         match self.read().nodes.get(name) {
             None => Found::NxDomain,
             Some(node) if node.txt.is_empty() => Found::Empty,
-            Some(node) => Found::Txt(self.records(node)),
+            Some(node) => Found::Txt(node.records(self.ttl)),
         }
     }
 
-    /// Every record of the zone, apex first, for a transfer: a consistent
-    /// copy, taken under one read lock.
-    pub fn all_records(&self) -> Vec<Record> {
+    /// The served names as they are now, for a transfer.
+    pub fn snapshot(&self) -> Snapshot {
         let state = self.read();
-        let mut records = self.ns();
-        let mut names: Vec<&Node> = state.nodes.values().filter(|n| !n.txt.is_empty()).collect();
-        names.sort_by(|a, b| a.name.cmp(&b.name));
-        records.extend(names.into_iter().flat_map(|node| self.records(node)));
-        records
+        let nodes = state
+            .nodes
+            .values()
+            .filter(|n| !n.txt.is_empty())
+            .cloned()
+            .collect();
+        Snapshot {
+            ttl: self.ttl,
+            nodes,
+        }
     }
 
     /// Served records in the zone.
@@ -173,19 +207,23 @@ impl Zone {
         for key in keys {
             by_tenant.entry(key.tenant).or_default().push(key);
         }
+        let contents: Vec<(TenantId, Content)> = by_tenant
+            .into_iter()
+            .map(|(tenant, keys)| (tenant, self.content(tenant, &keys)))
+            .collect();
         let mut state = self.write();
         let gone: Vec<TenantId> = state
             .tenants
             .keys()
-            .filter(|t| !by_tenant.contains_key(t))
+            .filter(|t| !contents.iter().any(|(c, _)| c == *t))
             .copied()
             .collect();
         let mut changed = false;
         for tenant in gone {
-            changed |= self.replace_locked(&mut state, tenant, &[]);
+            changed |= self.replace_locked(&mut state, tenant, Content::new());
         }
-        for (tenant, keys) in by_tenant {
-            changed |= self.replace_locked(&mut state, tenant, &keys);
+        for (tenant, content) in contents {
+            changed |= self.replace_locked(&mut state, tenant, content);
         }
         if changed {
             bump(&mut state);
@@ -196,15 +234,18 @@ impl Zone {
     /// Replaces `tenant`'s records with `keys` (its served keys, all of
     /// them); true if they changed (and the serial grew).
     pub fn replace_tenant(&self, tenant: TenantId, keys: &[ServedKey]) -> bool {
+        let content = self.content(tenant, keys);
         let mut state = self.write();
-        let changed = self.replace_locked(&mut state, tenant, keys);
+        let changed = self.replace_locked(&mut state, tenant, content);
         if changed {
             bump(&mut state);
         }
         changed
     }
 
-    fn replace_locked(&self, state: &mut State, tenant: TenantId, keys: &[ServedKey]) -> bool {
+    /// `tenant`'s records among `keys`, built before taking the lock so
+    /// readers wait only for the swap.
+    fn content(&self, tenant: TenantId, keys: &[ServedKey]) -> Content {
         let mut content = Content::new();
         for key in keys.iter().filter(|k| k.tenant == tenant) {
             let record = key.record(&self.domain);
@@ -217,8 +258,17 @@ impl Zone {
             values.sort();
             values.dedup();
         }
-        let old = state.tenants.get(&tenant).map(|(c, _)| c);
-        if old == Some(&content) || (old.is_none() && content.is_empty()) {
+        content
+    }
+
+    fn replace_locked(&self, state: &mut State, tenant: TenantId, content: Content) -> bool {
+        let hash = {
+            let mut hasher = DefaultHasher::new();
+            content.hash(&mut hasher);
+            hasher.finish()
+        };
+        let old = state.tenants.get(&tenant).map(|(h, _)| *h);
+        if old == Some(hash) || (old.is_none() && content.is_empty()) {
             return false;
         }
         if let Some((_, names)) = state.tenants.remove(&tenant) {
@@ -238,7 +288,7 @@ impl Zone {
             let txt = values.iter().map(|v| txt(v)).collect();
             self.insert_with_parents(state, &mut owned, name, txt);
         }
-        state.tenants.insert(tenant, (content, owned));
+        state.tenants.insert(tenant, (hash, owned));
         true
     }
 
@@ -254,26 +304,19 @@ impl Zone {
         let mut parent = name.base_name();
         let key = LowerName::from(&name);
         owned.push(key.clone());
-        state.nodes.insert(key, Node { name, txt });
+        state.nodes.insert(key, Arc::new(Node { name, txt }));
         while parent.num_labels() > self.apex.num_labels() {
             let key = LowerName::from(&parent);
             let next = parent.base_name();
             if let Entry::Vacant(vacant) = state.nodes.entry(key) {
                 owned.push(vacant.key().clone());
-                vacant.insert(Node {
+                vacant.insert(Arc::new(Node {
                     name: parent,
                     txt: Vec::new(),
-                });
+                }));
             }
             parent = next;
         }
-    }
-
-    fn records(&self, node: &Node) -> Vec<Record> {
-        node.txt
-            .iter()
-            .map(|txt| Record::from_rdata(node.name.clone(), self.ttl, RData::TXT(txt.clone())))
-            .collect()
     }
 
     fn read(&self) -> RwLockReadGuard<'_, State> {
