@@ -4,6 +4,7 @@
 //! of reach, and the background DNS re-check and the key pool are off, unless
 //! a test sets them.
 
+use std::net::SocketAddr;
 use std::sync::Once;
 use std::time::Duration;
 
@@ -81,6 +82,8 @@ pub struct TestApp {
     pub settings: Settings,
     /// The proxy between the server and PostgreSQL, if asked for.
     pub database_proxy: Option<TcpProxy>,
+    /// Where the server answers DNS for its zone, when its settings ask.
+    pub dns_zone: Option<SocketAddr>,
     database: TestDatabase,
 }
 
@@ -90,6 +93,8 @@ pub struct TestNode {
     pub base_url: String,
     /// Its core.
     pub core: Signet,
+    /// Where it answers DNS for its zone, when its settings ask.
+    pub dns_zone: Option<SocketAddr>,
 }
 
 /// Starts an app on SQLite with default options.
@@ -187,6 +192,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         .await
         .expect("the server builds");
     let port = app.port();
+    let dns_zone = app.dns_addr();
     let core = app.core();
     let admin = app.admin();
     tokio::spawn(app.run_until_stopped());
@@ -222,6 +228,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         database_url,
         settings,
         database_proxy,
+        dns_zone,
         database,
     };
     // The socket is bound before `build` returns, so this answers at once.
@@ -295,6 +302,7 @@ impl TestApp {
         let node = TestNode {
             base_url: format!("http://127.0.0.1:{}", app.port()),
             core: app.core(),
+            dns_zone: app.dns_addr(),
         };
         tokio::spawn(app.run_until_stopped());
         node

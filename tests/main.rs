@@ -3,6 +3,7 @@
 mod console;
 mod cross_dialect;
 mod dns;
+mod dns_zone;
 mod fleet;
 mod foundation;
 mod greenarrow;

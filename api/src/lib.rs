@@ -1,13 +1,15 @@
 //! The `signet` binary's library: the settings and the command line, auth,
 //! limits and rate limits, telemetry, the background DNS re-check and the
 //! composition root that wires the storage, the shared state, the DNS
-//! resolver, both dialects, the console and the fleet feed around the core.
+//! resolver, both dialects, the console, the fleet feed and the DNS zone
+//! around the core.
 
 pub mod api_key_use;
 pub mod auth;
 pub mod commands;
 pub mod dialect;
 pub mod dns;
+pub mod dns_zone;
 pub mod docs;
 pub mod health;
 pub mod limits;

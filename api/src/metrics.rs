@@ -71,6 +71,7 @@ fn build_info() {
 }
 
 fn describe() {
+    signet_dns_zone::describe_metrics();
     metrics::describe_counter!("signet_http_requests_total", "HTTP requests answered");
     metrics::describe_histogram!(
         "signet_http_request_duration_seconds",

@@ -1,5 +1,6 @@
 //! The composition root: adapters built once, the core over them, and the
-//! HTTP application serving both dialects, with the background DNS re-check.
+//! HTTP application serving both dialects, with the background DNS re-check
+//! and, when configured, the DNS zone.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,7 +17,9 @@ use signet_domain::auth_cache::CachedTenants;
 use signet_domain::dns_cache::CachedDns;
 use signet_domain::feed_changes::{AnnouncedFleets, AnnouncedKeys, AnnouncedRotations};
 use signet_domain::ports::{DnsLookup, SystemClock};
-use signet_domain::shared_state::{HereAndAway, Leases, Listeners, TenantChanges};
+use signet_domain::shared_state::{
+    HereAndAway, Leases, Listeners, TenantChangeListener, TenantChanges,
+};
 use signet_domain::{Admin, CoreSettings, Ports, Signet};
 use signet_fleet::{FeedCache, FleetState};
 use signet_storage::shared::{
@@ -29,6 +32,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 
 use crate::api_key_use::UsageRecorder;
 use crate::dns::HickoryDns;
+use crate::dns_zone::DnsZone;
 use crate::health::Readiness;
 use crate::limits::Limits;
 use crate::metrics::MetricsState;
@@ -204,6 +208,8 @@ pub struct Application {
     changes: Option<ChangeSubscription>,
     /// The certificate served, when serving HTTPS.
     tls: Option<Tls>,
+    /// The DNS server, when `SIGNET_DNS_LISTEN` is set.
+    dns_zone: Option<DnsZone>,
 }
 
 impl Application {
@@ -217,11 +223,14 @@ impl Application {
         let shared = shared_state(&settings).await?;
         let dns = dns(&settings, &shared)?;
         let feed_cache = Arc::new(FeedCache::new(settings.feed_cache));
-        // A change made on this node reaches its feed cache at once, and the
-        // other nodes' caches through the shared channel.
+        let dns_zone = DnsZone::bind(&settings.dns_zone).await?;
         let wake = Arc::new(publish::Wake::default());
+        let mut here: Vec<Arc<dyn TenantChangeListener>> = vec![feed_cache.clone(), wake.clone()];
+        here.extend(dns_zone.as_ref().map(|z| z.changes.clone() as _));
+        // A change made on this node reaches its feed cache, publisher and
+        // zone at once, and the other nodes' through the shared channel.
         let announce = Arc::new(HereAndAway {
-            here: Arc::new(Listeners(vec![feed_cache.clone(), wake.clone()])),
+            here: Arc::new(Listeners(here.clone())),
             away: shared.tenant_changes(),
         });
         let Composition {
@@ -231,7 +240,7 @@ impl Application {
             auth_cache,
             generator,
         } = compose(&settings, dns, shared.leases(), announce).await?;
-        let listeners = Listeners(vec![auth_cache.clone(), feed_cache.clone(), wake.clone()]);
+        let listeners = Listeners([vec![auth_cache.clone() as _], here].concat());
         let changes = shared.listen_for_tenant_changes(Arc::new(listeners)).await;
         let recheck = (!settings.dns_recheck.interval.is_zero()).then_some(settings.dns_recheck);
         let metrics_state = MetricsState {
@@ -274,7 +283,13 @@ impl Application {
             wake,
             changes,
             tls,
+            dns_zone,
         })
+    }
+
+    /// Where the DNS zone is answered, when it is.
+    pub fn dns_addr(&self) -> Option<std::net::SocketAddr> {
+        self.dns_zone.as_ref().and_then(|z| z.local_addr().ok())
     }
 
     /// The port it listens on.
@@ -316,6 +331,13 @@ impl Application {
             .map(|settings| tokio::spawn(publish::run(self.core.clone(), settings, self.wake)));
         let addr = self.listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
+        let dns_zone = match self.dns_zone {
+            Some(zone) => {
+                tracing::info!(address = %zone.local_addr()?, "answering DNS");
+                Some(tokio::spawn(zone.run(self.core.clone())))
+            }
+            None => None,
+        };
         let reload = match &self.tls {
             Some(tls) => Some(tokio::spawn(tls.reload_on_change()?)),
             None => None,
@@ -340,6 +362,9 @@ impl Application {
         }
         if let Some(reload) = reload {
             reload.abort();
+        }
+        if let Some(dns_zone) = dns_zone {
+            dns_zone.abort();
         }
         tracing::info!("stopped");
         Ok(())

@@ -37,7 +37,8 @@ enum Command {
         listen: std::net::SocketAddr,
     },
     /// Issue 20's DNS figures: Knot DNS serving a zone of DKIM-sized TXT
-    /// records under dnsperf, its memory and an AXFR's time.
+    /// records, then Signet serving as many, under dnsperf; their memory and
+    /// an AXFR's time.
     Dns(dns::DnsOptions),
     /// Issue 19's slow and idle clients at full scale (2,000 connections
     /// from 40 loopback addresses, then idle ones from 8) against the
@@ -119,7 +120,10 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Hello { listen }) => return hello::serve(listen).await,
-        Some(Command::Dns(opts)) => return dns::run(&opts).await,
+        Some(Command::Dns(opts)) => {
+            let bin = processes::signet_binary(cli.options.signet_bin.as_deref()).await?;
+            return dns::run(&opts, &bin).await;
+        }
         Some(Command::SlowClients {
             seconds,
             max_connections,

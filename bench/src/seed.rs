@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use chrono::Utc;
 use futures::{StreamExt as _, TryStreamExt as _};
+use signet_domain::delegation::ZoneLabel;
 use signet_domain::ports::{DomainStore as _, KeyStore as _, NewKey};
 use signet_domain::{
     Action, AuditNote, DomainName, KeySize, KeyStage, Origin, PrivateKey, Selector, SendingDomain,
@@ -124,6 +125,43 @@ impl Seeder {
             .await?;
         println!("  seeded {count} domains in {:.1?}", started.elapsed());
         Ok(())
+    }
+
+    /// Registers `count` delegated domains in `tenant` (each its own
+    /// authority, with a zone label and one active key `s1`), as Mailgun's
+    /// `use_automatic_sender_security` leaves them; returns the labels in
+    /// order.
+    pub async fn delegated(&self, tenant: i64, count: usize) -> anyhow::Result<Vec<ZoneLabel>> {
+        let started = Instant::now();
+        let labels = futures::stream::iter(0..count)
+            .map(|i| async move {
+                let name = DomainName::parse(&format!("d{i:06}.example.com"))?;
+                let label = ZoneLabel::random();
+                let domain = SendingDomain {
+                    authority: name.clone(),
+                    name: name.clone(),
+                    created_at: Utc::now(),
+                    zone_label: Some(label.clone()),
+                };
+                self.storage
+                    .insert_domain(TenantId(tenant), &domain, &seeded(Action::DomainRegistered))
+                    .await?;
+                let spec = Spec {
+                    domain: name.as_str().to_owned(),
+                    selector: "s1".to_owned(),
+                    default: true,
+                };
+                self.key(tenant, i, spec).await?;
+                anyhow::Ok(label)
+            })
+            .buffered(self.concurrency)
+            .try_collect::<Vec<_>>()
+            .await?;
+        println!(
+            "  seeded {count} delegated domains in {:.1?}",
+            started.elapsed()
+        );
+        Ok(labels)
     }
 }
 

@@ -12,6 +12,13 @@ use super::Sources;
 /// The TTL of served records when none is set.
 pub const DEFAULT_DNS_TTL: u32 = 300;
 
+/// UDP responses a second per source network when none is set (BIND's
+/// and Knot's usual order of magnitude for an authoritative server).
+pub const DEFAULT_DNS_RRL_RATE: u32 = 50;
+
+/// Every how many responses over the rate one slips, when not set.
+pub const DEFAULT_DNS_RRL_SLIP: u32 = 2;
+
 /// Signet's DNS zone, as configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DnsZoneSettings {
@@ -29,6 +36,12 @@ pub struct DnsZoneSettings {
     pub tsig_key: Option<TsigKey>,
     /// Secondaries sent a signed NOTIFY on every change.
     pub notify: Vec<SocketAddr>,
+    /// UDP responses a second per source network (a /24 or /56); 0 turns
+    /// response-rate limiting off.
+    pub rrl_rate: u32,
+    /// Every how many responses over the rate one goes out empty and
+    /// truncated (so a real client retries over TCP); 0 drops them all.
+    pub rrl_slip: u32,
 }
 
 impl Default for DnsZoneSettings {
@@ -40,6 +53,8 @@ impl Default for DnsZoneSettings {
             ttl: DEFAULT_DNS_TTL,
             tsig_key: None,
             notify: Vec::new(),
+            rrl_rate: DEFAULT_DNS_RRL_RATE,
+            rrl_slip: DEFAULT_DNS_RRL_SLIP,
         }
     }
 }
@@ -61,6 +76,8 @@ pub fn load(s: &Sources) -> anyhow::Result<DnsZoneSettings> {
         notify: s
             .get("dns_notify", super::compose::addresses)?
             .unwrap_or(d.notify),
+        rrl_rate: s.get("dns_rrl_rate", small)?.unwrap_or(d.rrl_rate),
+        rrl_slip: s.get("dns_rrl_slip", small)?.unwrap_or(d.rrl_slip),
     })
 }
 
@@ -78,5 +95,13 @@ fn ttl(s: &str) -> Result<u32, String> {
     match s.trim().parse::<u32>() {
         Ok(n) if n <= 604_800 => Ok(n),
         _ => Err(format!("`{s}` is not a TTL in seconds from 0 to 604800")),
+    }
+}
+
+/// A whole number from 0 to a million.
+fn small(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if n <= 1_000_000 => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number from 0 to 1000000")),
     }
 }

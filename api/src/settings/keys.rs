@@ -11,7 +11,10 @@ use crate::limits::{
     DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_REQUEST_TIMEOUT,
 };
 use crate::settings::database::{DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL};
-use crate::settings::{DEFAULT_DNS_TTL, DEFAULT_LISTEN, DEFAULT_REDIS_KEY_PREFIX};
+use crate::settings::{
+    DEFAULT_DNS_RRL_RATE, DEFAULT_DNS_RRL_SLIP, DEFAULT_DNS_TTL, DEFAULT_LISTEN,
+    DEFAULT_REDIS_KEY_PREFIX,
+};
 use crate::{dns, publish, ratelimit, recheck, rotation};
 use signet_keygen::{DEFAULT_KEY_POOL, DEFAULT_QUEUE_TIMEOUT};
 
@@ -168,6 +171,10 @@ pub fn all() -> Vec<Key> {
             "TSIG key of zone transfers and NOTIFYs: `NAME:ALGORITHM:BASE64SECRET` [default: transfers refused]"),
         key("dns_notify", Server, None,
             "Secondaries (`ip:port`, comma-separated) sent a signed NOTIFY on every change"),
+        key("dns_rrl_rate", Server, Some(DEFAULT_DNS_RRL_RATE.to_string()),
+            "UDP responses a second per source network (/24, /56); 0 turns response-rate limiting off"),
+        key("dns_rrl_slip", Server, Some(DEFAULT_DNS_RRL_SLIP.to_string()),
+            "Every how many responses over the rate one is sent empty and truncated; 0 drops them all"),
         Key {
             switch: true,
             ..key("trust_forwarded_headers", Server, some("false"),

@@ -23,7 +23,9 @@ pub use self::console::{ConsoleSettings, DEFAULT_CONSOLE_JWKS_REFETCH_INTERVAL};
 pub use self::database::{
     Database, MasterKeySource, DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL,
 };
-pub use self::dns_zone::{DnsZoneSettings, DEFAULT_DNS_TTL};
+pub use self::dns_zone::{
+    DnsZoneSettings, DEFAULT_DNS_RRL_RATE, DEFAULT_DNS_RRL_SLIP, DEFAULT_DNS_TTL,
+};
 pub use self::sources::{Origin, Sources, CONFIG_VAR};
 use crate::dns::{DnsSettings, DEFAULT_DNS_CACHE_TTL};
 use crate::limits::Limits;

@@ -1,9 +1,11 @@
 //! Issue 20's DNS figures, with real software on loopback: queries per
 //! second and latency under dnsperf, the server's memory, and the time of a
-//! TSIG-signed AXFR, for a zone of N DKIM-sized TXT records. Knot DNS
-//! serving the same zone is the yardstick ([`measure`] takes any server).
+//! TSIG-signed AXFR, for a zone of N DKIM-sized TXT records: Knot DNS
+//! serving them from a zone file, the yardstick, then Signet serving as
+//! many delegated keys.
 
 mod dnsperf;
+mod signet;
 mod zone;
 
 use std::net::SocketAddr;
@@ -15,7 +17,7 @@ use signet_testkit::{Knot, TsigKey};
 use tokio::process::Command;
 
 pub use dnsperf::{Measured, Run};
-pub use zone::{txt_zone, write_queries};
+pub use zone::{txt_zone, write_names, write_queries};
 
 /// The zone the benchmark serves.
 pub const ZONE: &str = "bench.test.";
@@ -52,7 +54,7 @@ pub struct Figures {
 
 /// Measures the server at `addr` (process `pid`) serving [`ZONE`] as
 /// [`txt_zone`] made it: dnsperf with the `queries` file, then its memory,
-/// then an AXFR signed with `key` that must carry every record.
+/// then an AXFR signed with `key` that must carry `axfr_records` records.
 pub async fn measure(
     server: &str,
     addr: SocketAddr,
@@ -60,6 +62,7 @@ pub async fn measure(
     queries: &Path,
     key: &TsigKey,
     opts: &DnsOptions,
+    axfr_records: usize,
 ) -> anyhow::Result<Figures> {
     let load = Run {
         server: addr,
@@ -75,8 +78,7 @@ pub async fn measure(
         bail!("{server} answered other than NOERROR: {}", load.codes);
     }
     let rss_kib = rss_kib(pid);
-    // SOA, NS, the NS's A, the records, and the closing SOA.
-    let axfr = axfr(addr, ZONE, key, opts.records + 4)
+    let axfr = axfr(addr, ZONE, key, axfr_records)
         .await
         .with_context(|| format!("AXFR from {server}"))?;
     Ok(Figures {
@@ -87,8 +89,9 @@ pub async fn measure(
     })
 }
 
-/// `signet-bench dns`: Knot DNS serving the zone, measured; one table.
-pub async fn run(opts: &DnsOptions) -> anyhow::Result<()> {
+/// `signet-bench dns`: Knot DNS serving the zone, then Signet (the
+/// `signet` binary `bin`) serving as many records, measured; one table.
+pub async fn run(opts: &DnsOptions, bin: &Path) -> anyhow::Result<()> {
     if !Knot::available() {
         bail!("Knot DNS is missing (apt-get install knot knot-dnsutils dnsperf)");
     }
@@ -99,8 +102,36 @@ pub async fn run(opts: &DnsOptions) -> anyhow::Result<()> {
     let workers = std::thread::available_parallelism().map_or(2, usize::from);
     println!("Knot DNS: loading {} records", opts.records);
     let knot = Knot::primary_with_workers(&txt_zone(ZONE, opts.records), Some(&key), workers).await;
-    let knot = measure("Knot DNS", knot.addr(), knot.pid(), &queries, &key, opts).await?;
-    print(opts.records, &[knot]);
+    // SOA, NS, the NS's A, the records, and the closing SOA.
+    let knot_figures = measure(
+        "Knot DNS",
+        knot.addr(),
+        knot.pid(),
+        &queries,
+        &key,
+        opts,
+        opts.records + 4,
+    )
+    .await?;
+    drop(knot);
+
+    let signet = signet::start(bin, opts.records, &key, dir.path()).await?;
+    let signet_queries = dir.path().join("signet-queries.txt");
+    write_names(&signet_queries, &signet.names)?;
+    let pid = signet.server.pid().context("Signet's process id")?;
+    // SOA, NS, the records, and the closing SOA.
+    let signet_figures = measure(
+        "Signet",
+        signet.addr,
+        pid,
+        &signet_queries,
+        &key,
+        opts,
+        opts.records + 3,
+    )
+    .await?;
+    signet.server.stop().await?;
+    print(opts.records, &[knot_figures, signet_figures]);
     Ok(())
 }
 

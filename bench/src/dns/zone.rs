@@ -25,16 +25,24 @@ pub fn txt_zone(origin: &str, records: usize) -> ZoneFile {
 }
 
 /// Writes a dnsperf query file asking for the TXT of every record of
-/// [`txt_zone`]`(origin, records)`, in an order that jumps about the zone
-/// (a stride coprime with the count), so the answers are not served from
-/// one warm corner of memory.
+/// [`txt_zone`]`(origin, records)` (see [`write_names`]).
 pub fn write_queries(path: &Path, origin: &str, records: usize) -> std::io::Result<()> {
     let origin = origin.trim_end_matches('.');
-    let stride = coprime_stride(records);
-    let mut text = String::with_capacity(records * 48);
-    for k in 0..records {
-        let i = (k * stride) % records;
-        text.push_str(&format!("{}.{origin} TXT\n", name(i)));
+    let names: Vec<String> = (0..records)
+        .map(|i| format!("{}.{origin}", name(i)))
+        .collect();
+    write_names(path, &names)
+}
+
+/// Writes a dnsperf query file asking for the TXT of each of `names`, in
+/// an order that jumps about them (a stride coprime with the count), so
+/// the answers are not served from one warm corner of memory.
+pub fn write_names(path: &Path, names: &[String]) -> std::io::Result<()> {
+    let stride = coprime_stride(names.len());
+    let mut text = String::with_capacity(names.len() * 64);
+    for k in 0..names.len() {
+        let i = (k * stride) % names.len();
+        text.push_str(&format!("{} TXT\n", names[i]));
     }
     std::fs::write(path, text)
 }
