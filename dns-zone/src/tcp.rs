@@ -8,16 +8,24 @@ use std::sync::Arc;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 use tokio::time::timeout;
 
 use crate::handle::{handle, Reply, Transport};
 use crate::Shared;
 
-/// Accepts connections on `listener` for ever.
+/// Accepts connections on `listener` for ever. The connections are tasks
+/// of a set this loop owns, so they end when it is dropped (the server
+/// stopping).
 pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let permits = Arc::new(Semaphore::new(shared.config.max_tcp_connections.max(1)));
+    let mut connections = JoinSet::new();
     loop {
-        let (stream, peer) = match listener.accept().await {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        };
+        let (stream, peer) = match accepted {
             Ok(accepted) => accepted,
             Err(e) => {
                 tracing::debug!(error = %e, "TCP accept failed");
@@ -32,7 +40,7 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
             continue;
         };
         let shared = shared.clone();
-        tokio::spawn(async move {
+        connections.spawn(async move {
             if let Err(e) = connection(stream, &shared).await {
                 tracing::debug!(error = %e, %peer, "DNS TCP connection ended");
             }
