@@ -20,6 +20,7 @@ pub mod ratelimit;
 pub mod recheck;
 pub mod rotation;
 pub mod settings;
+mod shared_state;
 pub mod startup;
 pub mod telemetry;
 

@@ -22,9 +22,7 @@ use signet_domain::shared_state::{
 };
 use signet_domain::{Admin, CoreSettings, Ports, Signet};
 use signet_fleet::{FeedCache, FleetState};
-use signet_storage::shared::{
-    ChangeSubscription, RateLimitSettings, SharedHealth, SharedSettings, SharedState,
-};
+use signet_storage::shared::{ChangeSubscription, SharedState};
 use signet_storage::{Bounded, Storage, StorageError};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -143,32 +141,6 @@ pub async fn compose(
     })
 }
 
-/// The buckets' shape, clamped to usable values.
-fn rate_limit_settings(settings: &Settings) -> RateLimitSettings {
-    RateLimitSettings::new(
-        settings.rate_limit.capacity,
-        settings.rate_limit.refill_per_second,
-    )
-}
-
-/// The shared state: on Redis when configured (starting degraded if Redis
-/// is down), otherwise in this process.
-pub(crate) async fn shared_state(settings: &Settings) -> anyhow::Result<SharedState> {
-    let limits = rate_limit_settings(settings);
-    let url = settings.redis_url.as_ref().map(|url| url.expose_secret());
-    let mut shared = SharedSettings::new(url, limits);
-    shared.key_prefix.clone_from(&settings.redis_key_prefix);
-    let shared = SharedState::connect_with(shared)
-        .await
-        .context("cannot use SIGNET_REDIS_URL")?;
-    match shared.health() {
-        SharedHealth::Local => tracing::info!("shared state in this process: no Redis configured"),
-        SharedHealth::Redis => tracing::info!("shared state on Redis"),
-        SharedHealth::Degraded(_) => {}
-    }
-    Ok(shared)
-}
-
 /// The resolver, behind the shared cache unless its TTL is zero. Explicit
 /// checks skip the cache (see `DnsLookup::txt_now`); background re-checks use it.
 fn dns(settings: &Settings, shared: &SharedState) -> anyhow::Result<Arc<dyn DnsLookup>> {
@@ -220,7 +192,7 @@ impl Application {
         // First, so that what the adapters record as they start is kept.
         let metrics = metrics::handle()?;
         let idp = settings.console.idp()?;
-        let shared = shared_state(&settings).await?;
+        let shared = crate::shared_state::connect(&settings).await?;
         let dns = dns(&settings, &shared)?;
         let feed_cache = Arc::new(FeedCache::new(settings.feed_cache));
         let dns_zone = DnsZone::bind(&settings.dns_zone).await?;
@@ -405,7 +377,10 @@ fn router(
             api_key_use::record,
         ));
     if settings.rate_limit.capacity > 0 {
-        let limits = RateLimits::new(shared.rate_limiter(), &rate_limit_settings(settings));
+        let limits = RateLimits::new(
+            shared.rate_limiter(),
+            &crate::shared_state::rate_limit_settings(settings),
+        );
         // Inside the auth layer, which names the API key to count against.
         dialects = dialects.layer(from_fn_with_state(limits.clone(), ratelimit::enforce));
         fleet = fleet

@@ -20,7 +20,8 @@ use crate::settings::cli::{
     ApiKeyCommand, Command, ConsoleCommand, FleetAdminCommand, FleetCommand, TenantCommand,
 };
 use crate::settings::Settings;
-use crate::startup::{compose, open_storage, shared_state};
+use crate::shared_state;
+use crate::startup::{compose, open_storage};
 
 /// Runs a command (`serve` when none is given).
 pub async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()> {
@@ -88,7 +89,7 @@ async fn admin(settings: &Settings) -> anyhow::Result<Admin> {
     let leases = Arc::new(LocalLeases::new());
     let changes: Arc<dyn TenantChanges> = match settings.redis_url {
         None => Arc::new(LocalTenantChanges),
-        Some(_) => match shared_state(settings).await {
+        Some(_) => match shared_state::connect(settings).await {
             Ok(shared) => shared.tenant_changes(),
             Err(e) => {
                 tracing::warn!(
