@@ -6,6 +6,7 @@
 
 mod abuse;
 mod answers;
+mod hands_off;
 mod nodes;
 mod rrl;
 mod secondary;
