@@ -74,6 +74,7 @@ pub async fn run(
         started.elapsed()
     );
     drop(seeder);
+    db.settle().await?;
 
     let server = signet.serve().await?;
     let client = reqwest::Client::new();

@@ -22,6 +22,7 @@ mod m20261129_000010_add_audit_events_target_fleet;
 mod m20261205_000001_add_rotation_settings_span_texts;
 mod m20261206_000001_add_sending_domains_zone_label;
 mod m20261206_000002_create_dns_publishers;
+mod m20261206_000003_add_tenants_key_count;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_add_rotation_settings_span_texts::Migration),
             Box::new(m20261206_000001_add_sending_domains_zone_label::Migration),
             Box::new(m20261206_000002_create_dns_publishers::Migration),
+            Box::new(m20261206_000003_add_tenants_key_count::Migration),
         ]
     }
 }

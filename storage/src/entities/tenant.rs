@@ -15,6 +15,9 @@ pub struct Model {
     pub min_rsa_bits: i32,
     /// The id the tenant's next DKIM key gets.
     pub next_key_id: i64,
+    /// How many DKIM keys the tenant has: every key insert and delete keeps
+    /// it, under the tenant's row lock, so pages read their total here.
+    pub key_count: i64,
     pub created_at: DateTimeUtc,
 }
 

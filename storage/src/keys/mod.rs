@@ -23,7 +23,7 @@ use signet_domain::{
 
 use crate::connect::Storage;
 use crate::entities::dkim_key::{self, Column};
-use crate::entities::stored_time;
+use crate::entities::{stored_time, tenant};
 use crate::errors::DbResultExt as _;
 
 #[async_trait]
@@ -80,15 +80,10 @@ impl KeyStore for Storage {
 
     async fn page_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<KeyPage> {
         let (select, backwards) = page(tenant, query);
-        // The count rides along as a column: an uncorrelated subquery, which
+        // The total rides along as a column: an uncorrelated subquery, which
         // both databases evaluate once per statement.
-        let count = filtered(tenant, &query.filter)
-            .select_only()
-            .expr(Expr::col(Column::Id).count())
-            .into_query();
-        let total = SimpleExpr::SubQuery(None, Box::new(count.into_sub_query_statement()));
         let mut found = KeyRow::select_cols(select.select_only())
-            .expr_as(total, "total")
+            .expr_as(total(tenant, &query.filter), "total")
             .into_model::<Counted>()
             .all(self.db())
             .await
@@ -118,10 +113,18 @@ impl KeyStore for Storage {
     }
 
     async fn count_keys(&self, tenant: TenantId, filter: &KeyFilter) -> Result<u64> {
-        filtered(tenant, filter)
-            .count(self.db())
+        if !whole_tenant(filter) {
+            return filtered(tenant, filter)
+                .count(self.db())
+                .await
+                .or_internal();
+        }
+        let count: Option<i64> = kept_count(tenant)
+            .into_tuple()
+            .one(self.db())
             .await
-            .or_internal()
+            .or_internal()?;
+        Ok(count.map_or(0, |n| u64::try_from(n).unwrap_or_default()))
     }
 
     async fn update_key(
@@ -247,9 +250,55 @@ fn page(tenant: TenantId, query: &KeyQuery) -> (Select<dkim_key::Entity>, bool) 
             select.filter(Column::Id.lt(id.0)).order_by_desc(Column::Id),
             true,
         ),
-        PageStart::Offset(n) => (select.order_by_asc(Column::Id).offset(bounded(n)), false),
+        PageStart::Offset(0) => (select.order_by_asc(Column::Id), false),
+        // A seek from the first id of the page, which the offset walk finds
+        // in the primary key alone: the skipped rows are never read.
+        PageStart::Offset(n) => {
+            let first = filtered(tenant, &query.filter)
+                .select_only()
+                .column(Column::Id)
+                .order_by_asc(Column::Id)
+                .offset(bounded(n))
+                .limit(1);
+            let seek = Expr::col((dkim_key::Entity, Column::Id)).gte(sub_query(first));
+            (select.filter(seek).order_by_asc(Column::Id), false)
+        }
     };
     (select.limit(bounded(query.limit)), backwards)
+}
+
+/// How many of the tenant's keys pass the filter, as a scalar subquery. The
+/// tenant's whole count is kept on its row; a filtered one is counted in the
+/// index on (tenant, domain, selector).
+fn total(tenant: TenantId, filter: &KeyFilter) -> SimpleExpr {
+    if whole_tenant(filter) {
+        return sub_query(kept_count(tenant));
+    }
+    sub_query(
+        filtered(tenant, filter)
+            .select_only()
+            .expr(Expr::col(Column::Id).count()),
+    )
+}
+
+/// Whether the filter passes every key of the tenant.
+fn whole_tenant(filter: &KeyFilter) -> bool {
+    filter.signing_domain.is_none() && filter.selector.is_none()
+}
+
+/// The tenant's `key_count`.
+fn kept_count(tenant: TenantId) -> Select<tenant::Entity> {
+    tenant::Entity::find_by_id(tenant.0)
+        .select_only()
+        .column(tenant::Column::KeyCount)
+}
+
+/// A select as a scalar subquery.
+fn sub_query<E: sea_orm::EntityTrait>(select: Select<E>) -> SimpleExpr {
+    SimpleExpr::SubQuery(
+        None,
+        Box::new(select.into_query().into_sub_query_statement()),
+    )
 }
 
 /// The tenant's keys that pass the filter.

@@ -195,13 +195,16 @@ pub(super) async fn record_dns_check(
     Ok(Some(RecordedCheck { key, changed }))
 }
 
-/// Takes the tenant's next key id. The update locks the tenant's row, so key
-/// writes of one tenant run one after another.
+/// Takes the tenant's next key id and counts the key the caller inserts. The
+/// update locks the tenant's row, so key writes of one tenant run one after
+/// another; a failed insert rolls the count back with it.
 pub(crate) async fn allocate_id(txn: &DatabaseTransaction, tenant: TenantId) -> Result<KeyId> {
     let next = tenant::Column::NextKeyId;
+    let count = tenant::Column::KeyCount;
     let statement = Query::update()
         .table(tenant::Entity)
         .value(next, Expr::col(next).add(1))
+        .value(count, Expr::col(count).add(1))
         .and_where(tenant::Column::Id.eq(tenant.0))
         .returning_col(next)
         .to_owned();
@@ -259,6 +262,7 @@ pub(super) async fn delete(
     if deleted.rows_affected == 0 {
         return Ok(false);
     }
+    uncount(txn, tenant, 1).await?;
     audit::record(txn, tenant, note.about_key(&key)).await?;
     Ok(true)
 }
@@ -289,7 +293,26 @@ pub(super) async fn delete_domain_keys(
             deleted += 1;
         }
     }
+    uncount(txn, tenant, deleted).await?;
     Ok(deleted)
+}
+
+/// Takes `deleted` keys off the tenant's count, in the transaction that
+/// deleted them.
+async fn uncount(txn: &DatabaseTransaction, tenant: TenantId, deleted: u64) -> Result<()> {
+    if deleted == 0 {
+        return Ok(());
+    }
+    let count = tenant::Column::KeyCount;
+    // A delete removes rows it has read, far fewer than `i64::MAX`.
+    let deleted = i64::try_from(deleted).unwrap_or(i64::MAX);
+    tenant::Entity::update_many()
+        .col_expr(count, Expr::col(count).sub(deleted))
+        .filter(tenant::Column::Id.eq(tenant.0))
+        .exec(txn)
+        .await
+        .or_internal()?;
+    Ok(())
 }
 
 /// Locks the tenant's row, as [`allocate_id`] does, without taking an id;
