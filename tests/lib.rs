@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod dialect;
+pub mod dkimpy;
 pub mod fixtures;
 pub mod skip;
 

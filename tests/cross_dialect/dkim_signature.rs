@@ -4,55 +4,20 @@
 //! RFC 8463 Appendix A message. Runs `tests/sdk/dkim_ed25519_test.py` in the
 //! `.venv-sdk` that `.ci/run` creates.
 
-use std::path::PathBuf;
-
 use reqwest::Method;
 use serde_json::{json, Value};
 use signet_tests::dialect::greenarrow::id_of;
 use signet_tests::dialect::mailgun::{items, Via};
-use signet_tests::{skip, spawn_app_exporting_keys};
+use signet_tests::dkimpy::{dkimpy_python, repo};
+use signet_tests::spawn_app_exporting_keys;
 
 use super::ed25519::RFC_SEED;
 
 const DOMAIN: &str = "football.example.com";
 
-/// The repository's root.
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate sits in the repository")
-        .to_path_buf()
-}
-
-/// The venv's python if it has dkimpy and PyNaCl; `None` (skipped) if not,
-/// a failure under `CI=true`.
-async fn python() -> Option<PathBuf> {
-    let python = repo().join(".venv-sdk/bin/python");
-    let ready = tokio::process::Command::new(&python)
-        .args(["-c", "import dkim, nacl, dns.resolver"])
-        .output()
-        .await
-        .is_ok_and(|o| o.status.success());
-    if ready {
-        return Some(python);
-    }
-    let setup = "python3 -m venv .venv-sdk && .venv-sdk/bin/pip install -q dkimpy pynacl";
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "CI=true but {} lacks dkimpy or PyNaCl: run `{setup}`",
-            python.display()
-        );
-    }
-    skip(&format!(
-        "{} lacks dkimpy or PyNaCl (run `{setup}`)",
-        python.display()
-    ));
-    None
-}
-
 #[tokio::test]
 async fn dkimpy_verifies_signatures_of_exported_ed25519_keys_against_signets_records() {
-    let Some(python) = python().await else {
+    let Some(python) = dkimpy_python().await else {
         return;
     };
     let app = spawn_app_exporting_keys().await;

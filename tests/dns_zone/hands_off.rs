@@ -15,6 +15,7 @@ use signet_api::Application;
 use signet_testkit::dns_query::soa_serial;
 use signet_testkit::{free_dns_port, Knot, Unbound, ZoneFile};
 use signet_tests::dialect::greenarrow::id_of;
+use signet_tests::dkimpy::{dkimpy_python, repo};
 use signet_tests::{eventually, skip, spawn_app_with, AppOptions, TestApp};
 
 use super::{serve_zone, ZONE};
@@ -24,39 +25,6 @@ const DOMAIN: &str = "example.test";
 
 /// Bound on anything that waits for the re-check through the resolver.
 const SEEN: Duration = Duration::from_secs(20);
-
-/// The repository's root.
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate sits in the repository")
-        .to_path_buf()
-}
-
-/// The venv's python with dkimpy and dnspython; `None` (skipped) if not,
-/// a failure under `CI=true`.
-async fn python() -> Option<PathBuf> {
-    let python = repo().join(".venv-sdk/bin/python");
-    let ready = tokio::process::Command::new(&python)
-        .args(["-c", "import dkim, dns.resolver"])
-        .output()
-        .await
-        .is_ok_and(|o| o.status.success());
-    if ready {
-        return Some(python);
-    }
-    let setup = "python3 -m venv .venv-sdk && .venv-sdk/bin/pip install -q dkimpy pynacl";
-    assert!(
-        !signet_testkit::on_ci(),
-        "CI=true but {} lacks dkimpy: run `{setup}`",
-        python.display()
-    );
-    skip(&format!(
-        "{} lacks dkimpy (run `{setup}`)",
-        python.display()
-    ));
-    None
-}
 
 /// The domain's `sending_dns_records` after a verify.
 async fn verify(app: &TestApp) -> Vec<Value> {
@@ -135,7 +103,7 @@ async fn a_delegated_domain_verifies_signs_and_rotates_through_real_dns_with_its
     if !Knot::available() || !Unbound::available() {
         return skip("Knot DNS or Unbound is missing");
     }
-    let Some(python) = python().await else {
+    let Some(python) = dkimpy_python().await else {
         return;
     };
     // Where Signet's zone and the tenant's will answer, known beforehand so
