@@ -89,17 +89,22 @@ impl Default for CoreSettings {
 }
 
 /// Signet's core: the use cases a tenant's requests reach, over the ports.
-/// Tenant administration is apart, in [`Admin`]. Cheap to clone.
+/// Tenant administration is apart, in [`Admin`]. Cheap to clone: every
+/// request's middleware clones it, so it is two shared pointers, not one
+/// per port.
 #[derive(Clone)]
 pub struct Signet {
-    ports: Ports,
-    settings: CoreSettings,
+    ports: Arc<Ports>,
+    settings: Arc<CoreSettings>,
 }
 
 impl Signet {
     /// Builds the core over its adapters.
     pub fn new(ports: Ports, settings: CoreSettings) -> Self {
-        Self { ports, settings }
+        Self {
+            ports: Arc::new(ports),
+            settings: Arc::new(settings),
+        }
     }
 }
 
