@@ -12,6 +12,7 @@ pub mod dns;
 pub mod dns_zone;
 pub mod docs;
 pub mod health;
+pub mod key_reads;
 pub mod limits;
 pub mod master_key;
 pub mod metrics;
