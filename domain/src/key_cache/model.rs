@@ -296,3 +296,84 @@ impl TenantChangeListener for KeyReadModel {
         state.weight = 0;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(max_keys: usize) -> KeyReadModel {
+        KeyReadModel::new(KeyCacheSettings {
+            max_keys,
+            max_unverified: Duration::from_secs(3600),
+            ..KeyCacheSettings::default()
+        })
+    }
+
+    fn held() -> Held {
+        Held::Keys(Arc::new(Snapshot::new(Vec::new())))
+    }
+
+    fn is_held(model: &KeyReadModel, tenant: i64) -> bool {
+        matches!(
+            model.lookup(TenantId(tenant), Instant::now()),
+            Lookup::Fresh(_)
+        )
+    }
+
+    #[test]
+    fn a_load_in_flight_across_a_drop_of_its_tenant_is_not_kept() {
+        let model = model(100);
+        let ticket = model.ticket();
+        model.changed(TenantId(1));
+        model.put(TenantId(1), ticket, 1, held());
+        assert!(!is_held(&model, 1));
+        let ticket = model.ticket();
+        model.changed(TenantId(2));
+        model.put(TenantId(1), ticket, 1, held());
+        assert!(is_held(&model, 1), "another tenant's drop does not matter");
+        let ticket = model.ticket();
+        model.missed();
+        model.put(TenantId(3), ticket, 1, held());
+        assert!(!is_held(&model, 3) && !is_held(&model, 1), "all dropped");
+    }
+
+    #[test]
+    fn the_least_recently_read_tenant_goes_first_when_full() {
+        let model = model(2);
+        for tenant in [1, 2] {
+            model.put(TenantId(tenant), model.ticket(), 1, held());
+        }
+        assert!(is_held(&model, 1));
+        model.put(TenantId(3), model.ticket(), 1, held());
+        assert!(is_held(&model, 1) && is_held(&model, 3));
+        assert!(!is_held(&model, 2));
+    }
+
+    #[test]
+    fn a_version_check_confirms_or_drops() {
+        let model = KeyReadModel::new(KeyCacheSettings {
+            max_unverified: Duration::from_millis(20),
+            ..KeyCacheSettings::default()
+        });
+        for tenant in [1, 2, 3] {
+            model.put(TenantId(tenant), model.ticket(), 5, held());
+        }
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(matches!(
+            model.lookup(TenantId(1), Instant::now()),
+            Lookup::Unverified(_, 5)
+        ));
+        let tenants = [TenantId(1), TenantId(2), TenantId(3)];
+        model.checked(
+            Instant::now(),
+            &tenants,
+            &[(TenantId(1), 5), (TenantId(2), 6)],
+        );
+        assert!(is_held(&model, 1), "confirmed");
+        assert!(!is_held(&model, 2), "changed");
+        assert!(!is_held(&model, 3), "gone");
+        let mut held = model.held_versions();
+        held.sort();
+        assert_eq!(held, [(TenantId(1), 5)]);
+    }
+}

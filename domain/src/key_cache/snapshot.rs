@@ -127,3 +127,134 @@ fn passes(filter: &KeyFilter, key: &DkimKey) -> bool {
             .as_ref()
             .is_none_or(|s| key.selector.as_str().eq_ignore_ascii_case(s.as_str()))
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone as _, Utc};
+
+    use super::*;
+    use crate::algorithm::{KeyAlgorithm, KeyStage};
+    use crate::crypto::PublicKey;
+    use crate::dns::DnsCheck;
+
+    fn key(id: i64, domain: &str, selector: &str) -> DkimKey {
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        DkimKey {
+            id: KeyId(id),
+            signing_domain: DomainName::parse(domain).unwrap(),
+            selector: Selector::parse(selector).unwrap(),
+            bits: 2048,
+            public_key: PublicKey("MIIB".into()),
+            active: true,
+            default_for_domain: false,
+            dns: DnsCheck::default(),
+            created_via: None,
+            algorithm: KeyAlgorithm::Rsa,
+            stage: KeyStage::Active,
+            created_at: at,
+            updated_at: at,
+            activated_at: None,
+            retiring_at: None,
+            retired_at: None,
+        }
+    }
+
+    /// Ids 1, 2, 4, 5, 7, 8 (3 and 6 deleted), given out of order.
+    fn snapshot() -> Snapshot {
+        Snapshot::new(vec![
+            key(7, "a.example", "x1"),
+            key(1, "a.example", "mail"),
+            key(4, "b.example", "news"),
+            key(2, "b.example", "Mail"),
+            key(8, "b.example", "y2"),
+            key(5, "a.example", "News"),
+        ])
+    }
+
+    fn ids(keys: &[DkimKey]) -> Vec<i64> {
+        keys.iter().map(|k| k.id.0).collect()
+    }
+
+    fn query(filter: &KeyFilter, start: PageStart, limit: u64) -> KeyQuery {
+        KeyQuery {
+            filter: filter.clone(),
+            start,
+            limit,
+        }
+    }
+
+    fn by_domain(domain: &str) -> KeyFilter {
+        KeyFilter {
+            signing_domain: Some(DomainName::parse(domain).unwrap()),
+            selector: None,
+        }
+    }
+
+    #[test]
+    fn pages_start_first_last_after_before_or_at_an_offset_in_id_order() {
+        let s = snapshot();
+        let all = KeyFilter::default();
+        let page = |start, limit| ids(&s.list(&query(&all, start, limit)));
+        assert_eq!(page(PageStart::First, 3), [1, 2, 4]);
+        assert_eq!(page(PageStart::Last, 3), [5, 7, 8]);
+        assert_eq!(page(PageStart::After(KeyId(2)), 2), [4, 5]);
+        assert_eq!(page(PageStart::After(KeyId(3)), 2), [4, 5]);
+        assert_eq!(page(PageStart::Before(KeyId(7)), 2), [4, 5]);
+        assert_eq!(page(PageStart::Before(KeyId(6)), 9), [1, 2, 4, 5]);
+        assert_eq!(page(PageStart::Offset(4), 9), [7, 8]);
+        assert!(page(PageStart::Offset(6), 9).is_empty());
+        assert!(page(PageStart::Offset(u64::MAX), u64::MAX).is_empty());
+        assert!(page(PageStart::First, 0).is_empty());
+        assert_eq!(page(PageStart::First, u64::MAX).len(), 6);
+    }
+
+    #[test]
+    fn filters_take_the_domain_as_stored_and_the_selector_in_any_case() {
+        let s = snapshot();
+        let mail = KeyFilter {
+            signing_domain: None,
+            selector: Some(Selector::parse("MAIL").unwrap()),
+        };
+        assert_eq!(ids(&s.list(&query(&mail, PageStart::First, 9))), [1, 2]);
+        let a = by_domain("A.example");
+        assert_eq!(ids(&s.list(&query(&a, PageStart::Last, 2))), [5, 7]);
+        assert_eq!(ids(&s.list(&query(&a, PageStart::Offset(1), 9))), [5, 7]);
+        assert_eq!(
+            ids(&s.list(&query(&a, PageStart::Before(KeyId(5)), 9))),
+            [1]
+        );
+        assert_eq!(s.count(&a), 3);
+        assert_eq!(s.count(&by_domain("c.example")), 0);
+    }
+
+    #[test]
+    fn a_page_reports_every_key_that_passes_its_filter() {
+        let s = snapshot();
+        let b = by_domain("b.example");
+        let page = s.page(&query(&b, PageStart::After(KeyId(2)), 1));
+        assert_eq!((ids(&page.keys), page.total), (vec![4], 3));
+        let past = s.page(&query(&b, PageStart::Offset(10), 1));
+        assert_eq!((past.keys.len(), past.total), (0, 3));
+        assert_eq!(
+            s.page(&query(&KeyFilter::default(), PageStart::First, 1))
+                .total,
+            6
+        );
+    }
+
+    #[test]
+    fn a_key_is_found_by_id_or_by_name_with_the_selector_in_any_case() {
+        let s = snapshot();
+        assert_eq!(s.get(KeyId(5)).map(|k| k.id), Some(KeyId(5)));
+        assert!(s.get(KeyId(3)).is_none());
+        let find = |d: &str, sel: &str| {
+            let d = DomainName::parse(d).unwrap();
+            s.find(&d, &Selector::parse(sel).unwrap()).map(|k| k.id.0)
+        };
+        assert_eq!(find("b.example", "mail"), Some(2));
+        assert_eq!(find("a.example", "MAIL"), Some(1));
+        assert_eq!(find("a.example", "news"), Some(5));
+        assert_eq!(find("c.example", "mail"), None);
+        assert_eq!(find("a.example", "mai"), None);
+    }
+}
