@@ -126,7 +126,9 @@ impl CachedKeys {
         let Some(version) = self.version(tenant).await? else {
             return Ok(None);
         };
-        let cap = self.model.settings().max_tenant_keys;
+        let settings = self.model.settings();
+        // More than the whole budget could never be held either.
+        let cap = settings.max_tenant_keys.min(settings.max_keys);
         let all = KeyQuery {
             filter: KeyFilter::default(),
             start: PageStart::First,

@@ -248,13 +248,13 @@ impl KeyReadModel {
         }
     }
 
-    /// The tenants whose keys are held, with the versions they were read at.
+    /// The tenants held (their keys, or that they have too many: a tenant
+    /// that shrank is held again once its version moves), with the
+    /// versions they were read at.
     pub(crate) fn held_versions(&self) -> Vec<(TenantId, i64)> {
         let state = self.lock();
         let held = state.entries.iter();
-        held.filter(|(_, e)| matches!(e.held, Held::Keys(_)))
-            .map(|(&tenant, e)| (tenant, e.version))
-            .collect()
+        held.map(|(&tenant, e)| (tenant, e.version)).collect()
     }
 
     /// Applies the versions the store answered after `asked` for the
