@@ -154,20 +154,3 @@ impl DnsLookup for NoLookups {
         TxtAnswer::Failed("this process does not look DNS records up".into())
     }
 }
-
-/// The resolver, behind the shared cache unless its TTL is zero. Explicit
-/// checks skip the cache (see `DnsLookup::txt_now`); background re-checks use it.
-pub(crate) fn resolver(
-    settings: &crate::settings::Settings,
-    shared: &signet_storage::shared::SharedState,
-) -> anyhow::Result<std::sync::Arc<dyn DnsLookup>> {
-    let resolver = std::sync::Arc::new(
-        HickoryDns::new(&settings.dns).context("cannot set up the DNS resolver")?,
-    );
-    if settings.dns_cache_ttl.is_zero() {
-        return Ok(resolver);
-    }
-    Ok(std::sync::Arc::new(
-        signet_domain::dns_cache::CachedDns::new(resolver, shared.cache(), settings.dns_cache_ttl),
-    ))
-}

@@ -14,6 +14,7 @@ pub mod docs;
 pub mod health;
 pub mod key_reads;
 pub mod limits;
+mod lookups;
 pub mod master_key;
 pub mod metrics;
 pub mod publish;

@@ -190,7 +190,7 @@ impl Application {
         let metrics = metrics::handle()?;
         let idp = settings.console.idp()?;
         let shared = crate::shared_state::connect(&settings).await?;
-        let dns = crate::dns::resolver(&settings, &shared)?;
+        let dns = crate::lookups::lookups(&settings, &shared)?;
         let feed_cache = Arc::new(FeedCache::new(settings.feed_cache));
         let dns_zone = DnsZone::bind(&settings.dns_zone).await?;
         let wake = Arc::new(publish::Wake::default());
