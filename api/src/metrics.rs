@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use metrics_process::Collector;
 use signet_domain::auth_cache::CachedTenants;
+use signet_domain::key_cache::CachedKeys;
 use signet_fleet::FeedCache;
 use signet_storage::Storage;
 
@@ -150,6 +151,8 @@ pub struct MetricsState {
     pub auth_cache: Arc<CachedTenants>,
     /// The fleet feed cache, for its hit and miss counts.
     pub feed_cache: Arc<FeedCache>,
+    /// The read model of the keys, for its hit and miss counts; `None` when off.
+    pub key_reads: Option<Arc<CachedKeys>>,
 }
 
 /// `GET /metrics`: the Prometheus text format.
@@ -182,8 +185,28 @@ pub async fn render(State(state): State<MetricsState>) -> impl IntoResponse {
          signet_fleet_feed_cache_misses_total {}\n",
         feed.hits, feed.misses
     ));
+    let keys = state.key_reads.map(|k| k.stats()).unwrap_or_default();
+    body.push_str(&format!(
+        "# HELP signet_key_cache_hits_total Key reads answered from memory\n\
+         # TYPE signet_key_cache_hits_total counter\n\
+         signet_key_cache_hits_total {}\n\
+         # HELP signet_key_cache_misses_total Key reads that asked the database\n\
+         # TYPE signet_key_cache_misses_total counter\n\
+         signet_key_cache_misses_total {}\n",
+        keys.hits, keys.misses
+    ));
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         body,
     )
+}
+
+/// Folds histogram samples into buckets now and then, so memory stays flat
+/// between scrapes.
+pub async fn upkeep(handle: PrometheusHandle) {
+    let mut tick = tokio::time::interval(UPKEEP_INTERVAL);
+    loop {
+        tick.tick().await;
+        handle.run_upkeep();
+    }
 }

@@ -14,8 +14,8 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::ExposeSecret as _;
 use signet_console::{BuiltInIssuer, ConsoleState};
 use signet_domain::auth_cache::CachedTenants;
-use signet_domain::dns_cache::CachedDns;
 use signet_domain::feed_changes::{AnnouncedFleets, AnnouncedKeys, AnnouncedRotations};
+use signet_domain::key_cache::{CachedKeys, KeyReadModel};
 use signet_domain::ports::{DnsLookup, SystemClock};
 use signet_domain::shared_state::{
     HereAndAway, Leases, Listeners, TenantChangeListener, TenantChanges,
@@ -29,7 +29,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::api_key_use::UsageRecorder;
-use crate::dns::HickoryDns;
 use crate::dns_zone::DnsZone;
 use crate::health::Readiness;
 use crate::limits::Limits;
@@ -40,8 +39,8 @@ use crate::recheck::Recheck;
 use crate::rotation::Rotation;
 use crate::settings::Settings;
 use crate::{
-    api_key_use, auth, dialect, docs, health, master_key, metrics, publish, ratelimit, recheck,
-    rotation, telemetry,
+    api_key_use, auth, dialect, docs, health, key_reads, master_key, metrics, publish, ratelimit,
+    recheck, rotation, telemetry,
 };
 use signet_connections::tls::Tls;
 use signet_dns_publish::Rfc2136;
@@ -60,6 +59,8 @@ pub struct Composition {
     pub auth_cache: Arc<CachedTenants>,
     /// The key generator the core uses, for the server's background refill.
     pub generator: PooledKeyGenerator,
+    /// The read model of the keys, for its sweep; `None` when off.
+    pub key_reads: Option<Arc<CachedKeys>>,
 }
 
 /// Opens the database, applies pending migrations, and checks that the
@@ -91,12 +92,14 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
 /// Opens (and migrates) the database and builds the core over it, looking
 /// DNS records up through `dns`, sharing background work through `leases`
 /// and announcing revocations, settings changes and key changes (for the
-/// fleet feed caches) on `changes`.
+/// fleet feed caches) on `changes`. Key reads are answered from `key_reads`
+/// when given (the caller makes it hear `changes`).
 pub async fn compose(
     settings: &Settings,
     dns: Arc<dyn DnsLookup>,
     leases: Arc<dyn Leases>,
     changes: Arc<dyn TenantChanges>,
+    key_reads: Option<Arc<KeyReadModel>>,
 ) -> anyhow::Result<Composition> {
     let storage = Arc::new(open_storage(settings).await?);
     let store = Arc::new(Bounded::new(Storage::clone(&storage), storage.timeout()));
@@ -110,8 +113,14 @@ pub async fn compose(
         changes.clone(),
         settings.auth_cache,
     ));
+    let key_reads =
+        key_reads.map(|model| Arc::new(CachedKeys::new(store.clone(), store.clone(), model)));
+    let keys: Arc<dyn signet_domain::ports::KeyStore> = match &key_reads {
+        Some(cached) => cached.clone(),
+        None => store.clone(),
+    };
     let ports = Ports {
-        keys: Arc::new(AnnouncedKeys::new(store.clone(), changes.clone())),
+        keys: Arc::new(AnnouncedKeys::new(keys, changes.clone())),
         domains: store.clone(),
         fleets: Arc::new(AnnouncedFleets::new(store.clone(), changes.clone())),
         rotation: Arc::new(AnnouncedRotations::new(store.clone(), changes)),
@@ -138,22 +147,8 @@ pub async fn compose(
         storage,
         auth_cache,
         generator,
+        key_reads,
     })
-}
-
-/// The resolver, behind the shared cache unless its TTL is zero. Explicit
-/// checks skip the cache (see `DnsLookup::txt_now`); background re-checks use it.
-fn dns(settings: &Settings, shared: &SharedState) -> anyhow::Result<Arc<dyn DnsLookup>> {
-    let resolver =
-        Arc::new(HickoryDns::new(&settings.dns).context("cannot set up the DNS resolver")?);
-    if settings.dns_cache_ttl.is_zero() {
-        return Ok(resolver);
-    }
-    Ok(Arc::new(CachedDns::new(
-        resolver,
-        shared.cache(),
-        settings.dns_cache_ttl,
-    )))
 }
 
 /// A built server, bound to its port, not yet serving.
@@ -175,6 +170,8 @@ pub struct Application {
     publish: Option<Publish>,
     /// Wakes the publisher when keys change, here or on another node.
     wake: Arc<publish::Wake>,
+    /// The read model of the keys and how often it is swept; `None` when off.
+    key_reads: Option<(Arc<CachedKeys>, std::time::Duration)>,
     /// Other nodes' announcements reaching the authentication cache; `None`
     /// without Redis.
     changes: Option<ChangeSubscription>,
@@ -193,14 +190,17 @@ impl Application {
         let metrics = metrics::handle()?;
         let idp = settings.console.idp()?;
         let shared = crate::shared_state::connect(&settings).await?;
-        let dns = dns(&settings, &shared)?;
+        let dns = crate::lookups::lookups(&settings, &shared)?;
         let feed_cache = Arc::new(FeedCache::new(settings.feed_cache));
         let dns_zone = DnsZone::bind(&settings.dns_zone).await?;
         let wake = Arc::new(publish::Wake::default());
+        let key_reads = (settings.key_cache.max_keys > 0)
+            .then(|| Arc::new(KeyReadModel::new(settings.key_cache)));
         let mut here: Vec<Arc<dyn TenantChangeListener>> = vec![feed_cache.clone(), wake.clone()];
+        here.extend(key_reads.as_ref().map(|m| m.clone() as _));
         here.extend(dns_zone.as_ref().map(|z| z.changes.clone() as _));
-        // A change made on this node reaches its feed cache, publisher and
-        // zone at once, and the other nodes' through the shared channel.
+        // A change made on this node reaches its feed cache, key read model,
+        // publisher and zone at once, and the other nodes' through the shared channel.
         let announce = Arc::new(HereAndAway {
             here: Arc::new(Listeners(here.clone())),
             away: shared.tenant_changes(),
@@ -211,7 +211,8 @@ impl Application {
             storage,
             auth_cache,
             generator,
-        } = compose(&settings, dns, shared.leases(), announce).await?;
+            key_reads,
+        } = compose(&settings, dns, shared.leases(), announce, key_reads).await?;
         let listeners = Listeners([vec![auth_cache.clone() as _], here].concat());
         let changes = shared.listen_for_tenant_changes(Arc::new(listeners)).await;
         let recheck = (!settings.dns_recheck.interval.is_zero()).then_some(settings.dns_recheck);
@@ -220,6 +221,7 @@ impl Application {
             storage: storage.clone(),
             auth_cache,
             feed_cache: feed_cache.clone(),
+            key_reads: key_reads.clone(),
         };
         let console = ConsoleState::start(
             core.clone(),
@@ -253,6 +255,7 @@ impl Application {
             rotation: settings.rotation,
             publish: (!settings.publish.interval.is_zero()).then_some(settings.publish),
             wake,
+            key_reads: key_reads.map(|keys| (keys, settings.key_cache.sweep_interval)),
             changes,
             tls,
             dns_zone,
@@ -292,7 +295,7 @@ impl Application {
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let upkeep = tokio::spawn(upkeep(self.metrics));
+        let upkeep = tokio::spawn(metrics::upkeep(self.metrics));
         let refill = tokio::spawn(self.generator.refill());
         let recheck = self
             .recheck
@@ -301,6 +304,9 @@ impl Application {
         let publish = self
             .publish
             .map(|settings| tokio::spawn(publish::run(self.core.clone(), settings, self.wake)));
+        let sweep = self
+            .key_reads
+            .map(|(keys, every)| tokio::spawn(key_reads::sweep(keys, every)));
         let addr = self.listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
         let dns_zone = match self.dns_zone {
@@ -331,6 +337,9 @@ impl Application {
         rotation.abort();
         if let Some(publish) = publish {
             publish.abort();
+        }
+        if let Some(sweep) = sweep {
+            sweep.abort();
         }
         if let Some(reload) = reload {
             reload.abort();
@@ -419,14 +428,4 @@ fn router(
         .layer(from_fn(telemetry::trace))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(from_fn(telemetry::sanitize_request_id))
-}
-
-/// Folds histogram samples into buckets now and then, so memory stays flat
-/// between scrapes.
-async fn upkeep(handle: PrometheusHandle) {
-    let mut tick = tokio::time::interval(metrics::UPKEEP_INTERVAL);
-    loop {
-        tick.tick().await;
-        handle.run_upkeep();
-    }
 }

@@ -17,6 +17,7 @@ pub mod feed_changes;
 pub mod fleet;
 pub mod issued_secret;
 pub mod key;
+pub mod key_cache;
 pub mod key_size;
 pub mod names;
 pub mod origin;

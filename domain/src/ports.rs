@@ -181,6 +181,15 @@ pub trait KeyStore: Send + Sync {
     ) -> Result<Vec<(TenantId, KeyId)>>;
 }
 
+/// The version of each tenant's keys, which every change to them moves
+/// (database triggers, whatever the writer): how a node's read model of the
+/// keys learns of a change nobody announced to it.
+#[async_trait]
+pub trait KeyVersions: Send + Sync {
+    /// The key version of each of `tenants` that exists, in one round trip.
+    async fn key_versions(&self, tenants: &[TenantId]) -> Result<Vec<(TenantId, i64)>>;
+}
+
 /// Rotation settings and the steps of a rotation that change several keys
 /// at once, each in one transaction under the tenant's lock.
 #[async_trait]

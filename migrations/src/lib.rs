@@ -23,6 +23,7 @@ mod m20261205_000001_add_rotation_settings_span_texts;
 mod m20261206_000001_add_sending_domains_zone_label;
 mod m20261206_000002_create_dns_publishers;
 mod m20261206_000003_add_tenants_key_count;
+mod m20261206_000004_add_tenants_key_version;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_add_sending_domains_zone_label::Migration),
             Box::new(m20261206_000002_create_dns_publishers::Migration),
             Box::new(m20261206_000003_add_tenants_key_count::Migration),
+            Box::new(m20261206_000004_add_tenants_key_version::Migration),
         ]
     }
 }

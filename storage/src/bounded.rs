@@ -28,7 +28,7 @@ use signet_domain::{
 /// know which.
 #[derive(Debug, Clone)]
 pub struct Bounded<S> {
-    inner: S,
+    pub(crate) inner: S,
     limit: Duration,
 }
 
@@ -38,7 +38,10 @@ impl<S> Bounded<S> {
         Self { inner, limit }
     }
 
-    async fn within<T>(&self, call: impl Future<Output = Result<T>> + Send) -> Result<T> {
+    pub(crate) async fn within<T>(
+        &self,
+        call: impl Future<Output = Result<T>> + Send,
+    ) -> Result<T> {
         match tokio::time::timeout(self.limit, call).await {
             Ok(result) => result,
             Err(_) => {

@@ -9,6 +9,7 @@ mod domains;
 mod entities;
 mod errors;
 mod fleets;
+mod key_versions;
 mod keys;
 mod publishers;
 mod readiness;

@@ -13,6 +13,7 @@ mod fleets;
 mod keys;
 mod listing;
 mod publishers;
+mod read_model;
 mod rotation;
 mod support;
 mod tenants;

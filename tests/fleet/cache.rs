@@ -40,6 +40,9 @@ fn cache_long(settings: &mut Settings) {
     settings.feed_cache.max_age = Duration::from_secs(600);
     settings.feed_cache.revalidate_after = Duration::from_secs(600);
     settings.auth_cache.ttl = Duration::from_secs(600);
+    // Nor does the read model of the keys sweep while statements are counted.
+    settings.key_cache.sweep_interval = Duration::from_secs(600);
+    settings.key_cache.max_unverified = Duration::from_secs(600);
 }
 
 #[tokio::test]

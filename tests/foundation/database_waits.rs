@@ -25,8 +25,12 @@ const GIVES_UP_WITHIN: Duration = Duration::from_secs(3);
 /// How long the service may take to come back once the network is.
 const RECOVERS_WITHIN: Duration = Duration::from_secs(15);
 
+/// Also makes every read check its tenant's key version, so every read
+/// needs the database (the read model of the keys would otherwise answer
+/// from memory for up to 750 ms into an outage).
 fn short_database_timeout(settings: &mut Settings) {
     settings.database_timeout = TIMEOUT;
+    settings.key_cache.max_unverified = Duration::ZERO;
 }
 
 /// An app whose PostgreSQL is behind a proxy; `None` (skipped) without

@@ -110,6 +110,10 @@ async fn settings_delay(app: &TestApp, node: &TestNode) -> Duration {
         .import("example.com", "s1", &keys().await[0].pkcs1)
         .await;
     let url = format!("{}/ga/api/v3/eng/dkim_keys/{id}", node.base_url);
+    // The new key reaches the other node's read model of the keys within
+    // its own bound (tests/shared/key_reads.rs).
+    let shown = |status: StatusCode, _: &Value| status == StatusCode::OK;
+    first_answer(&url, &app.api_key, Instant::now(), shown).await;
     let shows_private = |status: StatusCode, body: &Value| {
         assert_eq!(status, StatusCode::OK, "{body}");
         body["data"]["dkim_key"]["key"]["private"].is_string()

@@ -1,10 +1,11 @@
-//! Shared state over HTTP: the authentication cache across nodes,
-//! per-API-key rate limits, the DNS cache, the background DNS re-check, a
-//! Redis outage under load, and benchmarks.
+//! Shared state over HTTP: the authentication cache across nodes, the
+//! read model of the keys, per-API-key rate limits, the DNS cache, the
+//! background DNS re-check, a Redis outage under load, and benchmarks.
 
 mod auth_cache;
 mod benchmarks;
 mod dns_cache;
+mod key_reads;
 mod rate_limits;
 mod recheck;
 mod redis_outage;

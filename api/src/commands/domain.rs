@@ -29,6 +29,7 @@ pub async fn run(command: DomainCommand, settings: &Settings) -> anyhow::Result<
         Arc::new(NoLookups),
         Arc::new(LocalLeases::new()),
         Arc::new(LocalTenantChanges),
+        None,
     )
     .await?;
     let tenant = find(&composition.admin, &tenant).await?;

@@ -57,6 +57,7 @@ async fn console(command: ConsoleCommand, settings: &Settings) -> anyhow::Result
         Arc::new(NoLookups),
         Arc::new(LocalLeases::new()),
         Arc::new(LocalTenantChanges),
+        None,
     )
     .await?;
     let tenant = match (role, tenant) {
@@ -100,7 +101,7 @@ async fn admin(settings: &Settings) -> anyhow::Result<Admin> {
             }
         },
     };
-    let composition = compose(settings, Arc::new(NoLookups), leases, changes).await?;
+    let composition = compose(settings, Arc::new(NoLookups), leases, changes, None).await?;
     Ok(composition.admin)
 }
 

@@ -7,6 +7,7 @@ use anyhow::{anyhow, bail};
 use clap::ValueEnum as _;
 use secrecy::SecretString;
 use signet_domain::auth_cache::AuthCacheSettings;
+use signet_domain::key_cache::KeyCacheSettings;
 use signet_storage::MasterKey;
 
 use super::{positive_duration, ConsoleSettings, Database, MasterKeySource, Settings, Sources};
@@ -163,6 +164,15 @@ pub fn load(mut sources: Sources) -> anyhow::Result<Settings> {
         },
         auth_cache: AuthCacheSettings::default(),
         feed_cache: FeedCacheSettings::default(),
+        key_cache: KeyCacheSettings {
+            max_keys: s
+                .get("key_cache_max_keys", count)?
+                .unwrap_or(d.key_cache.max_keys),
+            max_tenant_keys: s
+                .get("key_cache_max_tenant_keys", count)?
+                .unwrap_or(d.key_cache.max_tenant_keys),
+            ..d.key_cache
+        },
         console: ConsoleSettings {
             jwks_url: text("console_jwks_url"),
             jwt_issuer: text("console_jwt_issuer"),

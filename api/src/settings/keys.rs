@@ -108,6 +108,7 @@ pub fn all() -> Vec<Key> {
     };
     let some = |s: &str| Some(s.to_owned());
     let dns = dns::DnsSettings::default();
+    let key_cache = signet_domain::key_cache::KeyCacheSettings::default();
     vec![
         key("log_format", Every, some("text"), "Log lines as `text` or `json`"),
         key("database_url", Database, some(DEFAULT_DATABASE_URL),
@@ -149,6 +150,10 @@ pub fn all() -> Vec<Key> {
             "Longest a key generation may wait for a free generator; longer is 503"),
         key("key_pool", Server, some(DEFAULT_KEY_POOL),
             "RSA keys made ahead of requests: `BITS:DEPTH` pairs, comma-separated, or `off`"),
+        key("key_cache_max_keys", Server, Some(key_cache.max_keys.to_string()),
+            "DKIM keys held in memory for reads, over every tenant; 0 turns the read model off"),
+        key("key_cache_max_tenant_keys", Server, Some(key_cache.max_tenant_keys.to_string()),
+            "A tenant with more DKIM keys is not held in memory: its reads go to the database"),
         key("dns_servers", Server, None,
             "DNS servers (`ip:port`, comma-separated) [default: the system's]"),
         key("dns_timeout", Server, Some(humantime::format_duration(dns.timeout).to_string()),

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
 use signet_domain::auth_cache::AuthCacheSettings;
+use signet_domain::key_cache::KeyCacheSettings;
 
 pub use self::compose::{load, log_format};
 pub use self::console::{ConsoleSettings, DEFAULT_CONSOLE_JWKS_REFETCH_INTERVAL};
@@ -92,6 +93,11 @@ pub struct Settings {
     /// How fleet feeds are cached. No setting names it either: its age bound
     /// is the safety net for a key change nobody announced.
     pub feed_cache: FeedCacheSettings,
+    /// The read model of each tenant's keys. Its sizes have settings; its
+    /// sweep interval and unverified age (the one-second bound on a change
+    /// made elsewhere) have none, and tests lengthen them to isolate the
+    /// announcements.
+    pub key_cache: KeyCacheSettings,
     /// Who may sign console tokens besides the built-in issuer.
     pub console: ConsoleSettings,
     /// The certificate and key to serve HTTPS with; `None` serves plain HTTP.
@@ -124,6 +130,7 @@ impl Default for Settings {
             publish: Publish::default(),
             auth_cache: AuthCacheSettings::default(),
             feed_cache: FeedCacheSettings::default(),
+            key_cache: KeyCacheSettings::default(),
             console: ConsoleSettings::default(),
             tls: None,
             dns_zone: DnsZoneSettings::default(),

@@ -18,6 +18,9 @@ pub struct Model {
     /// How many DKIM keys the tenant has: every key insert and delete keeps
     /// it, under the tenant's row lock, so pages read their total here.
     pub key_count: i64,
+    /// Bumped by triggers on every change to the tenant's DKIM keys, so
+    /// each node's read model sees a change it was not told of.
+    pub key_version: i64,
     pub created_at: DateTimeUtc,
 }
 

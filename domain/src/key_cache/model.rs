@@ -1,0 +1,379 @@
+//! The snapshots a node holds: per tenant, its keys (or a note that it has
+//! too many to hold), the key version they were read at and when that
+//! version was last confirmed; bounded in keys, least recently used evicted
+//! first.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::snapshot::Snapshot;
+use crate::shared_state::TenantChangeListener;
+use crate::tenant::TenantId;
+
+/// How the read model of the keys is sized and how fast it notices changes
+/// made elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyCacheSettings {
+    /// Most keys held, over every tenant; zero turns the read model off.
+    pub max_keys: usize,
+    /// A tenant with more keys is not held: its reads go to the store.
+    pub max_tenant_keys: usize,
+    /// How often the versions of every held tenant are checked, in one
+    /// statement.
+    pub sweep_interval: Duration,
+    /// How long a snapshot is served without a confirmed version; past it
+    /// (the sweep failed or fell behind), a read checks its tenant's version
+    /// first.
+    pub max_unverified: Duration,
+}
+
+impl Default for KeyCacheSettings {
+    fn default() -> Self {
+        Self {
+            max_keys: 20_000,
+            max_tenant_keys: 5_000,
+            sweep_interval: Duration::from_millis(250),
+            max_unverified: Duration::from_millis(750),
+        }
+    }
+}
+
+/// Key reads so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeyCacheStats {
+    /// Answered from memory.
+    pub hits: u64,
+    /// Answered by the store (a load, or a tenant too large to hold).
+    pub misses: u64,
+}
+
+/// What is held for a tenant.
+#[derive(Debug, Clone)]
+pub(crate) enum Held {
+    /// All of its keys.
+    Keys(Arc<Snapshot>),
+    /// It has more than `max_tenant_keys`: ask the store.
+    TooMany,
+}
+
+impl Held {
+    /// What it counts against `max_keys`: at least one, so that empty
+    /// tenants and notes are bounded too.
+    fn weight(&self) -> usize {
+        match self {
+            Held::Keys(snapshot) => snapshot.len().max(1),
+            Held::TooMany => 1,
+        }
+    }
+}
+
+struct Entry {
+    held: Held,
+    version: i64,
+    /// When the version was last known current (taken before asking).
+    verified: Instant,
+    /// The use counter's value at its last read, for LRU eviction.
+    used: u64,
+}
+
+#[derive(Default)]
+struct State {
+    entries: HashMap<TenantId, Entry>,
+    /// The sum of the entries' weights.
+    weight: usize,
+    /// Bumped by every drop; a load stores its snapshot only if nothing it
+    /// could have missed was dropped since it began.
+    epoch: u64,
+    /// The epoch of the last drop of everything.
+    cleared: u64,
+    /// The epoch of each tenant's last drop.
+    dropped: HashMap<TenantId, u64>,
+    uses: u64,
+}
+
+impl State {
+    fn remove(&mut self, tenant: TenantId) {
+        if let Some(entry) = self.entries.remove(&tenant) {
+            self.weight -= entry.held.weight();
+        }
+    }
+
+    fn drop_tenant(&mut self, tenant: TenantId) {
+        self.epoch += 1;
+        self.remove(tenant);
+        // Bounded: past a size, forgetting the drops counts as dropping all.
+        if self.dropped.len() >= 100_000 {
+            self.dropped.clear();
+            self.cleared = self.epoch;
+        }
+        self.dropped.insert(tenant, self.epoch);
+    }
+}
+
+/// Where a load began: handed back with what it read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ticket {
+    epoch: u64,
+    /// Before the version was read.
+    pub(crate) asked: Instant,
+}
+
+/// What a read finds held for its tenant.
+pub(crate) enum Lookup {
+    /// Keys whose version was confirmed recently enough to serve.
+    Fresh(Arc<Snapshot>),
+    /// Keys to serve once their version is confirmed still current.
+    Unverified(Arc<Snapshot>, i64),
+    /// Too many keys to hold: ask the store.
+    TooMany,
+    /// Nothing: load.
+    Absent,
+}
+
+/// The snapshots of one node (see the module).
+pub struct KeyReadModel {
+    settings: KeyCacheSettings,
+    state: Mutex<State>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl KeyReadModel {
+    /// An empty read model.
+    pub fn new(settings: KeyCacheSettings) -> Self {
+        Self {
+            settings,
+            state: Mutex::default(),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// Its settings.
+    pub fn settings(&self) -> KeyCacheSettings {
+        self.settings
+    }
+
+    /// Reads so far.
+    pub fn stats(&self) -> KeyCacheStats {
+        KeyCacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn hit(&self) {
+        self.hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn miss(&self) {
+        self.misses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A ticket for a load that begins now.
+    pub(crate) fn ticket(&self) -> Ticket {
+        let epoch = self.lock().epoch;
+        Ticket {
+            epoch,
+            asked: Instant::now(),
+        }
+    }
+
+    /// What is held for `tenant`, as of `now`.
+    pub(crate) fn lookup(&self, tenant: TenantId, now: Instant) -> Lookup {
+        let max_unverified = self.settings.max_unverified;
+        let mut state = self.lock();
+        state.uses += 1;
+        let uses = state.uses;
+        let Some(entry) = state.entries.get_mut(&tenant) else {
+            return Lookup::Absent;
+        };
+        entry.used = uses;
+        match &entry.held {
+            Held::TooMany => Lookup::TooMany,
+            Held::Keys(keys) if now.duration_since(entry.verified) < max_unverified => {
+                Lookup::Fresh(keys.clone())
+            }
+            Held::Keys(keys) => Lookup::Unverified(keys.clone(), entry.version),
+        }
+    }
+
+    /// Holds what a load read at `version`, unless something was dropped
+    /// since its ticket that it may have missed.
+    pub(crate) fn put(&self, tenant: TenantId, ticket: Ticket, version: i64, held: Held) {
+        let weight = held.weight();
+        if weight > self.settings.max_keys {
+            return;
+        }
+        let mut state = self.lock();
+        let dropped = state.dropped.get(&tenant).copied().unwrap_or_default();
+        if state.cleared > ticket.epoch || dropped > ticket.epoch {
+            return;
+        }
+        state.remove(tenant);
+        while state.weight + weight > self.settings.max_keys {
+            let Some(oldest) = state.entries.iter().min_by_key(|(_, e)| e.used) else {
+                break;
+            };
+            let oldest = *oldest.0;
+            state.remove(oldest);
+        }
+        state.uses += 1;
+        let entry = Entry {
+            held,
+            version,
+            verified: ticket.asked,
+            used: state.uses,
+        };
+        state.weight += weight;
+        state.entries.insert(tenant, entry);
+    }
+
+    /// Notes that `tenant`'s version was still `version` when read after
+    /// `asked`.
+    pub(crate) fn confirm(&self, tenant: TenantId, version: i64, asked: Instant) {
+        let mut state = self.lock();
+        if let Some(entry) = state.entries.get_mut(&tenant) {
+            if entry.version == version {
+                entry.verified = entry.verified.max(asked);
+            }
+        }
+    }
+
+    /// The tenants held (their keys, or that they have too many: a tenant
+    /// that shrank is held again once its version moves), with the
+    /// versions they were read at.
+    pub(crate) fn held_versions(&self) -> Vec<(TenantId, i64)> {
+        let state = self.lock();
+        let held = state.entries.iter();
+        held.map(|(&tenant, e)| (tenant, e.version)).collect()
+    }
+
+    /// Applies the versions the store answered after `asked` for the
+    /// tenants in `asked_for`: a tenant still held at its version is
+    /// confirmed as of `asked`; one held at another version, or gone from
+    /// the store, is dropped.
+    pub(crate) fn checked(
+        &self,
+        asked: Instant,
+        asked_for: &[TenantId],
+        current: &[(TenantId, i64)],
+    ) {
+        let current: HashMap<TenantId, i64> = current.iter().copied().collect();
+        let mut state = self.lock();
+        for tenant in asked_for {
+            let Some(entry) = state.entries.get_mut(tenant) else {
+                continue;
+            };
+            if current.get(tenant) == Some(&entry.version) {
+                entry.verified = entry.verified.max(asked);
+            } else {
+                state.drop_tenant(*tenant);
+            }
+        }
+    }
+}
+
+impl TenantChangeListener for KeyReadModel {
+    fn changed(&self, tenant: TenantId) {
+        self.lock().drop_tenant(tenant);
+    }
+
+    fn missed(&self) {
+        let mut state = self.lock();
+        state.epoch += 1;
+        state.cleared = state.epoch;
+        state.entries.clear();
+        state.dropped.clear();
+        state.weight = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(max_keys: usize) -> KeyReadModel {
+        KeyReadModel::new(KeyCacheSettings {
+            max_keys,
+            max_unverified: Duration::from_secs(3600),
+            ..KeyCacheSettings::default()
+        })
+    }
+
+    fn held() -> Held {
+        Held::Keys(Arc::new(Snapshot::new(Vec::new())))
+    }
+
+    fn is_held(model: &KeyReadModel, tenant: i64) -> bool {
+        matches!(
+            model.lookup(TenantId(tenant), Instant::now()),
+            Lookup::Fresh(_)
+        )
+    }
+
+    #[test]
+    fn a_load_in_flight_across_a_drop_of_its_tenant_is_not_kept() {
+        let model = model(100);
+        let ticket = model.ticket();
+        model.changed(TenantId(1));
+        model.put(TenantId(1), ticket, 1, held());
+        assert!(!is_held(&model, 1));
+        let ticket = model.ticket();
+        model.changed(TenantId(2));
+        model.put(TenantId(1), ticket, 1, held());
+        assert!(is_held(&model, 1), "another tenant's drop does not matter");
+        let ticket = model.ticket();
+        model.missed();
+        model.put(TenantId(3), ticket, 1, held());
+        assert!(!is_held(&model, 3) && !is_held(&model, 1), "all dropped");
+    }
+
+    #[test]
+    fn the_least_recently_read_tenant_goes_first_when_full() {
+        let model = model(2);
+        for tenant in [1, 2] {
+            model.put(TenantId(tenant), model.ticket(), 1, held());
+        }
+        assert!(is_held(&model, 1));
+        model.put(TenantId(3), model.ticket(), 1, held());
+        assert!(is_held(&model, 1) && is_held(&model, 3));
+        assert!(!is_held(&model, 2));
+    }
+
+    #[test]
+    fn a_version_check_confirms_or_drops() {
+        let model = KeyReadModel::new(KeyCacheSettings {
+            max_unverified: Duration::from_millis(20),
+            ..KeyCacheSettings::default()
+        });
+        for tenant in [1, 2, 3] {
+            model.put(TenantId(tenant), model.ticket(), 5, held());
+        }
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(matches!(
+            model.lookup(TenantId(1), Instant::now()),
+            Lookup::Unverified(_, 5)
+        ));
+        let tenants = [TenantId(1), TenantId(2), TenantId(3)];
+        model.checked(
+            Instant::now(),
+            &tenants,
+            &[(TenantId(1), 5), (TenantId(2), 6)],
+        );
+        assert!(is_held(&model, 1), "confirmed");
+        assert!(!is_held(&model, 2), "changed");
+        assert!(!is_held(&model, 3), "gone");
+        let mut held = model.held_versions();
+        held.sort();
+        assert_eq!(held, [(TenantId(1), 5)]);
+    }
+}
