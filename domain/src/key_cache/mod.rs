@@ -102,7 +102,7 @@ impl CachedKeys {
                 self.model.hit();
                 return Ok(Some(keys));
             }
-            Lookup::TooMany => {
+            Lookup::Store => {
                 self.model.miss();
                 return Ok(None);
             }

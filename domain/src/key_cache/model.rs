@@ -2,6 +2,11 @@
 //! too many to hold), the key version they were read at and when that
 //! version was last confirmed; bounded in keys, least recently used evicted
 //! first.
+//!
+//! A full model does not evict a tenant read within [`RESIDENCY`] to make
+//! room: a newcomer's reads then go to the store for [`PASS`]. Without that,
+//! reads spread over more tenants than fit would evict and reload whole
+//! tenants on every request, dearer than no model at all.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,6 +16,12 @@ use std::time::{Duration, Instant};
 use super::snapshot::Snapshot;
 use crate::shared_state::TenantChangeListener;
 use crate::tenant::TenantId;
+
+/// A held tenant read more recently than this is not evicted for a newcomer.
+pub(crate) const RESIDENCY: Duration = Duration::from_secs(1);
+/// How long a tenant kept out of a full model reads from the store before
+/// it is considered again.
+pub(crate) const PASS: Duration = Duration::from_secs(5);
 
 /// How the read model of the keys is sized and how fast it notices changes
 /// made elsewhere.
@@ -56,6 +67,8 @@ pub(crate) enum Held {
     Keys(Arc<Snapshot>),
     /// It has more than `max_tenant_keys`: ask the store.
     TooMany,
+    /// The model was full of tenants in use: ask the store until then.
+    Passed(Instant),
 }
 
 impl Held {
@@ -64,7 +77,7 @@ impl Held {
     fn weight(&self) -> usize {
         match self {
             Held::Keys(snapshot) => snapshot.len().max(1),
-            Held::TooMany => 1,
+            Held::TooMany | Held::Passed(_) => 1,
         }
     }
 }
@@ -76,6 +89,8 @@ struct Entry {
     verified: Instant,
     /// The use counter's value at its last read, for LRU eviction.
     used: u64,
+    /// When it was last read.
+    read_at: Instant,
 }
 
 #[derive(Default)]
@@ -98,6 +113,23 @@ impl State {
         if let Some(entry) = self.entries.remove(&tenant) {
             self.weight -= entry.held.weight();
         }
+    }
+
+    /// Whether loading a tenant now would evict one read within
+    /// [`RESIDENCY`]: the budget cannot take a tenant of the largest size
+    /// held, and the least recently read held keys were read lately.
+    fn crowded(&self, settings: &KeyCacheSettings, now: Instant) -> bool {
+        let largest = settings.max_tenant_keys.min(settings.max_keys);
+        if self.weight + largest <= settings.max_keys {
+            return false;
+        }
+        let coldest = self
+            .entries
+            .values()
+            .filter(|e| matches!(e.held, Held::Keys(_)));
+        coldest
+            .min_by_key(|e| e.used)
+            .is_some_and(|e| now.duration_since(e.read_at) < RESIDENCY)
     }
 
     fn drop_tenant(&mut self, tenant: TenantId) {
@@ -126,8 +158,8 @@ pub(crate) enum Lookup {
     Fresh(Arc<Snapshot>),
     /// Keys to serve once their version is confirmed still current.
     Unverified(Arc<Snapshot>, i64),
-    /// Too many keys to hold: ask the store.
-    TooMany,
+    /// Not held (too many keys, or kept out of a full model): ask the store.
+    Store,
     /// Nothing: load.
     Absent,
 }
@@ -193,12 +225,33 @@ impl KeyReadModel {
         let mut state = self.lock();
         state.uses += 1;
         let uses = state.uses;
-        let Some(entry) = state.entries.get_mut(&tenant) else {
-            return Lookup::Absent;
-        };
+        if let Some(entry) = state.entries.get(&tenant) {
+            if matches!(entry.held, Held::Passed(until) if now >= until) {
+                state.remove(tenant);
+            }
+        }
+        if !state.entries.contains_key(&tenant) {
+            if !state.crowded(&self.settings, now) {
+                return Lookup::Absent;
+            }
+            if state.weight < self.settings.max_keys {
+                let passed = Entry {
+                    held: Held::Passed(now + PASS),
+                    version: 0,
+                    verified: now,
+                    used: uses,
+                    read_at: now,
+                };
+                state.weight += 1;
+                state.entries.insert(tenant, passed);
+            }
+            return Lookup::Store;
+        }
+        let entry = state.entries.get_mut(&tenant).expect("held, checked above");
         entry.used = uses;
+        entry.read_at = now;
         match &entry.held {
-            Held::TooMany => Lookup::TooMany,
+            Held::TooMany | Held::Passed(_) => Lookup::Store,
             Held::Keys(keys) if now.duration_since(entry.verified) < max_unverified => {
                 Lookup::Fresh(keys.clone())
             }
@@ -232,6 +285,7 @@ impl KeyReadModel {
             version,
             verified: ticket.asked,
             used: state.uses,
+            read_at: Instant::now(),
         };
         state.weight += weight;
         state.entries.insert(tenant, entry);
@@ -250,11 +304,13 @@ impl KeyReadModel {
 
     /// The tenants held (their keys, or that they have too many: a tenant
     /// that shrank is held again once its version moves), with the
-    /// versions they were read at.
+    /// versions they were read at; not those kept out for a while.
     pub(crate) fn held_versions(&self) -> Vec<(TenantId, i64)> {
         let state = self.lock();
         let held = state.entries.iter();
-        held.map(|(&tenant, e)| (tenant, e.version)).collect()
+        held.filter(|(_, e)| !matches!(e.held, Held::Passed(_)))
+            .map(|(&tenant, e)| (tenant, e.version))
+            .collect()
     }
 
     /// Applies the versions the store answered after `asked` for the
@@ -300,6 +356,7 @@ impl TenantChangeListener for KeyReadModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::key_cache::snapshot::tests::key;
 
     fn model(max_keys: usize) -> KeyReadModel {
         KeyReadModel::new(KeyCacheSettings {
@@ -347,6 +404,49 @@ mod tests {
         model.put(TenantId(3), model.ticket(), 1, held());
         assert!(is_held(&model, 1) && is_held(&model, 3));
         assert!(!is_held(&model, 2));
+    }
+
+    fn keys(n: i64) -> Held {
+        let keys = (1..=n).map(|id| key(id, "a.example", &format!("s{id}")));
+        Held::Keys(Arc::new(Snapshot::new(keys.collect())))
+    }
+
+    #[test]
+    fn a_full_model_of_tenants_in_use_sends_a_newcomer_to_the_store() {
+        let model = KeyReadModel::new(KeyCacheSettings {
+            max_keys: 4,
+            max_tenant_keys: 2,
+            max_unverified: Duration::from_secs(3600),
+            ..KeyCacheSettings::default()
+        });
+        for tenant in [1, 2] {
+            let now = Instant::now();
+            assert!(matches!(
+                model.lookup(TenantId(tenant), now),
+                Lookup::Absent
+            ));
+            model.put(TenantId(tenant), model.ticket(), 1, keys(2));
+        }
+        let now = Instant::now();
+        assert!(matches!(model.lookup(TenantId(3), now), Lookup::Store));
+        assert!(is_held(&model, 1) && is_held(&model, 2), "nobody evicted");
+        let pass_over = now + PASS;
+        for tenant in [1, 2] {
+            assert!(matches!(
+                model.lookup(TenantId(tenant), pass_over),
+                Lookup::Fresh(_)
+            ));
+        }
+        assert!(
+            matches!(model.lookup(TenantId(3), pass_over), Lookup::Store),
+            "still crowded when its pass ends: the others were read just now"
+        );
+        let later = pass_over + PASS + RESIDENCY;
+        assert!(
+            matches!(model.lookup(TenantId(3), later), Lookup::Absent),
+            "once the least recently read tenant idles, the newcomer may load"
+        );
+        assert_eq!(model.held_versions().len(), 2, "a pass is never swept");
     }
 
     #[test]

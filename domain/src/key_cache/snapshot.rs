@@ -129,7 +129,7 @@ fn passes(filter: &KeyFilter, key: &DkimKey) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use chrono::{TimeZone as _, Utc};
 
     use super::*;
@@ -137,7 +137,8 @@ mod tests {
     use crate::crypto::PublicKey;
     use crate::dns::DnsCheck;
 
-    fn key(id: i64, domain: &str, selector: &str) -> DkimKey {
+    /// A key of `domain` under `selector`, with the given id.
+    pub(in crate::key_cache) fn key(id: i64, domain: &str, selector: &str) -> DkimKey {
         let at = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
         DkimKey {
             id: KeyId(id),
