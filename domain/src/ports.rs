@@ -183,11 +183,18 @@ pub trait KeyStore: Send + Sync {
 
 /// The version of each tenant's keys, which every change to them moves
 /// (database triggers, whatever the writer): how a node's read model of the
-/// keys learns of a change nobody announced to it.
+/// keys learns of a change nobody announced to it. Also how many keys a
+/// tenant has, and their ids, for tenants too large to hold whole.
 #[async_trait]
 pub trait KeyVersions: Send + Sync {
     /// The key version of each of `tenants` that exists, in one round trip.
     async fn key_versions(&self, tenants: &[TenantId]) -> Result<Vec<(TenantId, i64)>>;
+    /// A tenant's key version and how many keys it has, read together;
+    /// `None` if there is no such tenant.
+    async fn key_census(&self, tenant: TenantId) -> Result<Option<(i64, u64)>>;
+    /// Every key id of a tenant, ascending: where each offset of its keys
+    /// starts, for a tenant too large to hold whole.
+    async fn key_ids(&self, tenant: TenantId) -> Result<Vec<KeyId>>;
 }
 
 /// Rotation settings and the steps of a rotation that change several keys

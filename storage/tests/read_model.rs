@@ -175,7 +175,7 @@ storage_tests! {
 
     async fn a_full_read_model_evicts_the_least_recently_read_tenant(db) {
         let (acme, other) = mixed_keys(&db).await;
-        let settings = KeyCacheSettings { max_keys: 15, ..trusting() };
+        let settings = KeyCacheSettings { max_keys: 15, residency: Duration::ZERO, ..trusting() };
         let cached = cached(&db, settings);
         let first = KeyQuery { filter: KeyFilter::default(), start: PageStart::First, limit: 1 };
         cached.list_keys(acme, &first).await.unwrap(); // loads acme's 9
@@ -184,6 +184,21 @@ storage_tests! {
         cached.list_keys(acme, &first).await.unwrap(); // loaded again: other goes
         let stats = cached.stats();
         assert_eq!((stats.hits, stats.misses), (1, 3));
+    }
+
+    async fn a_full_read_model_keeps_tenants_in_use_and_sends_a_newcomer_to_the_store(db) {
+        let (acme, other) = mixed_keys(&db).await;
+        let hour = Duration::from_secs(3600);
+        let settings = KeyCacheSettings { max_keys: 15, residency: hour, pass: hour, ..trusting() };
+        let cached = cached(&db, settings);
+        let first = KeyQuery { filter: KeyFilter::default(), start: PageStart::First, limit: 1 };
+        cached.list_keys(acme, &first).await.unwrap(); // loads acme's 9
+        let from_store = cached.list_keys(other, &first).await.unwrap(); // acme was just read
+        assert_eq!(from_store, db.store.list_keys(other, &first).await.unwrap());
+        cached.list_keys(acme, &first).await.unwrap(); // still held
+        same_answers(&db, &cached, other).await; // every answer from the store, and right
+        let stats = cached.stats();
+        assert_eq!(stats.hits, 1, "only acme's second read: {stats:?}");
     }
 
     async fn the_triggers_move_a_tenants_key_version_on_every_change(db) {

@@ -30,7 +30,7 @@ use std::time::Instant;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use model::{Held, Lookup};
+use model::{Held, Large, Lookup};
 pub use model::{KeyCacheSettings, KeyCacheStats, KeyReadModel};
 use snapshot::Snapshot;
 
@@ -120,15 +120,20 @@ impl CachedKeys {
         self.load(tenant).await
     }
 
-    /// Reads the tenant's version, then its keys, and holds them.
+    /// Reads the tenant's version and key count, then its keys (unless it
+    /// has too many), and holds them.
     async fn load(&self, tenant: TenantId) -> Result<Option<Arc<Snapshot>>> {
         let ticket = self.model.ticket();
-        let Some(version) = self.version(tenant).await? else {
+        let Some((version, count)) = self.versions.key_census(tenant).await? else {
             return Ok(None);
         };
         let settings = self.model.settings();
         // More than the whole budget could never be held either.
         let cap = settings.max_tenant_keys.min(settings.max_keys);
+        if count > cap as u64 {
+            self.model.put(tenant, ticket, version, Held::TooMany(None));
+            return Ok(None);
+        }
         let all = KeyQuery {
             filter: KeyFilter::default(),
             start: PageStart::First,
@@ -136,13 +141,59 @@ impl CachedKeys {
         };
         let keys = self.inner.list_keys(tenant, &all).await?;
         if keys.len() > cap {
-            self.model.put(tenant, ticket, version, Held::TooMany);
+            self.model.put(tenant, ticket, version, Held::TooMany(None));
             return Ok(None);
         }
         let snapshot = Arc::new(Snapshot::new(keys));
         let held = Held::Keys(snapshot.clone());
         self.model.put(tenant, ticket, version, held);
         Ok(Some(snapshot))
+    }
+
+    /// For a tenant too large to hold, an unfiltered query that skips keys
+    /// by count, rewritten to start after the id where that count ends, from
+    /// its key ids held in memory (read once per version): so a deep page
+    /// number seeks like a page token instead of walking every key it skips.
+    /// The query unchanged otherwise.
+    async fn seek(&self, tenant: TenantId, query: &KeyQuery) -> Result<KeyQuery> {
+        let PageStart::Offset(skip) = query.start else {
+            return Ok(query.clone());
+        };
+        if skip == 0 || query.filter != KeyFilter::default() {
+            return Ok(query.clone());
+        }
+        let asked = Instant::now();
+        let ids = match self.model.large(tenant, asked) {
+            Large::Unknown => return Ok(query.clone()),
+            Large::Ids(ids, _, true) => ids,
+            Large::Ids(ids, version, false) if self.version(tenant).await? == Some(version) => {
+                self.model.confirm(tenant, version, asked);
+                ids
+            }
+            Large::Ids(..) | Large::Known => match self.load_ids(tenant).await? {
+                Some(ids) => ids,
+                None => return Ok(query.clone()),
+            },
+        };
+        let Some(last) = ids.len().checked_sub(1) else {
+            return Ok(query.clone());
+        };
+        let before = usize::try_from(skip - 1).map_or(last, |i| i.min(last));
+        Ok(KeyQuery {
+            start: PageStart::After(ids[before]),
+            ..query.clone()
+        })
+    }
+
+    /// Reads a large tenant's version, then its key ids, and holds them.
+    async fn load_ids(&self, tenant: TenantId) -> Result<Option<Arc<Vec<KeyId>>>> {
+        let ticket = self.model.ticket();
+        let Some(version) = self.version(tenant).await? else {
+            return Ok(None);
+        };
+        let ids = Arc::new(self.versions.key_ids(tenant).await?);
+        self.model.put_ids(tenant, ticket, version, ids.clone());
+        Ok(Some(ids))
     }
 
     /// Drops the tenant's snapshot after a write, whatever its outcome.
@@ -186,14 +237,20 @@ impl KeyStore for CachedKeys {
     async fn list_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<Vec<DkimKey>> {
         match self.snapshot(tenant).await? {
             Some(keys) => Ok(keys.list(query)),
-            None => self.inner.list_keys(tenant, query).await,
+            None => {
+                let query = self.seek(tenant, query).await?;
+                self.inner.list_keys(tenant, &query).await
+            }
         }
     }
 
     async fn page_keys(&self, tenant: TenantId, query: &KeyQuery) -> Result<KeyPage> {
         match self.snapshot(tenant).await? {
             Some(keys) => Ok(keys.page(query)),
-            None => self.inner.page_keys(tenant, query).await,
+            None => {
+                let query = self.seek(tenant, query).await?;
+                self.inner.page_keys(tenant, &query).await
+            }
         }
     }
 

@@ -3,8 +3,9 @@
 //! version was last confirmed; bounded in keys, least recently used evicted
 //! first.
 //!
-//! A full model does not evict a tenant read within [`RESIDENCY`] to make
-//! room: a newcomer's reads then go to the store for [`PASS`]. Without that,
+//! A full model does not evict a tenant read within
+//! [`KeyCacheSettings::residency`] to make room: a newcomer's reads then go
+//! to the store for [`KeyCacheSettings::pass`]. Without that,
 //! reads spread over more tenants than fit would evict and reload whole
 //! tenants on every request, dearer than no model at all.
 
@@ -14,14 +15,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::snapshot::Snapshot;
+use crate::key::KeyId;
 use crate::shared_state::TenantChangeListener;
 use crate::tenant::TenantId;
-
-/// A held tenant read more recently than this is not evicted for a newcomer.
-pub(crate) const RESIDENCY: Duration = Duration::from_secs(1);
-/// How long a tenant kept out of a full model reads from the store before
-/// it is considered again.
-pub(crate) const PASS: Duration = Duration::from_secs(5);
 
 /// How the read model of the keys is sized and how fast it notices changes
 /// made elsewhere.
@@ -38,6 +34,12 @@ pub struct KeyCacheSettings {
     /// (the sweep failed or fell behind), a read checks its tenant's version
     /// first.
     pub max_unverified: Duration,
+    /// A held tenant read more recently than this is not evicted for a
+    /// newcomer.
+    pub residency: Duration,
+    /// How long a tenant kept out of a full model reads from the store
+    /// before it is considered again.
+    pub pass: Duration,
 }
 
 impl Default for KeyCacheSettings {
@@ -47,6 +49,8 @@ impl Default for KeyCacheSettings {
             max_tenant_keys: 5_000,
             sweep_interval: Duration::from_millis(250),
             max_unverified: Duration::from_millis(750),
+            residency: Duration::from_secs(1),
+            pass: Duration::from_secs(5),
         }
     }
 }
@@ -65,8 +69,9 @@ pub struct KeyCacheStats {
 pub(crate) enum Held {
     /// All of its keys.
     Keys(Arc<Snapshot>),
-    /// It has more than `max_tenant_keys`: ask the store.
-    TooMany,
+    /// It has more than `max_tenant_keys`: ask the store, with its key ids
+    /// once an offset page asked for them.
+    TooMany(Option<Arc<Vec<KeyId>>>),
     /// The model was full of tenants in use: ask the store until then.
     Passed(Instant),
 }
@@ -77,7 +82,9 @@ impl Held {
     fn weight(&self) -> usize {
         match self {
             Held::Keys(snapshot) => snapshot.len().max(1),
-            Held::TooMany | Held::Passed(_) => 1,
+            // A key id is 8 bytes, about a hundredth of a key held whole.
+            Held::TooMany(ids) => 1 + ids.as_ref().map_or(0, |ids| ids.len() / 100),
+            Held::Passed(_) => 1,
         }
     }
 }
@@ -116,7 +123,7 @@ impl State {
     }
 
     /// Whether loading a tenant now would evict one read within
-    /// [`RESIDENCY`]: the budget cannot take a tenant of the largest size
+    /// `residency`: the budget cannot take a tenant of the largest size
     /// held, and the least recently read held keys were read lately.
     fn crowded(&self, settings: &KeyCacheSettings, now: Instant) -> bool {
         let largest = settings.max_tenant_keys.min(settings.max_keys);
@@ -129,7 +136,7 @@ impl State {
             .filter(|e| matches!(e.held, Held::Keys(_)));
         coldest
             .min_by_key(|e| e.used)
-            .is_some_and(|e| now.duration_since(e.read_at) < RESIDENCY)
+            .is_some_and(|e| now.duration_since(e.read_at) < settings.residency)
     }
 
     fn drop_tenant(&mut self, tenant: TenantId) {
@@ -162,6 +169,17 @@ pub(crate) enum Lookup {
     Store,
     /// Nothing: load.
     Absent,
+}
+
+/// What is held of a tenant too large to hold whole.
+pub(crate) enum Large {
+    /// Its key ids, at this version, confirmed recently enough to use if
+    /// the flag says so.
+    Ids(Arc<Vec<KeyId>>, i64, bool),
+    /// Only that it is large.
+    Known,
+    /// Nothing, or it is not large.
+    Unknown,
 }
 
 /// The snapshots of one node (see the module).
@@ -236,7 +254,7 @@ impl KeyReadModel {
             }
             if state.weight < self.settings.max_keys {
                 let passed = Entry {
-                    held: Held::Passed(now + PASS),
+                    held: Held::Passed(now + self.settings.pass),
                     version: 0,
                     verified: now,
                     used: uses,
@@ -251,7 +269,7 @@ impl KeyReadModel {
         entry.used = uses;
         entry.read_at = now;
         match &entry.held {
-            Held::TooMany | Held::Passed(_) => Lookup::Store,
+            Held::TooMany(_) | Held::Passed(_) => Lookup::Store,
             Held::Keys(keys) if now.duration_since(entry.verified) < max_unverified => {
                 Lookup::Fresh(keys.clone())
             }
@@ -289,6 +307,57 @@ impl KeyReadModel {
         };
         state.weight += weight;
         state.entries.insert(tenant, entry);
+    }
+
+    /// What is held of `tenant` if it is too large to hold whole, as of `now`.
+    pub(crate) fn large(&self, tenant: TenantId, now: Instant) -> Large {
+        let state = self.lock();
+        match state.entries.get(&tenant) {
+            Some(Entry {
+                held: Held::TooMany(Some(ids)),
+                version,
+                verified,
+                ..
+            }) => Large::Ids(
+                ids.clone(),
+                *version,
+                now.duration_since(*verified) < self.settings.max_unverified,
+            ),
+            Some(Entry {
+                held: Held::TooMany(None),
+                ..
+            }) => Large::Known,
+            _ => Large::Unknown,
+        }
+    }
+
+    /// Holds a large tenant's key ids read at `version`, if it is still held
+    /// as large at that version, nothing was dropped since `ticket` and the
+    /// budget allows.
+    pub(crate) fn put_ids(
+        &self,
+        tenant: TenantId,
+        ticket: Ticket,
+        version: i64,
+        ids: Arc<Vec<KeyId>>,
+    ) {
+        let held = Held::TooMany(Some(ids));
+        let weight = held.weight();
+        let mut state = self.lock();
+        let dropped = state.dropped.get(&tenant).copied().unwrap_or_default();
+        if state.cleared > ticket.epoch || dropped > ticket.epoch {
+            return;
+        }
+        let fits = state.weight + weight <= self.settings.max_keys + 1;
+        let Some(entry) = state.entries.get_mut(&tenant) else {
+            return;
+        };
+        if !fits || entry.version != version || !matches!(entry.held, Held::TooMany(None)) {
+            return;
+        }
+        entry.held = held;
+        entry.verified = entry.verified.max(ticket.asked);
+        state.weight += weight - 1;
     }
 
     /// Notes that `tenant`'s version was still `version` when read after
@@ -430,7 +499,8 @@ mod tests {
         let now = Instant::now();
         assert!(matches!(model.lookup(TenantId(3), now), Lookup::Store));
         assert!(is_held(&model, 1) && is_held(&model, 2), "nobody evicted");
-        let pass_over = now + PASS;
+        let pass = KeyCacheSettings::default().pass;
+        let pass_over = now + pass;
         for tenant in [1, 2] {
             assert!(matches!(
                 model.lookup(TenantId(tenant), pass_over),
@@ -441,12 +511,42 @@ mod tests {
             matches!(model.lookup(TenantId(3), pass_over), Lookup::Store),
             "still crowded when its pass ends: the others were read just now"
         );
-        let later = pass_over + PASS + RESIDENCY;
+        let later = pass_over + pass + KeyCacheSettings::default().residency;
         assert!(
             matches!(model.lookup(TenantId(3), later), Lookup::Absent),
             "once the least recently read tenant idles, the newcomer may load"
         );
         assert_eq!(model.held_versions().len(), 2, "a pass is never swept");
+    }
+
+    #[test]
+    fn a_large_tenants_ids_are_held_only_at_the_version_it_is_held_at() {
+        let model = model(1000);
+        let ids = Arc::new((1..=500).map(KeyId).collect::<Vec<_>>());
+        let now = Instant::now();
+        assert!(matches!(model.large(TenantId(1), now), Large::Unknown));
+        model.put(TenantId(1), model.ticket(), 7, Held::TooMany(None));
+        assert!(matches!(model.large(TenantId(1), now), Large::Known));
+        model.put_ids(TenantId(1), model.ticket(), 6, ids.clone());
+        assert!(
+            matches!(model.large(TenantId(1), now), Large::Known),
+            "another version"
+        );
+        let ticket = model.ticket();
+        model.changed(TenantId(2));
+        model.put(TenantId(1), model.ticket(), 7, Held::TooMany(None));
+        model.changed(TenantId(1));
+        model.put(TenantId(1), model.ticket(), 8, Held::TooMany(None));
+        model.put_ids(TenantId(1), ticket, 8, ids.clone());
+        assert!(
+            matches!(model.large(TenantId(1), now), Large::Known),
+            "dropped since"
+        );
+        model.put_ids(TenantId(1), model.ticket(), 8, ids.clone());
+        let Large::Ids(held, 8, true) = model.large(TenantId(1), Instant::now()) else {
+            panic!("held at version 8 and fresh");
+        };
+        assert_eq!(held.len(), 500);
     }
 
     #[test]
