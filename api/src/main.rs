@@ -6,8 +6,9 @@ use signet_api::settings::{self, cli};
 use signet_api::{commands, telemetry, LogFormat};
 
 /// With the `mimalloc` feature, mimalloc rather than glibc's malloc. It was
-/// the default until an A/B (README, Performance): glibc's used 20 MiB less
-/// at 100 tenants x 1,000 keys, and neither served reads steadily faster.
+/// the default until an A/B (README, Performance): glibc's held 20 MiB less
+/// at 100 tenants x 1,000 keys; reads differed by less than run-to-run noise,
+/// except deep pages, where mimalloc was ahead in the one run.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
