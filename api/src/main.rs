@@ -5,11 +5,12 @@ use std::process::ExitCode;
 use signet_api::settings::{self, cli};
 use signet_api::{commands, telemetry, LogFormat};
 
-/// With the `mimalloc` feature, mimalloc rather than glibc's malloc. It was
-/// the default until an A/B (README, Performance): glibc's held 20 MiB less
-/// at 100 tenants x 1,000 keys; reads differed by less than run-to-run noise,
-/// except deep pages, where mimalloc was ahead in the one run.
-#[cfg(feature = "mimalloc")]
+/// mimalloc rather than glibc's malloc: under load, allocations freed on
+/// another thread (the database worker's rows, the runtime's tasks) made
+/// malloc and free about a third of the server's samples. The
+/// `system-allocator` feature leaves it out, trading read throughput at scale
+/// for about 20 MiB less memory (README, Performance).
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
