@@ -1,6 +1,7 @@
 //! Key creation, timed by the runner's own client (one request at a time
-//! for the p50; one client per core for the sustained rate), against
-//! `openssl genrsa 2048` timed the same two ways.
+//! for the p50; one client per core for the sustained rate, with the key
+//! pool on and with it off), against `openssl genrsa 2048` timed the same
+//! two ways.
 
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,7 +32,7 @@ pub struct Timing {
 }
 
 /// Cores, which is also the number of parallel workers.
-fn cores() -> usize {
+pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
@@ -85,9 +86,20 @@ impl Creator<'_> {
     /// core sustains for `opts.duration`.
     pub async fn time(&self, dialect: Dialect, opts: &Options) -> anyhow::Result<Timing> {
         let p50 = sequential(opts, || self.create(dialect)).await?;
-        let per_second = sustained(opts, || self.create(dialect)).await?;
+        let per_second = sustained(opts, cores(), |_| self.create(dialect)).await?;
         Ok(Timing { p50, per_second })
     }
+}
+
+/// Creates per second that one client per core sustains for
+/// `opts.duration`, each client a tenant of its own: a tenant may hold only
+/// a share of the generators, and this measures the server's, not a share.
+pub async fn spread(
+    creators: &[Creator<'_>],
+    dialect: Dialect,
+    opts: &Options,
+) -> anyhow::Result<f64> {
+    sustained(opts, creators.len(), |i| creators[i].create(dialect)).await
 }
 
 /// `openssl genrsa 2048`, timed like the creates.
@@ -107,7 +119,7 @@ pub async fn openssl(opts: &Options) -> anyhow::Result<Timing> {
     };
     Ok(Timing {
         p50: sequential(opts, genrsa).await?,
-        per_second: sustained(opts, genrsa).await?,
+        per_second: sustained(opts, cores(), |_| genrsa()).await?,
     })
 }
 
@@ -128,23 +140,26 @@ where
     Ok(times[times.len() / 2])
 }
 
-/// Runs of `op` completed per second by one worker per core, each starting
-/// runs until `opts.duration` is over.
-async fn sustained<F, Fut>(opts: &Options, op: F) -> anyhow::Result<f64>
+/// Runs of `op` completed per second by `workers` workers (`op` is given
+/// the worker's index), each starting runs until `opts.duration` is over.
+async fn sustained<F, Fut>(opts: &Options, workers: usize, op: F) -> anyhow::Result<f64>
 where
-    F: Fn() -> Fut,
+    F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
     let started = Instant::now();
     let deadline = started + opts.duration;
     let done = AtomicUsize::new(0);
-    let worker = || async {
-        while Instant::now() < deadline {
-            op().await?;
-            done.fetch_add(1, Ordering::Relaxed);
+    let worker = |i| {
+        let (op, done) = (&op, &done);
+        async move {
+            while Instant::now() < deadline {
+                op(i).await?;
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            anyhow::Ok(())
         }
-        anyhow::Ok(())
     };
-    futures::future::try_join_all((0..cores()).map(|_| worker())).await?;
+    futures::future::try_join_all((0..workers).map(worker)).await?;
     Ok(done.into_inner() as f64 / started.elapsed().as_secs_f64())
 }

@@ -107,12 +107,15 @@ impl Signet<'_> {
     /// cap and the background DNS re-check off (they would limit or disturb
     /// the load generator, not measure the server), and waits for `/readyz`.
     pub async fn serve(&self) -> anyhow::Result<Server> {
-        self.serve_with(&[
-            ("SIGNET_RATE_LIMIT_CAPACITY", "0"),
-            ("SIGNET_MAX_CONNECTIONS_PER_IP", "0"),
-            ("SIGNET_DNS_RECHECK_INTERVAL", "0"),
-        ])
-        .await
+        self.serve_with(&UNLIMITED).await
+    }
+
+    /// [`Self::serve`] with the key pool off, so every create generates its
+    /// key: the rate a steady load of creates gets once the pool is drained.
+    pub async fn serve_unpooled(&self) -> anyhow::Result<Server> {
+        let mut settings = UNLIMITED.to_vec();
+        settings.push(("SIGNET_KEY_POOL", "off"));
+        self.serve_with(&settings).await
     }
 
     /// Starts `signet serve` with these settings and waits for `/readyz`.
@@ -125,6 +128,14 @@ impl Signet<'_> {
         Server::start(command, port, "/readyz", log).await
     }
 }
+
+/// Settings that would limit or disturb the load generator rather than
+/// measure the server.
+const UNLIMITED: [(&str, &str); 3] = [
+    ("SIGNET_RATE_LIMIT_CAPACITY", "0"),
+    ("SIGNET_MAX_CONNECTIONS_PER_IP", "0"),
+    ("SIGNET_DNS_RECHECK_INTERVAL", "0"),
+];
 
 /// Starts the hello-world baseline (this binary's `hello` command).
 pub async fn hello(log_dir: &Path) -> anyhow::Result<Server> {
