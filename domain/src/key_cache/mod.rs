@@ -19,7 +19,8 @@
 //!
 //! A snapshot records the version read before its keys, so a write racing
 //! the load can only make it look older (and dropped), never newer. A load
-//! in flight across a drop does not store what it read.
+//! in flight across a drop does not store what it read. One load of a
+//! tenant runs at a time: reads that arrive meanwhile go to the store.
 
 mod model;
 mod snapshot;
@@ -117,6 +118,9 @@ impl CachedKeys {
             Lookup::Absent => {}
         }
         self.model.miss();
+        let Some(_loading) = self.model.start_loading(tenant) else {
+            return Ok(None);
+        };
         self.load(tenant).await
     }
 
@@ -170,10 +174,15 @@ impl CachedKeys {
                 self.model.confirm(tenant, version, asked);
                 ids
             }
-            Large::Ids(..) | Large::Known => match self.load_ids(tenant).await? {
-                Some(ids) => ids,
-                None => return Ok(query.clone()),
-            },
+            Large::Ids(..) | Large::Known => {
+                let Some(_loading) = self.model.start_loading(tenant) else {
+                    return Ok(query.clone());
+                };
+                match self.load_ids(tenant).await? {
+                    Some(ids) => ids,
+                    None => return Ok(query.clone()),
+                }
+            }
         };
         let Some(last) = ids.len().checked_sub(1) else {
             return Ok(query.clone());

@@ -9,7 +9,7 @@
 //! reads spread over more tenants than fit would evict and reload whole
 //! tenants on every request, dearer than no model at all.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -113,6 +113,9 @@ struct State {
     /// The epoch of each tenant's last drop.
     dropped: HashMap<TenantId, u64>,
     uses: u64,
+    /// Tenants with a load in flight: one at a time, so a burst of reads
+    /// after a change reloads a tenant once, not once per reader.
+    loading: HashSet<TenantId>,
 }
 
 impl State {
@@ -169,6 +172,19 @@ pub(crate) enum Lookup {
     Store,
     /// Nothing: load.
     Absent,
+}
+
+/// The right to load a tenant, while no other load of it is in flight;
+/// given back when dropped (a load that failed or was cancelled included).
+pub(crate) struct Loading<'a> {
+    model: &'a KeyReadModel,
+    tenant: TenantId,
+}
+
+impl Drop for Loading<'_> {
+    fn drop(&mut self) {
+        self.model.lock().loading.remove(&self.tenant);
+    }
 }
 
 /// What is held of a tenant too large to hold whole.
@@ -307,6 +323,16 @@ impl KeyReadModel {
         };
         state.weight += weight;
         state.entries.insert(tenant, entry);
+    }
+
+    /// The right to load `tenant`, unless a load of it is in flight: then
+    /// `None`, and the read goes to the store rather than wait or load again.
+    pub(crate) fn start_loading(&self, tenant: TenantId) -> Option<Loading<'_>> {
+        let started = self.lock().loading.insert(tenant);
+        started.then_some(Loading {
+            model: self,
+            tenant,
+        })
     }
 
     /// What is held of `tenant` if it is too large to hold whole, as of `now`.
@@ -547,6 +573,16 @@ mod tests {
             panic!("held at version 8 and fresh");
         };
         assert_eq!(held.len(), 500);
+    }
+
+    #[test]
+    fn one_load_of_a_tenant_at_a_time() {
+        let model = model(100);
+        let first = model.start_loading(TenantId(1)).expect("nobody loads it");
+        assert!(model.start_loading(TenantId(1)).is_none(), "in flight");
+        assert!(model.start_loading(TenantId(2)).is_some(), "another tenant");
+        drop(first);
+        assert!(model.start_loading(TenantId(1)).is_some(), "given back");
     }
 
     #[test]
