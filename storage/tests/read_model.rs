@@ -165,6 +165,20 @@ storage_tests! {
         assert_eq!(stats.misses, 2, "one load per tenant");
     }
 
+    async fn a_tenants_key_ids_and_census_are_its_keys_ids_and_count(db) {
+        let (acme, other) = mixed_keys(&db).await;
+        let all = KeyQuery { filter: KeyFilter::default(), start: PageStart::First, limit: 100 };
+        for tenant in [acme, other] {
+            let keys = db.store.list_keys(tenant, &all).await.unwrap();
+            let ids: Vec<KeyId> = keys.iter().map(|k| k.id).collect();
+            assert_eq!(db.store.key_ids(tenant).await.unwrap(), ids);
+            let (_, count) = db.store.key_census(tenant).await.unwrap().unwrap();
+            assert_eq!(count, keys.len() as u64);
+        }
+        assert_eq!(db.store.key_ids(TenantId(999)).await.unwrap(), []);
+        assert_eq!(db.store.key_census(TenantId(999)).await.unwrap(), None);
+    }
+
     async fn a_tenant_over_the_cap_is_read_from_the_store_and_answers_the_same(db) {
         let (acme, _) = mixed_keys(&db).await;
         let settings = KeyCacheSettings { max_tenant_keys: 5, ..KeyCacheSettings::default() };
