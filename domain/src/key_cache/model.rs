@@ -142,13 +142,6 @@ impl State {
             .is_some_and(|e| now.duration_since(e.read_at) < settings.residency)
     }
 
-    /// Whether `tenant` (or everything) was dropped after `ticket` was
-    /// taken, so a load that began then may have missed the change.
-    fn dropped_since(&self, tenant: TenantId, ticket: Ticket) -> bool {
-        let dropped = self.dropped.get(&tenant).copied().unwrap_or_default();
-        self.cleared > ticket.epoch || dropped > ticket.epoch
-    }
-
     fn drop_tenant(&mut self, tenant: TenantId) {
         self.epoch += 1;
         self.remove(tenant);
@@ -308,7 +301,8 @@ impl KeyReadModel {
             return;
         }
         let mut state = self.lock();
-        if state.dropped_since(tenant, ticket) {
+        let dropped = state.dropped.get(&tenant).copied().unwrap_or_default();
+        if state.cleared > ticket.epoch || dropped > ticket.epoch {
             return;
         }
         state.remove(tenant);
@@ -376,7 +370,8 @@ impl KeyReadModel {
         let held = Held::TooMany(Some(ids));
         let weight = held.weight();
         let mut state = self.lock();
-        if state.dropped_since(tenant, ticket) {
+        let dropped = state.dropped.get(&tenant).copied().unwrap_or_default();
+        if state.cleared > ticket.epoch || dropped > ticket.epoch {
             return;
         }
         let fits = state.weight + weight <= self.settings.max_keys + 1;
